@@ -1,0 +1,71 @@
+/**
+ * The envelope: one message in flight. It carries its routing slip (itinerary
+ * name@version plus a cursor), never the steps themselves: every deployed version
+ * stays in the registry, so the slip stays small on the wire and the message stays
+ * pinned to the version it started with.
+ */
+export type Stage = 'receive' | 'send';
+
+export type Transport = 'http' | 'ws' | 'poll' | 'queue' | 'internal';
+
+export interface ItinerarySlip {
+  name: string;
+  version: string;
+  /** Index of the next step to run. */
+  cursor: number;
+}
+
+export interface Origin {
+  /** Duplex session whose callbacks this message produces. */
+  session?: string;
+  /** The client's own id for the message (the `id` of a duplex `send` frame). */
+  clientMessageId?: string;
+  transport: Transport;
+  /** Queue name for a queue on-ramp. */
+  queue?: string;
+}
+
+export type StepOutcome = 'completed' | 'skipped' | 'faulted' | 'retried' | 'terminated';
+
+export interface TraceEntry {
+  step: string;
+  service: string;
+  stage: Stage;
+  /** ISO timestamp when the step started. */
+  start: string;
+  durationMs: number;
+  outcome: StepOutcome;
+  attempt: number;
+  /** What the resolver decided (policy@version, rules fired, the parameters). */
+  resolver?: ResolverDecision;
+  error?: { code: string; message: string };
+  /** Worker/gateway node that ran the step. */
+  node?: string;
+}
+
+export interface ResolverDecision {
+  type: 'static' | 'rules' | 'expression';
+  /** `policy@version` for rules, the expression's source name for expression. */
+  source?: string;
+  /** Names of the rules that fired. */
+  fired?: string[];
+  params?: Record<string, unknown>;
+}
+
+export interface Envelope {
+  id: string;
+  correlationId: string;
+  action?: string;
+  body: unknown;
+  /** Selected inbound headers (lower-case names), readable by rules and maps. */
+  headers: Record<string, string>;
+  /** Named properties (like BizTalk's promoted properties). */
+  context: Record<string, unknown>;
+  itinerary: ItinerarySlip;
+  origin: Origin;
+  trace: TraceEntry[];
+  createdAt: string;
+  idempotencyKey?: string;
+}
+
+export type MessageStatus = 'accepted' | 'running' | 'completed' | 'faulted';

@@ -1,0 +1,82 @@
+/**
+ * Every error a user can see carries a stable upper-snake `code`, a message that
+ * says what to do, and where it applies a file and a JSON pointer.
+ */
+export interface ErrorDetail {
+  /** JSON pointer (RFC 6901) into the document the error applies to. */
+  pointer: string;
+  message: string;
+  /** File the pointer applies to, when the error comes from a file. */
+  file?: string;
+}
+
+/** HTTP status for each code that can reach a client. */
+export const ERROR_STATUS: Record<string, number> = {
+  INVALID_JSON: 400,
+  BAD_REQUEST: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  ITINERARY_NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  UNKNOWN_ACTION: 422,
+  NO_ITINERARY_MATCHED: 422,
+  VALIDATION_FAILED: 422,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  IDEMPOTENCY_CONFLICT: 409,
+  RATE_LIMITED: 429,
+  TRANSPORT_UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
+export class ItineraError extends Error {
+  readonly code: string;
+  readonly details?: ErrorDetail[];
+  /** Whether retrying the same operation may succeed (network, timeouts). */
+  readonly transient: boolean;
+
+  constructor(code: string, message: string, opts: { details?: ErrorDetail[]; transient?: boolean; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = opts.details;
+    this.transient = opts.transient ?? false;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code] ?? 500;
+  }
+
+  toJSON(): { code: string; message: string; details?: ErrorDetail[] } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+/** Turn anything thrown into an ItineraError without losing its message. */
+export function toItineraError(err: unknown, fallbackCode = 'INTERNAL'): ItineraError {
+  if (err instanceof ItineraError) return err;
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    const e = err as { code: string; message?: string };
+    if (/^[A-Z][A-Z0-9_]+$/.test(e.code)) return new ItineraError(e.code, e.message ?? e.code, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ItineraError(fallbackCode, message, { cause: err });
+}
+
+/** `file: /pointer: message` lines, as start-up and `itinera validate` print them. */
+export function formatDetails(details: ErrorDetail[]): string {
+  return details.map((d) => `${d.file ? `${d.file}: ` : ''}${d.pointer || '/'}: ${d.message}`).join('\n');
+}
+
+/** Escape one JSON-pointer token (RFC 6901). */
+export function pointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function joinPointer(...tokens: (string | number)[]): string {
+  return tokens.length === 0 ? '' : '/' + tokens.map(pointerToken).join('/');
+}

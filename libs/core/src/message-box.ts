@@ -1,0 +1,46 @@
+/**
+ * The message box: the transport between on-ramps and workers. `memory`
+ * (embedded) and `bullmq` (Redis) implement it and pass one conformance suite.
+ */
+export interface PublishOptions {
+  /** Deterministic id: publishing the same id twice holds one job. */
+  jobId?: string;
+  delayMs?: number;
+  /** Jobs with the same key run one at a time, in publish order (per-session order). */
+  orderingKey?: string;
+}
+
+export interface BoxJob<T = unknown> {
+  id: string;
+  queue: string;
+  data: T;
+  /** 1 on the first delivery. */
+  attempt: number;
+  orderingKey?: string;
+}
+
+export interface ConsumeOptions {
+  concurrency: number;
+  /** Total deliveries before the job is dead-lettered (handler kept throwing). */
+  attempts?: number;
+  backoffMs?: number;
+  /** Called once when a job fails for good. */
+  onDeadLetter?(job: BoxJob, error: Error): Promise<void> | void;
+}
+
+export type JobHandler<T = unknown> = (job: BoxJob<T>) => Promise<void>;
+
+export interface Consumer {
+  /** Stop taking jobs; wait for those in flight (up to `timeoutMs`). */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface MessageBox {
+  readonly kind: string;
+  /** Resolves once the box durably holds the job; rejects with TRANSPORT_UNAVAILABLE otherwise. */
+  publish<T>(queue: string, data: T, opts?: PublishOptions): Promise<void>;
+  consume<T>(queue: string, handler: JobHandler<T>, opts: ConsumeOptions): Promise<Consumer>;
+  /** Reachable and able to take work. */
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,54 @@
+import type { Envelope, MessageStatus, TraceEntry } from './envelope';
+
+/** What `GET /messages/{id}` shows. */
+export interface MessageRecord {
+  messageId: string;
+  correlationId: string;
+  itinerary: string;
+  status: MessageStatus;
+  action?: string;
+  session?: string;
+  acceptedAt: string;
+  updatedAt: string;
+  trace: TraceEntry[];
+  /** Context properties decided along the way (endpoint, decisions). */
+  context?: Record<string, unknown>;
+  reply?: { body: unknown };
+  error?: { code: string; message: string; step?: string };
+}
+
+export interface MessageStore {
+  put(record: MessageRecord): Promise<void>;
+  get(messageId: string): Promise<MessageRecord | undefined>;
+  /** Merge a status change and new trace entries. */
+  update(messageId: string, patch: Partial<Omit<MessageRecord, 'messageId' | 'trace'>>, trace?: TraceEntry[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A message whose itinerary failed for good: kept to inspect, repair and resubmit. */
+export interface FaultRecord {
+  id: string;
+  messageId: string;
+  correlationId: string;
+  itinerary: string;
+  step?: string;
+  attempts: number;
+  error: { code: string; message: string };
+  envelope: Envelope;
+  at: string;
+}
+
+export interface FaultStore {
+  add(fault: FaultRecord): Promise<void>;
+  get(id: string): Promise<FaultRecord | undefined>;
+  list(limit?: number): Promise<FaultRecord[]>;
+  remove(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Idempotency-Key records: the first acceptance of a key, and its body hash. */
+export interface IdempotencyStore {
+  /** Claim `key` for `hash`; returns the earlier claim's value when there is one. */
+  claim(key: string, hash: string, value: unknown, ttlMs: number): Promise<{ hash: string; value: unknown } | undefined>;
+  close(): Promise<void>;
+}

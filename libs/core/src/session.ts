@@ -1,0 +1,70 @@
+/**
+ * Duplex sessions: a session outlives its connections. Callbacks and faults go
+ * into its outbox with a per-session sequence (from 1, no gaps) and stay there
+ * until acknowledged.
+ */
+export interface CallbackFrame {
+  type: 'callback';
+  seq: number;
+  action: string;
+  correlationId: string;
+  body: unknown;
+  /** Client's id of the message that produced it, when known. */
+  id?: string;
+}
+
+export interface FaultFrame {
+  type: 'fault';
+  seq: number;
+  correlationId: string;
+  error: { code: string; message: string; step?: string };
+  id?: string;
+}
+
+export type OutboxFrame = CallbackFrame | FaultFrame;
+export type OutboxDraft = Omit<CallbackFrame, 'seq'> | Omit<FaultFrame, 'seq'>;
+
+export interface SessionInfo {
+  id: string;
+  createdAt: number;
+  lastSeen: number;
+  /** Highest seq assigned so far. */
+  lastSeq: number;
+  /** Highest seq acknowledged by the client. */
+  ackedSeq: number;
+}
+
+export interface PushOptions {
+  /** Pending (unacknowledged) frames allowed; past it `overflow` applies. */
+  limit: number;
+  /** `fault`: the push fails with SESSION_OUTBOX_FULL. `drop-oldest`: the oldest pending frame is discarded. */
+  overflow: 'fault' | 'drop-oldest';
+}
+
+export interface SessionStore {
+  readonly kind: string;
+  create(): Promise<{ id: string; token: string }>;
+  /** Throws ItineraError SESSION_NOT_FOUND (unknown/expired) or UNAUTHORIZED (wrong token). */
+  authenticate(id: string, token: string | undefined): Promise<SessionInfo>;
+  get(id: string): Promise<SessionInfo | undefined>;
+  /** Record activity (extends the inactivity timeout). */
+  touch(id: string): Promise<void>;
+  /** End for good (bye / DELETE). */
+  end(id: string): Promise<void>;
+  /** Append to the outbox; returns the seq. Throws SESSION_NOT_FOUND or SESSION_OUTBOX_FULL. */
+  push(id: string, frame: OutboxDraft, opts: PushOptions): Promise<number>;
+  /** Frames with seq > after, in order. */
+  pending(id: string, after: number, max?: number): Promise<OutboxFrame[]>;
+  /** Acknowledge every frame up to `seq` (cumulative). */
+  ack(id: string, seq: number): Promise<void>;
+  getState(id: string): Promise<Record<string, unknown>>;
+  setState(id: string, state: Record<string, unknown>): Promise<void>;
+  join(group: string, id: string): Promise<void>;
+  leave(group: string, id: string): Promise<void>;
+  members(group: string): Promise<string[]>;
+  /** Wake-up when the outbox of `id` grows; the store still holds every frame. */
+  subscribe(id: string, listener: () => void): () => void;
+  /** Expire sessions idle longer than the TTL; returns what they still had pending. */
+  expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]>;
+  close(): Promise<void>;
+}
