@@ -9,3 +9,4 @@ export * from './logger';
 export * from './message-box';
 export * from './session';
 export * from './records';
+export * from './gateway';

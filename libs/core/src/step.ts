@@ -16,6 +16,8 @@ export interface Facts {
   state: Record<string, unknown>;
   message: { id: string; correlationId: string; itinerary: string; version: string };
   session?: { id: string };
+  /** Environment variables the operator exposed to rules and maps (ITINERA_ENV_FACTS). */
+  env: Record<string, string>;
 }
 
 /** The result value of a step (MassTransit Courier style): no exceptions for outcomes. */
@@ -76,6 +78,10 @@ export interface StepRuntime {
   logger: Logger;
   /** Name of this process's node, for traces. */
   node: string;
+  /** Outbox limit and overflow policy for callback pushes. */
+  callbackDefaults: import('./session').PushOptions;
+  /** Environment variables exposed as the `env` fact. */
+  env: Record<string, string>;
 }
 
 export interface StepContext<P = Record<string, unknown>> {
