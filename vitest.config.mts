@@ -17,6 +17,7 @@ export default defineConfig({
       '@itinera/sessions': lib('sessions'),
       '@itinera/observability': lib('observability'),
       '@itinera/client': lib('client'),
+      '@itinera/runtime': lib('runtime'),
       '@itinera/testing': resolve(__dirname, 'test/support/index.ts'),
     },
   },

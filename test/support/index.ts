@@ -1,2 +1,3 @@
 export * from './ports';
 export * from './redis-server';
+export * from './bus';

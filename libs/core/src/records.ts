@@ -50,5 +50,7 @@ export interface FaultStore {
 export interface IdempotencyStore {
   /** Claim `key` for `hash`; returns the earlier claim's value when there is one. */
   claim(key: string, hash: string, value: unknown, ttlMs: number): Promise<{ hash: string; value: unknown } | undefined>;
+  /** The claim of `key`, if any. */
+  get(key: string): Promise<{ hash: string; value: unknown } | undefined>;
   close(): Promise<void>;
 }

@@ -49,7 +49,8 @@ function coerce(type: FieldType, raw: string): unknown {
   switch (type) {
     case 'number':
     case 'integer':
-      return raw.trim() === '' ? raw : Number(raw);
+      // Left as the string when it is not a number, so the error shows what was written.
+      return raw.trim() === '' || Number.isNaN(Number(raw)) ? raw : Number(raw);
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'object':
@@ -73,7 +74,15 @@ function coerce(type: FieldType, raw: string): unknown {
 export function applySpec<T = Record<string, unknown>>(
   spec: ConfigSpec,
   input: Record<string, unknown> | undefined,
-  opts: { pointer?: string; coerceStrings?: boolean; file?: string; what?: string; allowUnknown?: boolean } = {},
+  opts: {
+    pointer?: string;
+    coerceStrings?: boolean;
+    file?: string;
+    what?: string;
+    allowUnknown?: boolean;
+    /** Skip the required check: the missing options come at run time (a rules or expression resolver). */
+    partial?: boolean;
+  } = {},
 ): SpecResult<T> {
   const base = opts.pointer ?? '';
   const errors: ErrorDetail[] = [];
@@ -95,7 +104,7 @@ export function applySpec<T = Record<string, unknown>>(
     let v = src[key];
     if (v === undefined) {
       if (field.default !== undefined) out[key] = structuredClone(field.default);
-      else if (field.required) errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} is required: ${field.description}` });
+      else if (field.required && !opts.partial) errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} is required: ${field.description}` });
       continue;
     }
     if (opts.coerceStrings && typeof v === 'string' && field.type !== 'string' && field.type !== 'any') v = coerce(field.type, v);

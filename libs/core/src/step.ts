@@ -47,6 +47,12 @@ export interface SendOutcome {
 
 export interface Adapters {
   send(endpoint: Endpoint, message: OutboundMessage): Promise<SendOutcome>;
+  /**
+   * Validate an endpoint without sending (the `route` step, the loader): returns it
+   * normalized (address expanded, config as typed options). Throws ItineraError
+   * ENDPOINT_INVALID or ADDRESS_NOT_ALLOWED. Optional: runtimes without it skip the early check.
+   */
+  resolve?(endpoint: Endpoint, pointer?: string): Endpoint;
 }
 
 export interface OutboundMessage {

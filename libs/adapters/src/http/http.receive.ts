@@ -1,0 +1,139 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ItineraError, toItineraError, type InboundMessage, type MessageStore, type OnRampGateway, type SessionStore } from '@itinera/core';
+import { sendProblem } from './problem';
+
+export interface HttpOnRampDeps {
+  gateway: OnRampGateway;
+  messages: MessageStore;
+  sessions: SessionStore;
+  itineraries: {
+    list(): unknown[];
+    itinerary(name: string, version?: string): unknown;
+  };
+  /** Readiness: the transport (and stores) reachable. */
+  ready(): Promise<boolean>;
+  metrics(): string;
+  /** Longest `Prefer: wait=N` honoured, in ms. */
+  maxWaitMs?: number;
+  /** Requests per second per client address; 0 = no limit. */
+  rateLimitPerSecond?: number;
+}
+
+const DROP_HEADERS = new Set(['authorization', 'cookie', 'connection', 'content-length', 'host', 'transfer-encoding']);
+
+function inboundHeaders(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || DROP_HEADERS.has(k)) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** `Prefer: wait=N` (seconds) → milliseconds, capped. */
+function preferWaitMs(header: string | undefined, maxMs: number): number {
+  const m = header && /(?:^|[,;\s])wait=(\d+(?:\.\d+)?)/.exec(header);
+  return m ? Math.min(Number(m[1]) * 1000, maxMs) : 0;
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = h && /^Bearer\s+(.+)$/i.exec(h);
+  return m ? m[1].trim() : undefined;
+}
+
+/** A small token bucket per client address (RATE_LIMITED 429 when empty). */
+function rateLimiter(perSecond: number): (key: string) => boolean {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key) => {
+    const now = Date.now();
+    const b = buckets.get(key) ?? { tokens: perSecond, at: now };
+    b.tokens = Math.min(perSecond, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    buckets.set(key, b);
+    if (buckets.size > 100_000) buckets.clear();
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+}
+
+/**
+ * The HTTP on-ramp of PROTOCOL.md: messages in, status and trace out,
+ * problem+json errors with stable codes. Mounted on the platform's Fastify.
+ */
+export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): void {
+  const maxWaitMs = deps.maxWaitMs ?? 60_000;
+  const limit = deps.rateLimitPerSecond ? rateLimiter(deps.rateLimitPerSecond) : undefined;
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const mapped =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new ItineraError('PAYLOAD_TOO_LARGE', `the body is larger than the limit (${app.initialConfig.bodyLimit} bytes); send a smaller message or raise ITINERA_MAX_BODY_BYTES`)
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
+          : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)
+            ? new ItineraError('INVALID_JSON', `the body is not valid JSON: ${err.message}`)
+            : err.statusCode === 404
+              ? new ItineraError('NOT_FOUND', err.message)
+              : toItineraError(err);
+    if (mapped.status >= 500 && mapped.code !== 'TRANSPORT_UNAVAILABLE' && mapped.code !== 'SHUTTING_DOWN') req.log.error({ err }, 'request failed');
+    return sendProblem(reply, mapped, req.url);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, new ItineraError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see GET /itineraries`), req.url));
+
+  const requireJson = async (req: FastifyRequest) => {
+    if (limit && !limit(req.ip)) throw new ItineraError('RATE_LIMITED', 'too many requests from this client; slow down and retry');
+    const type = req.headers['content-type'];
+    if (!type || !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+      throw new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json');
+    }
+    if (req.body === undefined) throw new ItineraError('INVALID_JSON', 'the body is empty; send a JSON value');
+  };
+
+  const accept = async (req: FastifyRequest, reply: FastifyReply, itinerary: string | undefined, version: string | undefined) => {
+    const headers = inboundHeaders(req);
+    const sessionId = req.headers['itinera-session'] as string | undefined;
+    if (sessionId) await deps.sessions.authenticate(sessionId, bearer(req));
+    const message: InboundMessage = {
+      itinerary,
+      version,
+      action: (req.headers['itinera-action'] as string | undefined) || undefined,
+      body: req.body,
+      headers,
+      transport: 'http',
+      ...(sessionId ? { session: sessionId } : {}),
+      ...(req.headers['idempotency-key'] ? { idempotencyKey: String(req.headers['idempotency-key']) } : {}),
+      ...(req.headers['itinera-correlation-id'] ? { correlationId: String(req.headers['itinera-correlation-id']) } : {}),
+    };
+    const accepted = await deps.gateway.accept(message, { waitMs: preferWaitMs(req.headers.prefer as string | undefined, maxWaitMs) });
+    reply.header('Itinera-Message-Id', accepted.messageId).header('Itinera-Correlation-Id', accepted.correlationId).header('Location', `/messages/${accepted.messageId}`);
+    if (accepted.duplicate) reply.header('Idempotent-Replayed', 'true');
+    if (accepted.reply) return reply.code(200).send(accepted.reply.body);
+    return reply.code(202).send({ messageId: accepted.messageId, correlationId: accepted.correlationId, itinerary: accepted.itinerary, status: accepted.status });
+  };
+
+  app.post<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name/messages', { preHandler: requireJson }, (req, reply) =>
+    accept(req, reply, req.params.name, req.query.version || undefined),
+  );
+  app.post('/messages', { preHandler: requireJson }, (req, reply) => accept(req, reply, undefined, undefined));
+
+  app.get<{ Params: { id: string } }>('/messages/:id', async (req, reply) => {
+    const record = await deps.messages.get(req.params.id);
+    if (!record) throw new ItineraError('MESSAGE_NOT_FOUND', `no message ${req.params.id}: unknown, or its record has expired`);
+    return reply.send(record);
+  });
+
+  app.get('/itineraries', async () => ({ itineraries: deps.itineraries.list() }));
+  app.get<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name', async (req) =>
+    deps.itineraries.itinerary(req.params.name, req.query.version || undefined),
+  );
+
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_req, reply) => {
+    const ok = await deps.ready().catch(() => false);
+    if (!ok) throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
+    return reply.send({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics()));
+}

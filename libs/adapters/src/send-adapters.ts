@@ -1,0 +1,17 @@
+import type { SendAdapter } from '@itinera/core';
+import { httpSendAdapter } from './http/http.send';
+import { logSendAdapter } from './log/log.send';
+import { queueSendAdapter } from './queue/queue.send';
+import { wsSendAdapter } from './ws/ws.send';
+
+export { httpSendAdapter, type HttpSendOptions } from './http/http.send';
+export { queueSendAdapter, type QueueSendOptions } from './queue/queue.send';
+export { logSendAdapter, type LogSendOptions } from './log/log.send';
+export { wsSendAdapter, closeWsSendPool, wsSendPoolSize, type WsSendOptions } from './ws/ws.send';
+export { AdapterProvider, type AdapterProviderOptions, type ResolvedEndpoint } from './provider/adapter-provider';
+export { AdapterSender, type AdapterSenderOptions } from './provider/adapter-sender';
+export { ALLOWLIST_SETTING, isAddressAllowed, assertAddressAllowed, redactAddress } from './provider/allow-list';
+export { expandEnvPlaceholders } from './provider/env-placeholders';
+
+/** Every built-in send adapter. A new adapter is one file plus one line here. */
+export const ALL_ADAPTERS: SendAdapter[] = [httpSendAdapter, queueSendAdapter, logSendAdapter, wsSendAdapter];

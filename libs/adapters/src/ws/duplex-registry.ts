@@ -1,0 +1,114 @@
+import { ItineraError, type SessionStore } from '@itinera/core';
+import type { ClosingReason } from './duplex-frames';
+
+/** One live way of reaching a session on this node: a WebSocket, or a held long poll. */
+export interface DuplexEndpoint {
+  readonly transport: 'ws' | 'poll';
+  /**
+   * Stop delivering to this endpoint. `superseded` is a newer long poll of the same
+   * session (the held one answers with empty items, no `closing`).
+   */
+  end(reason: ClosingReason | 'superseded', retryAfterMs?: number): void;
+}
+
+interface SerialQueue {
+  tail: Promise<unknown>;
+  size: number;
+}
+
+/**
+ * What one node knows about its live duplex endpoints, shared by the WebSocket and
+ * long-polling on-ramps and the session sweeper through the session store they
+ * share (see `registryFor`). It also runs each session's sends one at a time, in
+ * arrival order, as WCF's PerSession instances with single concurrency do.
+ */
+export class DuplexRegistry {
+  private readonly endpoints = new Map<string, Set<DuplexEndpoint>>();
+  private readonly queues = new Map<string, SerialQueue>();
+
+  /** Add `ep` for `session`, ending the endpoints it replaces. */
+  claim(session: string, ep: DuplexEndpoint): void {
+    const set = this.endpoints.get(session) ?? new Set<DuplexEndpoint>();
+    for (const other of [...set]) {
+      if (other === ep) continue;
+      set.delete(other);
+      other.end(other.transport === 'poll' && ep.transport === 'poll' ? 'superseded' : 'replaced');
+    }
+    set.add(ep);
+    this.endpoints.set(session, set);
+  }
+
+  release(session: string, ep: DuplexEndpoint): void {
+    const set = this.endpoints.get(session);
+    if (!set) return;
+    set.delete(ep);
+    if (set.size === 0) this.endpoints.delete(session);
+  }
+
+  /** End every endpoint of `session` on this node (expired, ended, shutdown). */
+  end(session: string, reason: ClosingReason, retryAfterMs?: number): number {
+    const set = this.endpoints.get(session);
+    if (!set) return 0;
+    this.endpoints.delete(session);
+    for (const ep of set) ep.end(reason, retryAfterMs);
+    return set.size;
+  }
+
+  has(session: string): boolean {
+    return (this.endpoints.get(session)?.size ?? 0) > 0;
+  }
+
+  /**
+   * Run `fn` after the session's earlier sends on this node. More than `limit`
+   * waiting: RATE_LIMITED, nothing runs.
+   */
+  serial<T>(session: string, limit: number, fn: () => Promise<T>): Promise<T> {
+    const q = this.queues.get(session) ?? { tail: Promise.resolve(), size: 0 };
+    if (q.size >= limit) {
+      return Promise.reject(
+        new ItineraError('RATE_LIMITED', `This session already has ${q.size} messages waiting for acceptance; wait for their answers before sending more.`),
+      );
+    }
+    q.size++;
+    this.queues.set(session, q);
+    const run = q.tail.then(fn, fn);
+    q.tail = run.then(
+      () => this.done(session, q),
+      () => this.done(session, q),
+    );
+    return run;
+  }
+
+  /** Sends still waiting on this node (all sessions). */
+  inFlight(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.size;
+    return n;
+  }
+
+  /** Resolves when no send is waiting, or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.queues.size > 0 && Date.now() < end) {
+      await Promise.race([Promise.all([...this.queues.values()].map((q) => q.tail)), new Promise((r) => setTimeout(r, Math.max(1, end - Date.now())))]);
+    }
+  }
+
+  private done(session: string, q: SerialQueue): void {
+    q.size--;
+    if (q.size === 0 && this.queues.get(session) === q) this.queues.delete(session);
+  }
+}
+
+const registries = new WeakMap<SessionStore, DuplexRegistry>();
+
+/**
+ * The registry of the node that uses `sessions`. Keyed by the store object so the
+ * on-ramps and the sweeper find each other without extra wiring, and two buses in
+ * one process (tests) stay apart.
+ */
+export function registryFor(sessions: SessionStore): DuplexRegistry {
+  let r = registries.get(sessions);
+  if (!r) registries.set(sessions, (r = new DuplexRegistry()));
+  return r;
+}

@@ -1,0 +1,155 @@
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { ItineraError, type Logger, type OnRampGateway, type SessionStore } from '@itinera/core';
+import { problemOf } from '../http/problem';
+import { DuplexConnection } from './duplex-connection';
+import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
+import { duplexOptions, type DuplexOptions } from './duplex-options';
+import { registryFor } from './duplex-registry';
+
+export interface DuplexDeps {
+  gateway: OnRampGateway;
+  sessions: SessionStore;
+  logger: Logger;
+  /** Missing fields take their defaults (see DUPLEX_OPTION_SPECS). */
+  options?: Partial<DuplexOptions>;
+}
+
+export interface WebSocketDuplexDeps extends DuplexDeps {
+  /** Upgrade path; `/duplex` by default. */
+  path?: string;
+}
+
+export interface DuplexCloseOptions {
+  reason: 'shutdown';
+  /** Told to clients in `closing`: when to reconnect. */
+  retryAfterMs?: number;
+  /** How long to wait for sends being accepted and sockets closing; default 5000. */
+  graceMs?: number;
+}
+
+export interface WebSocketDuplex {
+  /** Refuse new upgrades (503), finish sends in flight, send `closing`, close every socket. */
+  close(opts: DuplexCloseOptions): Promise<void>;
+  /** Open sockets (with or without a session yet). */
+  connectionCount(): number;
+}
+
+/**
+ * Frames within this size are read, then refused with a PAYLOAD_TOO_LARGE error
+ * frame and close 1009; bigger ones are cut by ws at once (close 1009, no error
+ * frame), so an abusive client cannot make the server buffer without bound.
+ */
+export function hardFrameCap(maxFrameBytes: number): number {
+  return Math.max(2 * maxFrameBytes, maxFrameBytes + 64 * 1024);
+}
+
+function offeredProtocols(req: IncomingMessage): string[] {
+  const h = req.headers['sec-websocket-protocol'];
+  return (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/** Answer an upgrade request with a plain HTTP problem and close the socket. */
+function refuse(socket: Duplex, err: ItineraError, status = err.status, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ ...problemOf(err, '/duplex'), status });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: application/problem+json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.once('finish', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * The WebSocket duplex on-ramp (`GET /duplex`, subprotocol `itinera.v1`) on an
+ * existing HTTP server. A client that does not offer `itinera.v1` is refused at
+ * the upgrade with 400 `UNSUPPORTED_SUBPROTOCOL` (a browser sees the connection
+ * fail). Upgrades to other paths are left to other listeners, or answered 404 when
+ * this is the only one.
+ */
+export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps): WebSocketDuplex {
+  const options = duplexOptions(deps.options);
+  const path = deps.path ?? '/duplex';
+  const logger = deps.logger.child({ component: 'duplex-ws' });
+  const registry = registryFor(deps.sessions);
+  const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options };
+  const connections = new Set<DuplexConnection>();
+  let closing: DuplexCloseOptions | undefined;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: hardFrameCap(options.maxFrameBytes),
+    handleProtocols: (protocols) => (protocols.has(DUPLEX_SUBPROTOCOL) ? DUPLEX_SUBPROTOCOL : false),
+  });
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    try {
+      const pathname = new URL(req.url ?? '/', 'http://bus').pathname;
+      if (pathname !== path) {
+        if (server.listenerCount('upgrade') <= 1) refuse(socket, new ItineraError('NOT_FOUND', `No WebSocket endpoint at ${pathname}; the duplex endpoint is ${path}.`));
+        return;
+      }
+      if (closing) {
+        const retryAfterMs = closing.retryAfterMs ?? 1000;
+        refuse(socket, new ItineraError('SHUTTING_DOWN', `This node is shutting down; reconnect in ${retryAfterMs} ms.`), 503, {
+          'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+        });
+        return;
+      }
+      if (!offeredProtocols(req).includes(DUPLEX_SUBPROTOCOL)) {
+        refuse(socket, new ItineraError('UNSUPPORTED_SUBPROTOCOL', `Open the WebSocket with the subprotocol "${DUPLEX_SUBPROTOCOL}" (new WebSocket(url, "${DUPLEX_SUBPROTOCOL}")).`), 400);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+        const conn = new DuplexConnection(ws, ctx, remote);
+        connections.add(conn);
+        void conn.closed.then(() => connections.delete(conn));
+      });
+    } catch (err) {
+      logger.error({ err }, 'duplex upgrade failed');
+      socket.destroy();
+    }
+  };
+  server.on('upgrade', onUpgrade);
+
+  const heartbeat = setInterval(() => {
+    for (const c of connections) {
+      try {
+        c.tick();
+      } catch (err) {
+        logger.warn({ err }, 'duplex heartbeat tick failed');
+      }
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  let closed: Promise<void> | undefined;
+  const close = (opts: DuplexCloseOptions): Promise<void> => {
+    if (closed) return closed;
+    closing = opts;
+    const graceMs = opts.graceMs ?? 5000;
+    closed = (async () => {
+      // Sends already being accepted get their `accepted`/`error` before `closing`.
+      await registry.settled(graceMs);
+      const all = [...connections];
+      for (const c of all) c.end('shutdown', opts.retryAfterMs);
+      await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      for (const c of connections) c.terminate();
+      clearInterval(heartbeat);
+      server.off('upgrade', onUpgrade);
+      wss.close();
+      logger.info({ connections: all.length }, 'duplex WebSocket on-ramp closed');
+    })();
+    return closed;
+  };
+
+  return { close, connectionCount: () => connections.size };
+}

@@ -1,0 +1,198 @@
+import WebSocket from 'ws';
+import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
+import { checkSendAllowed, redactAddress } from '../provider/allow-list';
+
+export type WsSendOptions = {
+  timeoutMs: number;
+  protocols: string[];
+  awaitAck: boolean;
+  raw: boolean;
+};
+
+interface AckWaiter {
+  resolve(frame: Record<string, unknown>): void;
+  reject(err: Error): void;
+}
+
+interface PooledSocket {
+  socket: WebSocket;
+  /** Senders waiting for a reply frame, by idempotency key. */
+  waiters: Map<string, Set<AckWaiter>>;
+}
+
+/** One open socket per address (and subprotocols): reconnecting per message would cost a handshake each. */
+const pool = new Map<string, Promise<PooledSocket>>();
+
+const transient = (msg: string, cause?: unknown) => new ItineraError('SEND_FAILED', msg, { transient: true, cause });
+
+function connect(address: string, protocols: string[], timeoutMs: number, onClose: () => void): Promise<PooledSocket> {
+  const where = redactAddress(address);
+  return new Promise<PooledSocket>((resolve, reject) => {
+    const socket = new WebSocket(address, protocols, { handshakeTimeout: timeoutMs });
+    const pooled: PooledSocket = { socket, waiters: new Map() };
+    let open = false;
+    socket.on('open', () => {
+      open = true;
+      resolve(pooled);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (!frame || typeof frame !== 'object') return;
+      const id = (frame as { idempotencyKey?: unknown }).idempotencyKey;
+      if (typeof id !== 'string') return;
+      const set = pooled.waiters.get(id);
+      if (!set) return;
+      pooled.waiters.delete(id);
+      for (const w of set) w.resolve(frame as Record<string, unknown>);
+    });
+    socket.on('error', (err) => {
+      if (!open) reject(transient(`ws ${where}: could not connect: ${err.message}; check that the endpoint is up and reachable`, err));
+    });
+    socket.on('close', (code) => {
+      // The next send reconnects; whoever still waits for a reply learns now.
+      onClose();
+      const err = transient(`ws ${where}: connection closed (${code}) before the reply arrived; the step will be retried`);
+      for (const set of pooled.waiters.values()) for (const w of set) w.reject(err);
+      pooled.waiters.clear();
+      if (!open) reject(transient(`ws ${where}: connection closed (${code}) during the handshake`));
+    });
+  });
+}
+
+async function pooledSocket(address: string, protocols: string[], timeoutMs: number): Promise<PooledSocket> {
+  const key = `${address} ${protocols.join(',')}`;
+  for (let i = 0; i < 2; i++) {
+    let p = pool.get(key);
+    if (!p) {
+      const created: Promise<PooledSocket> = connect(address, protocols, timeoutMs, () => {
+        if (pool.get(key) === created) pool.delete(key);
+      });
+      p = created;
+      pool.set(key, p);
+      p.catch(() => {
+        if (pool.get(key) === p) pool.delete(key);
+      });
+    }
+    const s = await p;
+    if (s.socket.readyState === WebSocket.OPEN) return s;
+    if (pool.get(key) === p) pool.delete(key);
+  }
+  throw transient(`ws ${redactAddress(address)}: the connection keeps closing; the step will be retried`);
+}
+
+function waitForAck(s: PooledSocket, id: string, timeoutMs: number, where: string): { promise: Promise<Record<string, unknown>>; abort(err: Error): void } {
+  let waiter!: AckWaiter;
+  let timer: NodeJS.Timeout | undefined;
+  const remove = () => {
+    clearTimeout(timer);
+    const set = s.waiters.get(id);
+    set?.delete(waiter);
+    if (set && set.size === 0) s.waiters.delete(id);
+  };
+  const promise = new Promise<Record<string, unknown>>((resolve, reject) => {
+    waiter = {
+      resolve: (f) => (remove(), resolve(f)),
+      reject: (e) => (remove(), reject(e)),
+    };
+    timer = setTimeout(() => waiter.reject(transient(`ws ${where}: no reply carrying idempotencyKey within ${timeoutMs} ms; the step will be retried`)), timeoutMs);
+  });
+  const set = s.waiters.get(id) ?? new Set<AckWaiter>();
+  set.add(waiter);
+  s.waiters.set(id, set);
+  // Marked handled: when the write itself fails nobody awaits the reply.
+  promise.catch(() => undefined);
+  // Settling twice is harmless: abort after the reply only removes a removed waiter.
+  return { promise, abort: (err) => waiter.reject(err) };
+}
+
+/** WebSocket off-ramp: one pooled connection per address; optionally waits for a reply frame. */
+export const wsSendAdapter = defineAdapter<WsSendOptions>({
+  name: 'ws',
+  summary:
+    'Sends the message as a JSON text frame { idempotencyKey, messageId, correlationId, body } (or the body alone with raw) over a pooled WebSocket connection per address, reconnecting after a close. With awaitAck, waits for a reply frame carrying the same idempotencyKey (a reply with an "error" field fails the step).',
+  spec: {
+    timeoutMs: { type: 'integer', description: 'Time allowed to connect, and to receive the reply frame with awaitAck.', default: 5000, minimum: 1, maximum: 300_000, examples: [2000] },
+    protocols: { type: 'array', description: 'WebSocket subprotocols to offer in the handshake (JSON array in the key=value form).', default: [], examples: [['orders.v1']] },
+    awaitAck: {
+      type: 'boolean',
+      description: 'Wait for a reply frame carrying the same idempotencyKey; its "body" (or the whole frame) becomes the send result. Without it, a frame written to the socket is success.',
+      default: false,
+      examples: [true],
+    },
+    raw: { type: 'boolean', description: 'Send the body alone (a string as is, anything else as JSON) instead of the framed message.', default: false, examples: [true] },
+  },
+  checkAddress(address) {
+    let url: URL;
+    try {
+      url = new URL(address);
+    } catch {
+      return 'must be an absolute ws:// or wss:// URL';
+    }
+    return url.protocol === 'ws:' || url.protocol === 'wss:' ? undefined : `must be a ws:// or wss:// URL, got ${url.protocol}`;
+  },
+  async send(address, message, options, ctx): Promise<SendOutcome> {
+    checkSendAllowed('ws', address, ctx);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const protocols = (options.protocols ?? []).map(String);
+    const where = redactAddress(address);
+    if (ctx.signal?.aborted) throw transient(`ws ${where}: aborted, the bus is shutting down`);
+    const s = await pooledSocket(address, protocols, timeoutMs);
+    const frame = options.raw
+      ? message.body
+      : { idempotencyKey: message.idempotencyKey, messageId: message.envelope.id, correlationId: message.envelope.correlationId, body: message.body };
+    const data = options.raw && typeof frame === 'string' ? frame : JSON.stringify(frame ?? null);
+    const ack = options.awaitAck ? waitForAck(s, message.idempotencyKey, timeoutMs, where) : undefined;
+    const onAbort = () => ack?.abort(transient(`ws ${where}: aborted while waiting for the reply, the bus is shutting down`));
+    try {
+      await new Promise<void>((resolve, reject) => s.socket.send(data, (err) => (err ? reject(transient(`ws ${where}: send failed: ${err.message}`, err)) : resolve())));
+      if (!ack) return {};
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      const reply = await ack.promise;
+      const error = reply.error as { code?: string; message?: string } | string | undefined;
+      if (error !== undefined && error !== null) {
+        const text = typeof error === 'string' ? error : (error.message ?? error.code ?? JSON.stringify(error));
+        throw new ItineraError('SEND_FAILED', `ws ${where} refused the message: ${String(text).slice(0, 200)}`, { cause: reply });
+      }
+      return { body: 'body' in reply ? reply.body : reply };
+    } catch (err) {
+      ack?.abort(err as Error);
+      throw err;
+    } finally {
+      ctx.signal?.removeEventListener('abort', onAbort);
+    }
+  },
+});
+
+/** Close every pooled send socket (on shutdown); the next send connects again. */
+export async function closeWsSendPool(timeoutMs = 2000): Promise<void> {
+  const all = [...pool.values()];
+  pool.clear();
+  await Promise.all(
+    all.map(async (p) => {
+      const s = await p.catch(() => undefined);
+      if (!s || s.socket.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          s.socket.terminate();
+          resolve();
+        }, timeoutMs);
+        s.socket.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        s.socket.close(1001, 'shutdown');
+      });
+    }),
+  );
+}
+
+/** Open pooled sockets, for tests and metrics. */
+export function wsSendPoolSize(): number {
+  return pool.size;
+}

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import {
+  ItineraError,
+  itineraryKey,
+  newId,
+  type Accepted,
+  type Envelope,
+  type IdempotencyStore,
+  type InboundMessage,
+  type ItineraryDefinition,
+  type Logger,
+  type MessageBox,
+  type MessageStore,
+  type OnRampGateway,
+  type Schemas,
+  type TraceEntry,
+} from '@itinera/core';
+import type { Metrics } from '@itinera/observability';
+import type { ItineraryRunner, ItinerarySource } from './runner';
+import type { ReplyHub } from './reply-hub';
+
+export interface GatewayDeps {
+  itineraries: ItinerarySource;
+  /** The itinerary selector: picks name (and version) from the message facts. */
+  select(message: InboundMessage): Promise<{ name: string; version?: string; source?: string; fired?: string[] }>;
+  schemas: Schemas;
+  runner: ItineraryRunner;
+  box: MessageBox;
+  messages: MessageStore;
+  idempotency: IdempotencyStore;
+  replies: ReplyHub;
+  logger: Logger;
+  metrics: Metrics;
+  /** The work queue workers consume. */
+  workQueue: string;
+  idempotencyTtlMs: number;
+  node: string;
+}
+
+/**
+ * The on-ramp side of the bus: selects the itinerary, checks the action
+ * contract, runs the receive-stage steps, then publishes. It resolves only once
+ * the message box holds the envelope; when anything fails before that, it throws
+ * and nothing was accepted.
+ */
+export class BusGateway implements OnRampGateway {
+  private draining = false;
+
+  constructor(private readonly deps: GatewayDeps) {}
+
+  /** Stop accepting (graceful shutdown): new messages get SHUTTING_DOWN. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  async accept(message: InboundMessage, opts: { waitMs?: number } = {}): Promise<Accepted> {
+    try {
+      const accepted = await this.acceptOnce(message);
+      this.deps.metrics.messagesAccepted.inc({ itinerary: accepted.itinerary.split('@')[0], transport: message.transport });
+      if (opts.waitMs && opts.waitMs > 0 && !accepted.reply && accepted.status !== 'completed' && accepted.status !== 'faulted') {
+        const waited = await this.deps.replies.wait(accepted.messageId, opts.waitMs);
+        return { ...accepted, status: waited.record?.status ?? accepted.status, ...(waited.reply ? { reply: waited.reply } : {}) };
+      }
+      return accepted;
+    } catch (err) {
+      const code = err instanceof ItineraError ? err.code : 'INTERNAL';
+      this.deps.metrics.messagesRejected.inc({ code, transport: message.transport });
+      throw err;
+    }
+  }
+
+  private async acceptOnce(message: InboundMessage): Promise<Accepted> {
+    const { deps } = this;
+    if (this.draining) throw new ItineraError('SHUTTING_DOWN', 'this node is shutting down; retry on another node or in a moment', { transient: true });
+    const t0 = performance.now();
+    const selectedAt = new Date().toISOString();
+    const target = message.itinerary ? { name: message.itinerary, version: message.version } : await deps.select(message);
+    const def = deps.itineraries.itinerary(target.name, target.version);
+    this.checkAction(def, message);
+
+    let hash: string | undefined;
+    if (message.idempotencyKey) {
+      hash = createHash('sha256').update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body])).digest('base64url');
+      const existing = await this.earlier(message.idempotencyKey, hash);
+      if (existing) return { ...existing, duplicate: true };
+    }
+
+    const id = newId();
+    const envelope: Envelope = {
+      id,
+      correlationId: message.correlationId || id,
+      action: message.action,
+      body: message.body,
+      headers: message.headers,
+      context: {},
+      itinerary: { name: def.name, version: def.version, cursor: 0 },
+      origin: {
+        transport: message.transport,
+        ...(message.session ? { session: message.session } : {}),
+        ...(message.clientMessageId !== undefined ? { clientMessageId: message.clientMessageId } : {}),
+        ...(message.queue ? { queue: message.queue } : {}),
+      },
+      trace: [],
+      createdAt: selectedAt,
+      ...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
+    };
+
+    if ('source' in target && target.source) {
+      // The itinerary selector's decision is the first entry of the trace.
+      envelope.trace.push({
+        step: 'select',
+        service: 'selector',
+        stage: 'receive',
+        start: selectedAt,
+        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        outcome: 'completed',
+        attempt: 1,
+        node: deps.node,
+        resolver: { type: 'rules', source: target.source, fired: target.fired, params: { itinerary: def.name, version: def.version } },
+      });
+    }
+    deps.replies.startCapture(id);
+    let result;
+    let reply: { body: unknown } | undefined;
+    try {
+      result = await deps.runner.run(envelope, 'receive');
+    } finally {
+      reply = deps.replies.endCapture(id);
+    }
+    if (result.status === 'faulted') throw result.error;
+    if (result.status === 'hop') throw new ItineraError('INVALID_ITINERARY', `a receive-stage step of ${def.name}@${def.version} names a queue; only steps after publication can hop`);
+
+    const itinerary = itineraryKey(def.name, def.version);
+    const now = envelope.createdAt;
+    const done = result.status === 'terminated' || envelope.itinerary.cursor >= def.steps.length;
+    const record = {
+      messageId: id,
+      correlationId: envelope.correlationId,
+      itinerary,
+      status: done ? ('completed' as const) : ('accepted' as const),
+      action: envelope.action,
+      session: message.session,
+      acceptedAt: now,
+      updatedAt: now,
+      trace: envelope.trace as TraceEntry[],
+      context: envelope.context,
+      ...(reply ? { reply } : {}),
+    };
+    await deps.messages.put(record);
+    if (!done) {
+      try {
+        await deps.box.publish(deps.workQueue, envelope, { jobId: id, ...(message.session ? { orderingKey: message.session } : {}) });
+      } catch (err) {
+        await deps.messages.update(id, { status: 'faulted', error: { code: 'TRANSPORT_UNAVAILABLE', message: 'not accepted: the message box is unreachable' } }).catch(() => undefined);
+        throw err instanceof ItineraError
+          ? err
+          : new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; nothing was accepted, retry later', { transient: true, cause: err });
+      }
+    }
+    const accepted: Accepted = { messageId: id, correlationId: envelope.correlationId, itinerary, status: record.status, ...(reply ? { reply } : {}) };
+    if (message.idempotencyKey && hash) await deps.idempotency.claim(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs);
+    return accepted;
+  }
+
+  /** An earlier acceptance under the same Idempotency-Key: same body → replay it; another body → 409. */
+  private async earlier(key: string, hash: string): Promise<Accepted | undefined> {
+    const found = await this.deps.idempotency.get(key);
+    if (!found) return undefined;
+    if (found.hash !== hash) {
+      throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
+    }
+    return found.value as Accepted;
+  }
+
+  private checkAction(def: ItineraryDefinition, message: InboundMessage): void {
+    if (!def.actions) return;
+    const action = message.action;
+    const spec = action ? def.actions[action] : undefined;
+    if (!action || !spec) {
+      const known = Object.keys(def.actions).join(', ');
+      throw new ItineraError(
+        'UNKNOWN_ACTION',
+        action ? `${def.name}@${def.version} has no action "${action}"; its actions are: ${known}` : `${def.name}@${def.version} needs an action; one of: ${known}`,
+        { details: [{ pointer: '/action', message: `must be one of: ${known}` }] },
+      );
+    }
+    if (spec.schema) {
+      const errors = this.deps.schemas.validate(spec.schema, message.body);
+      if (errors.length) {
+        throw new ItineraError('VALIDATION_FAILED', `the body of ${action} does not match its schema: ${errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ')}`, {
+          details: errors.map((e) => ({ ...e, pointer: `/body${e.pointer}` })),
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { EventEmitter } from 'node:events';
+import type { Envelope, MessageRecord, MessageStore, ReplySink } from '@itinera/core';
+
+/**
+ * Request-response replies. A reply is written to the message store (so a
+ * gateway in another process finds it) and announced in-process (so a waiter
+ * in this process gets it at once). Receive-stage replies are captured by the
+ * on-ramp before publication and never need the store.
+ */
+export class ReplyHub implements ReplySink {
+  private readonly local = new EventEmitter();
+  /** Replies captured while running receive-stage steps, by message id. */
+  private readonly captured = new Map<string, unknown>();
+  private readonly capturing = new Set<string>();
+
+  constructor(private readonly messages: MessageStore) {
+    this.local.setMaxListeners(0);
+  }
+
+  startCapture(messageId: string): void {
+    this.capturing.add(messageId);
+  }
+
+  /** Stop capturing; returns the reply when a receive-stage step gave one. */
+  endCapture(messageId: string): { body: unknown } | undefined {
+    this.capturing.delete(messageId);
+    if (!this.captured.has(messageId)) return undefined;
+    const body = this.captured.get(messageId);
+    this.captured.delete(messageId);
+    return { body };
+  }
+
+  async reply(envelope: Envelope, body: unknown): Promise<void> {
+    if (this.capturing.has(envelope.id)) {
+      this.captured.set(envelope.id, body);
+      return;
+    }
+    await this.messages.update(envelope.id, { reply: { body } });
+    this.local.emit(envelope.id, { body });
+  }
+
+  /** Announce a final status in-process (completed or faulted) so waiters stop waiting. */
+  settled(messageId: string): void {
+    this.local.emit(messageId, undefined);
+  }
+
+  /**
+   * Wait up to `ms` for a reply, wherever the itinerary runs: in-process events,
+   * and a look at the store every `pollMs` for replies written by other processes.
+   */
+  async wait(messageId: string, ms: number, pollMs = 100): Promise<{ reply?: { body: unknown }; record?: MessageRecord }> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = async (reply?: { body: unknown }) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.local.off(messageId, onLocal);
+        const record = await this.messages.get(messageId).catch(() => undefined);
+        resolve({ reply: reply ?? record?.reply, record });
+      };
+      const onLocal = (reply?: { body: unknown }) => void finish(reply);
+      this.local.on(messageId, onLocal);
+      const timer = setTimeout(() => void finish(), ms);
+      const poll = setInterval(async () => {
+        const rec = await this.messages.get(messageId).catch(() => undefined);
+        if (rec && (rec.reply || rec.status === 'completed' || rec.status === 'faulted')) void finish(rec.reply);
+      }, pollMs);
+    });
+  }
+}

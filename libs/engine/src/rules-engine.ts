@@ -1,0 +1,85 @@
+import { Engine, type EngineResult, type RuleProperties, type TopLevelCondition } from 'json-rules-engine';
+import { JSONPath } from 'jsonpath-plus';
+import type { Facts, PolicyDefinition } from '@itinera/core';
+
+/** The fact names rules can test: the keys of core's `Facts`. */
+export const FACT_NAMES = ['body', 'action', 'headers', 'context', 'state', 'message', 'session', 'env'] as const;
+
+/**
+ * JSONPath without script evaluation: rules are data only, so a `[?(...)]`
+ * filter is refused instead of being run.
+ */
+function dataOnlyPath(value: object, path: string): unknown {
+  return JSONPath({ path, json: value, wrap: false, eval: false });
+}
+
+interface OperatorLookup {
+  operators: { get(name: string): unknown; operators: Map<string, unknown>; decorators: Map<string, unknown> };
+}
+
+/** A json-rules-engine `Engine` that can run concurrently: runs are serialized. */
+export class PolicyEngine {
+  readonly key: string;
+  private readonly engine: Engine;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly policy: PolicyDefinition) {
+    this.key = `${policy.name}@${policy.version}`;
+    this.engine = createEngine(policy.rules.map(toRuleProperties));
+  }
+
+  /**
+   * Engine.run keeps its status on the engine: a run that finishes marks it
+   * FINISHED and any other run still in flight skips its remaining priority
+   * sets. So runs of one engine go one at a time (they do no I/O, so this is
+   * cheap).
+   */
+  run(facts: Facts): Promise<EngineResult> {
+    const runtime: Record<string, unknown> = {};
+    for (const name of FACT_NAMES) runtime[name] = facts[name];
+    const result = this.tail.then(() => this.engine.run(runtime));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function createEngine(rules: RuleProperties[] = []): Engine {
+  return new Engine(rules, { allowUndefinedFacts: true, pathResolver: dataOnlyPath as (v: object, p: string) => unknown });
+}
+
+function toRuleProperties(rule: PolicyDefinition['rules'][number], index: number): RuleProperties {
+  return {
+    name: rule.name,
+    priority: rule.priority ?? 1,
+    conditions: rule.conditions as unknown as TopLevelCondition,
+    // The index identifies the rule: names need not be unique, document order breaks ties.
+    event: { type: 'fired', params: { index } },
+  };
+}
+
+const probe = createEngine() as unknown as OperatorLookup;
+
+/** Whether json-rules-engine knows `name` (decorated forms like `not:in` included). */
+export function isKnownOperator(name: string): boolean {
+  return probe.operators.get(name) != null;
+}
+
+export function knownOperators(): { operators: string[]; decorators: string[] } {
+  return {
+    operators: [...probe.operators.operators.keys()].filter((n) => !n.includes(':')),
+    decorators: [...probe.operators.decorators.keys()],
+  };
+}
+
+/** Why a JSONPath cannot be used in a rule, or undefined when it can. */
+export function checkRulePath(path: string): string | undefined {
+  if (/\?\s*\(|\(\s*@/.test(path)) {
+    return `script filters are not allowed in rule paths (rules are data only): use a plain path such as "$.order.amount" and an operator like "in" or "contains", or an expression resolver`;
+  }
+  try {
+    JSONPath({ path, json: {}, wrap: false, eval: false });
+    return undefined;
+  } catch (err) {
+    return `invalid JSONPath: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}

@@ -1,0 +1,73 @@
+import { ItineraError, type Facts, type PolicyDefinition } from '@itinera/core';
+import { PolicyEngine } from './rules-engine';
+import type { Resolution } from './resolution';
+
+/** Where the rules resolver finds policies (the registry implements it). */
+export interface PolicySource {
+  /** The policy `name@version`, or the latest version; throws POLICY_NOT_FOUND. */
+  policy(name: string, version?: string): PolicyDefinition;
+  /** Every deployed version of every policy. */
+  policies(): PolicyDefinition[];
+}
+
+/** The outcome of one policy run. */
+export interface PolicyOutcome {
+  policy: PolicyDefinition;
+  /** Names of the rules that fired, highest priority first (ties: document order). */
+  fired: string[];
+  params: Record<string, unknown>;
+}
+
+/**
+ * Runs rules policies (json-rules-engine, data only). One engine per policy
+ * version, built once and reused for every message.
+ */
+export class RulesResolver {
+  private readonly engines = new Map<string, PolicyEngine>();
+
+  constructor(private readonly source: PolicySource) {
+    for (const policy of source.policies()) {
+      const engine = new PolicyEngine(policy);
+      this.engines.set(engine.key, engine);
+    }
+  }
+
+  async resolve(def: { policy: string; version?: string }, facts: Facts): Promise<Resolution> {
+    const outcome = await this.decide(def.policy, def.version, facts);
+    const { policy, fired, params } = outcome;
+    return { params, decision: { type: 'rules', source: `${policy.name}@${policy.version}`, fired, params } };
+  }
+
+  /** Run the policy over the facts and combine the fired rules' params by the policy's mode. */
+  async decide(name: string, version: string | undefined, facts: Facts): Promise<PolicyOutcome> {
+    const policy = this.source.policy(name, version);
+    const key = `${policy.name}@${policy.version}`;
+    let engine = this.engines.get(key);
+    if (!engine) {
+      engine = new PolicyEngine(policy);
+      this.engines.set(key, engine);
+    }
+    let result;
+    try {
+      result = await engine.run(facts);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new ItineraError('RULES_FAILED', `policy "${key}" failed: ${msg}; check its conditions with \`itinera validate\``, { cause: err });
+    }
+    const fired = result.results
+      .map((r) => ({ index: (r.event?.params as { index: number }).index, priority: r.priority ?? 1 }))
+      // Highest priority first; document order breaks ties.
+      .sort((a, b) => b.priority - a.priority || a.index - b.index)
+      .map((r) => policy.rules[r.index]);
+    return { policy, fired: fired.map((r) => r.name), params: combine(policy, fired) };
+  }
+}
+
+function combine(policy: PolicyDefinition, fired: PolicyDefinition['rules']): Record<string, unknown> {
+  if (fired.length === 0) return { ...(policy.defaults ?? {}) };
+  if ((policy.mode ?? 'first') === 'first') return { ...fired[0].params };
+  const out: Record<string, unknown> = {};
+  // Lowest first, so higher-priority (and, on ties, earlier) rules overwrite.
+  for (let i = fired.length - 1; i >= 0; i--) Object.assign(out, fired[i].params);
+  return out;
+}

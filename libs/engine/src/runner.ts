@@ -1,0 +1,195 @@
+import {
+  applySpec,
+  formatDetails,
+  ItineraError,
+  itineraryKey,
+  joinPointer,
+  stepId as makeStepId,
+  toItineraError,
+  type Envelope,
+  type Facts,
+  type ItineraryDefinition,
+  type ResolverDecision,
+  type ResolverDefinition,
+  type Stage,
+  type StepContext,
+  type StepDefinition,
+  type StepResult,
+  type StepRuntime,
+  type StepService,
+  type TraceEntry,
+} from '@itinera/core';
+import { SessionStateHandle } from './session-state';
+
+/** Where the runner reads itinerary definitions (the registry). */
+export interface ItinerarySource {
+  itinerary(name: string, version?: string): ItineraryDefinition;
+}
+
+/** How the runner resolves a step's parameters (the resolvers). */
+export interface ParamResolver {
+  resolve(def: ResolverDefinition | undefined, facts: Facts): Promise<{ params: Record<string, unknown>; decision: ResolverDecision }>;
+}
+
+/** Hooks the runner calls; the gateway and worker record them (store, metrics, logs). */
+export interface RunObserver {
+  step?(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void;
+}
+
+export type RunResult =
+  /** Every step of the stage ran; `next` is the cursor of the first step of another stage (or steps.length). */
+  | { status: 'completed'; next: number }
+  /** Stopped before a step that asks for another service queue. */
+  | { status: 'hop'; queue: string }
+  | { status: 'terminated' }
+  | { status: 'faulted'; error: ItineraError; step: string; attempts: number };
+
+export interface RunnerDeps {
+  itineraries: ItinerarySource;
+  resolvers: ParamResolver;
+  services: ReadonlyMap<string, StepService>;
+  runtime: StepRuntime;
+  observer?: RunObserver;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The routing-slip runner: from the envelope's cursor, each step is resolved,
+ * run and traced. `receive` runs the receive-stage steps (on the on-ramp, before
+ * publication); `send` runs the rest (in a worker). It never throws for a step's
+ * failure: the result says what happened (Courier-style result values).
+ */
+export class ItineraryRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  definition(envelope: Envelope): ItineraryDefinition {
+    return this.deps.itineraries.itinerary(envelope.itinerary.name, envelope.itinerary.version);
+  }
+
+  async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number } = {}): Promise<RunResult> {
+    const def = this.definition(envelope);
+    const state = new SessionStateHandle(envelope.origin.session, this.deps.runtime.sessions);
+    const steps = def.steps;
+    while (envelope.itinerary.cursor < steps.length) {
+      const index = envelope.itinerary.cursor;
+      const step = steps[index];
+      const stepStage = step.stage ?? 'send';
+      if (stepStage !== stage) return { status: 'completed', next: index };
+      if (stage === 'send' && step.queue && step.queue !== opts.queue) return { status: 'hop', queue: step.queue };
+      const result = await this.runStep(envelope, def, step, index, state, opts.attempt ?? 1);
+      if (result.outcome === 'faulted') return { status: 'faulted', error: result.error, step: step.id, attempts: result.attempts };
+      envelope.itinerary.cursor = index + 1;
+      if (result.outcome === 'terminated') {
+        envelope.itinerary.cursor = steps.length;
+        return { status: 'terminated' };
+      }
+    }
+    return { status: 'completed', next: steps.length };
+  }
+
+  facts(envelope: Envelope, state: Record<string, unknown>): Facts {
+    return {
+      body: envelope.body,
+      action: envelope.action,
+      headers: envelope.headers,
+      context: envelope.context,
+      state,
+      message: { id: envelope.id, correlationId: envelope.correlationId, itinerary: envelope.itinerary.name, version: envelope.itinerary.version },
+      session: envelope.origin.session ? { id: envelope.origin.session } : undefined,
+      env: this.deps.runtime.env,
+    };
+  }
+
+  private async runStep(
+    envelope: Envelope,
+    def: ItineraryDefinition,
+    step: StepDefinition,
+    index: number,
+    state: SessionStateHandle,
+    deliveryAttempt: number,
+  ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
+    const { runtime, services, resolvers } = this.deps;
+    const service = services.get(step.service);
+    const stage = step.stage ?? 'send';
+    const started = Date.now();
+    const startIso = new Date(started).toISOString();
+    const base = { step: step.id, service: step.service, stage, start: startIso, node: runtime.node };
+    const record = (entry: TraceEntry, extra: { before?: unknown; after?: unknown } = {}) => {
+      envelope.trace.push(entry);
+      this.deps.observer?.step?.(envelope, entry, extra);
+    };
+    if (!service) {
+      const error = new ItineraError('UNKNOWN_SERVICE', `step "${step.id}" names the service "${step.service}", which is not registered`);
+      record({ ...base, durationMs: 0, outcome: 'faulted', attempt: deliveryAttempt, error: error.toJSON() });
+      return { outcome: 'faulted', error, attempts: 1 };
+    }
+    const policy = step.retry ?? { attempts: 1 };
+    const maxAttempts = Math.max(1, policy.attempts);
+    let attempt = 0;
+    let decision: ResolverDecision | undefined;
+    for (;;) {
+      attempt++;
+      const t0 = performance.now();
+      const attemptNo = deliveryAttempt > 1 ? deliveryAttempt : attempt;
+      let before: unknown;
+      try {
+        await state.load();
+        const facts = this.facts(envelope, state.get());
+        if (step.when !== undefined) {
+          const ok = await runtime.expressions.evaluate(step.when, facts);
+          if (!ok) {
+            record({ ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo });
+            return { outcome: 'skipped' };
+          }
+        }
+        const resolved = await resolvers.resolve(step.resolver, facts);
+        decision = resolved.decision;
+        const merged = { ...(step.options ?? {}), ...resolved.params };
+        const checked = applySpec(service.spec, merged, { pointer: joinPointer('steps', index, 'options'), what: `service "${step.service}"` });
+        if (checked.errors.length) {
+          throw new ItineraError('STEP_PARAMS_INVALID', `step "${step.id}" got invalid parameters from its resolver:\n${formatDetails(checked.errors)}`, {
+            details: checked.errors,
+          });
+        }
+        const ctx: StepContext = {
+          envelope,
+          step,
+          stepIndex: index,
+          stepId: makeStepId(envelope.id, index, step.id),
+          stage,
+          attempt: attemptNo,
+          params: checked.value,
+          decision,
+          facts: () => this.facts(envelope, state.get()),
+          state,
+          runtime,
+        };
+        if (runtime.logger.isLevelEnabled?.('debug') && step.service === 'transform') before = envelope.body;
+        const result: StepResult | void = await service.run(ctx);
+        if (result && result.outcome === 'faulted') throw result.error;
+        await state.flush();
+        record(
+          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, resolver: decision },
+          before !== undefined ? { before, after: envelope.body } : {},
+        );
+        return { outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed' };
+      } catch (err) {
+        state.discard();
+        const error = toItineraError(err, 'STEP_FAILED');
+        if (error.transient && attempt < maxAttempts) {
+          record({ ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, resolver: decision, error: { code: error.code, message: error.message } });
+          const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
+          await sleep(backoff);
+          continue;
+        }
+        record({ ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, resolver: decision, error: { code: error.code, message: error.message } });
+        return { outcome: 'faulted', error, attempts: attempt };
+      }
+    }
+  }
+}
+
+const elapsed = (t0: number) => Math.round((performance.now() - t0) * 1000) / 1000;
+
+export const slipKey = (envelope: Envelope) => itineraryKey(envelope.itinerary.name, envelope.itinerary.version);

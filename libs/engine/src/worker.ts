@@ -1,0 +1,99 @@
+import { ItineraError, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
+import type { Metrics } from '@itinera/observability';
+import type { ItineraryRunner } from './runner';
+import type { FaultRecorder } from './fault-recorder';
+import type { ReplyHub } from './reply-hub';
+
+export interface WorkerDeps {
+  runner: ItineraryRunner;
+  box: MessageBox;
+  messages: MessageStore;
+  faults: FaultRecorder;
+  replies: ReplyHub;
+  logger: Logger;
+  metrics: Metrics;
+  workQueue: string;
+  concurrency: number;
+  /** Deliveries of one job before it is dead-lettered (infrastructure failures only; steps retry by their own policy). */
+  attempts: number;
+  backoffMs: number;
+}
+
+/**
+ * Runs what follows publication: consumes the work queue (and each service
+ * queue a step hops to), runs the remaining steps in-process, and records the
+ * outcome. A step's failure is a fault, not a thrown job: only infrastructure
+ * errors (store or transport unreachable) make the box deliver the job again.
+ */
+export class BusWorker {
+  private readonly consumers: Consumer[] = [];
+  private readonly queues = new Set<string>();
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async start(hopQueues: Iterable<string>): Promise<void> {
+    await this.listen(this.deps.workQueue);
+    for (const q of hopQueues) await this.listen(q);
+  }
+
+  private async listen(queue: string): Promise<void> {
+    if (this.queues.has(queue)) return;
+    this.queues.add(queue);
+    const { deps } = this;
+    const consumer = await deps.box.consume<Envelope>(queue, (job) => this.handle(queue, job), {
+      concurrency: deps.concurrency,
+      attempts: deps.attempts,
+      backoffMs: deps.backoffMs,
+      onDeadLetter: async (job, error) => {
+        const envelope = job.data as Envelope;
+        await deps.faults.record(envelope, toItineraError(error, 'DELIVERY_FAILED'), undefined, job.attempt, []);
+      },
+    });
+    this.consumers.push(consumer);
+  }
+
+  async handle(queue: string, job: BoxJob<Envelope>): Promise<void> {
+    const { deps } = this;
+    const envelope = job.data;
+    const traceFrom = envelope.trace.length;
+    if (job.attempt === 1) await deps.messages.update(envelope.id, { status: 'running' });
+    const result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt });
+    const newTrace = envelope.trace.slice(traceFrom);
+    switch (result.status) {
+      case 'completed':
+        if (result.next < deps.runner.definition(envelope).steps.length) {
+          const err = new ItineraError('INVALID_ITINERARY', `step ${result.next} is a receive-stage step after publication; move receive-stage steps first`);
+          await deps.faults.record(envelope, err, undefined, 1, newTrace);
+          return;
+        }
+      // falls through: every step ran
+      case 'terminated':
+        await deps.messages.update(envelope.id, { status: 'completed', context: envelope.context }, newTrace);
+        deps.metrics.messagesCompleted.inc({ itinerary: envelope.itinerary.name });
+        deps.replies.settled(envelope.id);
+        return;
+      case 'hop':
+        await deps.messages.update(envelope.id, { status: 'running', context: envelope.context }, newTrace);
+        await deps.box.publish(result.queue, envelope, {
+          jobId: `${envelope.id}.${envelope.itinerary.cursor}`,
+          ...(envelope.origin.session ? { orderingKey: envelope.origin.session } : {}),
+        });
+        await this.listenIfLocal(result.queue);
+        return;
+      case 'faulted':
+        await deps.faults.record(envelope, result.error, result.step, result.attempts, newTrace);
+        return;
+    }
+  }
+
+  /** A worker serves every hop queue named by deployed itineraries; an unknown one is logged. */
+  private async listenIfLocal(queue: string): Promise<void> {
+    if (!this.queues.has(queue)) this.deps.logger.warn({ queue }, 'message hopped to a queue no worker of this process consumes');
+  }
+
+  async stop(timeoutMs = 10_000): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.close(timeoutMs)));
+    this.consumers.length = 0;
+    this.queues.clear();
+  }
+}

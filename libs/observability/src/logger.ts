@@ -1,0 +1,36 @@
+import pino from 'pino';
+import type { Logger } from '@itinera/core';
+
+export interface LoggerOptions {
+  level?: string;
+  /** Field names redacted wherever they appear in logged bodies (one level deep and nested). */
+  redact?: string[];
+  /** Extra bindings on every line (role, node). */
+  base?: Record<string, unknown>;
+  /** Write here instead of stdout (tests). */
+  destination?: NodeJS.WritableStream;
+}
+
+const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey'];
+
+/**
+ * pino JSON logs. Bodies appear only at debug level (before/after each transform);
+ * the configured field names are censored there, at any depth pino's redaction can
+ * express (`before.x`, `before.*.x`, `after.x`, `after.*.x`, …).
+ */
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const fields = [...new Set([...DEFAULT_REDACT, ...(opts.redact ?? [])])];
+  const paths: string[] = [];
+  for (const root of ['before', 'after', 'body', 'reply']) {
+    for (const f of fields) paths.push(`${root}.${f}`, `${root}.*.${f}`, `${root}.*.*.${f}`);
+  }
+  paths.push('headers.authorization', 'req.headers.authorization');
+  const options: pino.LoggerOptions = {
+    level: opts.level ?? 'info',
+    base: { ...(opts.base ?? {}) },
+    redact: { paths, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return (opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options)) as unknown as Logger;
+}

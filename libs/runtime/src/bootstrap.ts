@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
+import { createLogger } from '@itinera/observability';
+import { ItineraModule, BusService } from './itinera.module';
+import type { Bus, BusRoles } from './bus';
+import { loadConfig, type BusConfig } from './config';
+
+export interface StartedNode {
+  bus: Bus;
+  app: INestApplicationContext;
+  /** Base URL when the node serves HTTP. */
+  url?: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  roles: BusRoles;
+  steps?: Type<InvokeHandler>[];
+  config?: BusConfig;
+  /** Overrides on top of the environment (tests). */
+  overrides?: Partial<BusConfig>;
+  logger?: Logger;
+}
+
+/**
+ * Start one node with the given roles. A gateway serves HTTP/WS on Fastify;
+ * a worker without a gateway serves only health and metrics on its port.
+ */
+export async function startNode(opts: StartOptions): Promise<StartedNode> {
+  const config = opts.config ?? loadConfig(process.env, opts.overrides);
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node } });
+  const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, logger: false, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  const service = app.get(BusService);
+  let bus: Bus;
+  try {
+    bus = await service.create();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  const fastify = app.getHttpAdapter().getInstance();
+  if (opts.roles.gateway) {
+    bus.mount(fastify, app.getHttpServer());
+  } else {
+    fastify.get('/health/live', async () => ({ status: 'ok' }));
+    fastify.get('/health/ready', async (_req, reply) => ((await bus.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable' })));
+    fastify.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(bus.metrics.render()));
+  }
+  await bus.start();
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://127.0.0.1:${port}`;
+  return { bus, app, url, close: () => app.close() };
+}
+
+/** Run a node as a program: clear errors and exit 1 on bad config or itineraries, never a stack trace. */
+export async function runMain(name: string, opts: Omit<StartOptions, 'config'>): Promise<void> {
+  let node: StartedNode;
+  try {
+    node = await startNode(opts);
+  } catch (err) {
+    if (err instanceof ItineraError) {
+      const lines = err.details?.length && err.code === 'ITINERARIES_INVALID' ? formatDetails(err.details) : err.message;
+      process.stderr.write(`${name} did not start (${err.code}):\n${lines}\n`);
+    } else {
+      process.stderr.write(`${name} did not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exit(1);
+  }
+  node.bus.logger.info({ url: node.url, pid: process.pid, role: name }, `${name} listening`);
+}

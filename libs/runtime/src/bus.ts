@@ -1,0 +1,265 @@
+import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import {
+  ItineraError,
+  formatDetails,
+  newId,
+  toItineraError,
+  type Consumer,
+  type FaultStore,
+  type IdempotencyStore,
+  type InvokeHandler,
+  type Logger,
+  type MessageBox,
+  type MessageStore,
+  type SessionStore,
+  type StepRuntime,
+  type StepService,
+} from '@itinera/core';
+import { BusGateway, BusWorker, Expressions, FaultRecorder, ItineraryRegistry, ItineraryRunner, ReplyHub, Resolvers, Schemas, loadRegistry } from '@itinera/engine';
+import { ALL_STEPS } from '@itinera/steps';
+import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool } from '@itinera/adapters';
+import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
+import { createSessionStore } from '@itinera/sessions';
+import { Metrics, createLogger, createRecordStores } from '@itinera/observability';
+import type { BusConfig } from './config';
+import { mountGateway, type MountedGateway } from './mount';
+import { TraceLogger } from './trace-logger';
+
+export interface BusRoles {
+  gateway: boolean;
+  worker: boolean;
+}
+
+export interface BusOptions {
+  config: BusConfig;
+  roles: BusRoles;
+  invokables?: ReadonlyMap<string, InvokeHandler>;
+  logger?: Logger;
+  /** Extra step services (beside ALL_STEPS). */
+  services?: StepService[];
+}
+
+/** The internal queue workers consume after publication. */
+export const WORK_QUEUE = 'itinera.work';
+
+/**
+ * One bus node: loads and validates the itineraries, builds the message box,
+ * stores, runner, gateway and worker, and mounts the on-ramps. The apps (bus,
+ * gateway, worker) differ only in their roles.
+ */
+export class Bus {
+  readonly metrics = new Metrics();
+  private worker?: BusWorker;
+  private mounted?: MountedGateway;
+  private readonly queueConsumers: Consumer[] = [];
+  private stopped = false;
+
+  private constructor(
+    readonly config: BusConfig,
+    readonly roles: BusRoles,
+    readonly logger: Logger,
+    readonly registry: ItineraryRegistry,
+    readonly box: MessageBox,
+    readonly sessions: SessionStore,
+    readonly messages: MessageStore,
+    readonly faults: FaultStore,
+    readonly idempotency: IdempotencyStore,
+    readonly gateway: BusGateway,
+    readonly runner: ItineraryRunner,
+    readonly recorder: FaultRecorder,
+    readonly replies: ReplyHub,
+    private readonly closeStores: () => Promise<void>,
+  ) {}
+
+  static async create(opts: BusOptions): Promise<Bus> {
+    const { config } = opts;
+    const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node } });
+    const invokables = opts.invokables ?? new Map<string, InvokeHandler>();
+    const services = [...ALL_STEPS, ...(opts.services ?? [])] as StepService[];
+    const loaded = await loadRegistry(config.itinerariesDir, { services, adapters: ALL_ADAPTERS, invokables: [...invokables.keys()] });
+    if (!loaded.registry || loaded.errors.length) {
+      throw new ItineraError('ITINERARIES_INVALID', formatDetails(loaded.errors), { details: loaded.errors });
+    }
+    const registry = loaded.registry;
+
+    const redis = config.transport === 'bullmq' ? config.redisUrl : undefined;
+    if (redis) await checkMaxmemoryPolicy(redis, { allowOtherPolicy: config.allowEviction, logger });
+    const box = createMessageBox({ transport: config.transport, redisUrl: redis, prefix: config.redisPrefix });
+    const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
+    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs });
+
+    const expressions = new Expressions(registry, { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth });
+    const schemas = new Schemas(registry.schemas());
+    const resolvers = new Resolvers({ registry, expressions });
+    const replies = new ReplyHub(stores.messages);
+    const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: config.sendAllowList, env: config.envFacts });
+    const adapters = new AdapterSender(provider, { logger, box });
+    const pushOptions = { limit: config.outboxLimit, overflow: config.outboxOverflow };
+    const runtime: StepRuntime = {
+      expressions,
+      schemas,
+      adapters,
+      sessions,
+      box,
+      replies,
+      invokables,
+      logger,
+      node: config.node,
+      callbackDefaults: pushOptions,
+      env: config.envFacts,
+    };
+    const metrics = new Metrics();
+    const trace = new TraceLogger(logger, metrics);
+    const runner = new ItineraryRunner({
+      itineraries: registry,
+      resolvers,
+      services: new Map(services.map((s) => [s.name, s])),
+      runtime,
+      observer: trace,
+    });
+    const recorder = new FaultRecorder({ faults: stores.faults, messages: stores.messages, sessions, replies, logger, metrics, pushOptions });
+    const gateway = new BusGateway({
+      itineraries: registry,
+      select: (m) =>
+        resolvers.selectItinerary(
+          {
+            body: m.body,
+            action: m.action,
+            headers: m.headers,
+            context: {},
+            state: {},
+            message: { id: '', correlationId: m.correlationId ?? '', itinerary: '', version: '' },
+            session: m.session ? { id: m.session } : undefined,
+            env: config.envFacts,
+          },
+          config.selectorPolicy,
+        ),
+      schemas,
+      runner,
+      box,
+      messages: stores.messages,
+      idempotency: stores.idempotency,
+      replies,
+      logger,
+      metrics,
+      workQueue: WORK_QUEUE,
+      idempotencyTtlMs: config.idempotencyTtlMs,
+      node: config.node,
+    });
+    const bus = new Bus(config, opts.roles, logger, registry, box, sessions, stores.messages, stores.faults, stores.idempotency, gateway, runner, recorder, replies, async () => {
+      await sessions.close();
+      await stores.close();
+    });
+    (bus as { metrics: Metrics }).metrics = metrics;
+    return bus;
+  }
+
+  /** Mount the on-ramps (gateway role) on the platform's Fastify and HTTP server. */
+  mount(app: FastifyInstance, server: Server): void {
+    if (!this.roles.gateway) return;
+    this.mounted = mountGateway(this, app, server);
+  }
+
+  /** Start consuming: the work queue and hop queues (worker), queue on-ramps (gateway). */
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    if (this.roles.worker) {
+      this.worker = new BusWorker({
+        runner: this.runner,
+        box: this.box,
+        messages: this.messages,
+        faults: this.recorder,
+        replies: this.replies,
+        logger,
+        metrics: this.metrics,
+        workQueue: WORK_QUEUE,
+        concurrency: config.workerConcurrency,
+        attempts: config.deliveryAttempts,
+        backoffMs: 200,
+      });
+      const hops = new Set<string>();
+      for (const it of this.registry.itineraries()) for (const s of it.steps) if (s.queue) hops.add(s.queue);
+      await this.worker.start(hops);
+    }
+    if (this.roles.gateway) {
+      for (const binding of this.registry.queueOnRamps()) {
+        const consumer = await this.box.consume<Record<string, unknown>>(binding.queue, (job) => this.acceptQueueJob(binding.itinerary, binding.queue, job.data, job.id), {
+          concurrency: binding.concurrency ?? 4,
+          attempts: config.deliveryAttempts,
+          backoffMs: 200,
+          onDeadLetter: (job, error) => this.queueJobFault(binding.queue, binding.itinerary, job.data, toItineraError(error), job.attempt),
+        });
+        this.queueConsumers.push(consumer);
+      }
+    }
+    logger.info(
+      {
+        roles: Object.entries(this.roles).filter(([, on]) => on).map(([r]) => r),
+        transport: config.transport,
+        itineraries: this.registry.list().map((i) => `${i.name}@${i.latest}`),
+      },
+      'bus started',
+    );
+  }
+
+  /** A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, body }`. Bad input becomes a fault, never a crash. */
+  private async acceptQueueJob(itinerary: string, queue: string, data: Record<string, unknown>, jobId: string): Promise<void> {
+    const job = data && typeof data === 'object' ? data : { body: data };
+    try {
+      await this.gateway.accept({
+        itinerary: typeof job.itinerary === 'string' ? job.itinerary : itinerary,
+        version: typeof job.version === 'string' ? job.version : undefined,
+        action: typeof job.action === 'string' ? job.action : undefined,
+        headers: (job.headers && typeof job.headers === 'object' ? job.headers : {}) as Record<string, string>,
+        body: 'body' in job ? job.body : job,
+        transport: 'queue',
+        queue,
+        idempotencyKey: `queue:${queue}:${jobId}`,
+      });
+    } catch (err) {
+      const e = toItineraError(err);
+      if (e.transient) throw e;
+      await this.queueJobFault(queue, itinerary, data, e, 1);
+    }
+  }
+
+  private async queueJobFault(queue: string, itinerary: string, data: unknown, error: ItineraError, attempts: number): Promise<void> {
+    const id = newId();
+    const envelope = {
+      id,
+      correlationId: id,
+      body: data,
+      headers: {},
+      context: {},
+      itinerary: { name: itinerary, version: '', cursor: 0 },
+      origin: { transport: 'queue' as const, queue },
+      trace: [],
+      createdAt: new Date().toISOString(),
+    };
+    await this.faults.add({ id: newId(), messageId: id, correlationId: id, itinerary, attempts, error: { code: error.code, message: error.message }, envelope, at: envelope.createdAt });
+    this.logger.error({ queue, itinerary, error: error.toJSON() }, 'queue on-ramp refused a job; kept as a fault');
+  }
+
+  async ready(): Promise<boolean> {
+    return this.box.isReady();
+  }
+
+  /**
+   * Graceful shutdown: stop taking work, tell duplex clients `closing` with
+   * retryAfterMs, finish in-flight work within the deadline, close connections.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const deadline = this.config.shutdownTimeoutMs;
+    this.gateway.drain();
+    await this.mounted?.close({ reason: 'shutdown', retryAfterMs: this.config.retryAfterMs });
+    await Promise.all(this.queueConsumers.map((c) => c.close(deadline)));
+    await this.worker?.stop(deadline);
+    await closeWsSendPool().catch(() => undefined);
+    await this.box.close();
+    await this.closeStores();
+    this.logger.info({}, 'bus stopped');
+  }
+}

@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
+
+/**
+ * Configuration comes from the environment, validated at start with clear
+ * errors (`VARIABLE: message`). The table in docs/configuration.md is generated
+ * from this spec.
+ */
+export const CONFIG_SPEC = {
+  PORT: { type: 'integer', description: 'HTTP and WebSocket port.', default: 3000, minimum: 0, maximum: 65535 },
+  HOST: { type: 'string', description: 'Address to listen on.', default: '0.0.0.0' },
+  ITINERA_TRANSPORT: { type: 'string', description: 'Message box: `memory` (embedded, one process) or `bullmq` (Redis; needs REDIS_URL).', default: 'memory', enum: ['memory', 'bullmq'] },
+  REDIS_URL: { type: 'string', description: 'Redis URL for the bullmq transport and Redis sessions, e.g. `redis://127.0.0.1:6379`.', examples: ['redis://127.0.0.1:6379'] },
+  ITINERA_ITINERARIES: { type: 'string', description: 'Folder of itineraries, policies/, maps/ and schemas/.', default: './itineraries' },
+  ITINERA_LOG_LEVEL: { type: 'string', description: 'Log level; `debug` adds bodies before and after each transform, `trace` more.', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  ITINERA_LOG_REDACT: { type: 'string', description: 'Comma-separated field names censored in logged bodies (password, token, secret, apiKey, authorization always are).', default: '' },
+  ITINERA_HEARTBEAT_MS: { type: 'integer', description: 'Duplex heartbeat interval; a client that misses two is treated as disconnected.', default: 15000, minimum: 100 },
+  ITINERA_POLL_TIMEOUT_MS: { type: 'integer', description: 'How long a long poll is held when nothing is pending.', default: 15000, minimum: 10 },
+  ITINERA_SESSION_TTL_MS: { type: 'integer', description: 'Session inactivity timeout.', default: 600000, minimum: 100 },
+  ITINERA_OUTBOX_LIMIT: { type: 'integer', description: 'Unacknowledged callbacks kept per session.', default: 1000, minimum: 1 },
+  ITINERA_OUTBOX_OVERFLOW: { type: 'string', description: 'When the outbox is full: `fault` (the producing step faults SESSION_OUTBOX_FULL) or `drop-oldest`.', default: 'fault', enum: ['fault', 'drop-oldest'] },
+  ITINERA_MAX_BODY_BYTES: { type: 'integer', description: 'Largest HTTP body accepted (PAYLOAD_TOO_LARGE beyond).', default: 1048576, minimum: 1024 },
+  ITINERA_MAX_FRAME_BYTES: { type: 'integer', description: 'Largest WebSocket frame accepted.', default: 262144, minimum: 1024 },
+  ITINERA_WORKER_CONCURRENCY: { type: 'integer', description: 'Messages a worker runs at once.', default: 16, minimum: 1 },
+  ITINERA_DELIVERY_ATTEMPTS: { type: 'integer', description: 'Deliveries of one job on infrastructure failures (steps retry by their own policy).', default: 5, minimum: 1 },
+  ITINERA_SEND_ALLOWLIST: { type: 'string', description: 'Comma-separated address prefixes send adapters may reach (empty: any).', default: '' },
+  ITINERA_ENV_FACTS: { type: 'string', description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.', default: 'ORDERS_ENDPOINT_URL' },
+  ITINERA_RATE_LIMIT: { type: 'integer', description: 'HTTP requests per second per client address (RATE_LIMITED beyond); 0 = no limit.', default: 0, minimum: 0 },
+  ITINERA_SELECTOR_POLICY: { type: 'string', description: 'Rules policy that selects the itinerary for `POST /messages`.', default: 'itinerary-selector' },
+  ITINERA_JSONATA_TIMEOUT_MS: { type: 'integer', description: 'Longest a JSONata evaluation may run.', default: 1000, minimum: 1 },
+  ITINERA_JSONATA_MAX_DEPTH: { type: 'integer', description: 'Deepest JSONata evaluation stack.', default: 500, minimum: 10 },
+  ITINERA_IDEMPOTENCY_TTL_MS: { type: 'integer', description: 'How long an Idempotency-Key is remembered.', default: 86400000, minimum: 1000 },
+  ITINERA_RECORD_TTL_MS: { type: 'integer', description: 'How long message records (GET /messages/{id}) are kept in Redis.', default: 86400000, minimum: 1000 },
+  ITINERA_SHUTDOWN_TIMEOUT_MS: { type: 'integer', description: 'Graceful shutdown deadline for in-flight work.', default: 10000, minimum: 0 },
+  ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
+  ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
+  ITINERA_REDIS_PREFIX: { type: 'string', description: 'Prefix of every Redis key; keep the `{…}` hash tag for Redis Cluster.', default: '{itinera}' },
+  ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
+} satisfies ConfigSpec;
+
+export interface BusConfig {
+  port: number;
+  host: string;
+  transport: 'memory' | 'bullmq';
+  redisUrl?: string;
+  itinerariesDir: string;
+  logLevel: string;
+  logRedact: string[];
+  heartbeatMs: number;
+  pollTimeoutMs: number;
+  sessionTtlMs: number;
+  outboxLimit: number;
+  outboxOverflow: 'fault' | 'drop-oldest';
+  maxBodyBytes: number;
+  maxFrameBytes: number;
+  workerConcurrency: number;
+  deliveryAttempts: number;
+  sendAllowList: string[];
+  envFacts: Record<string, string>;
+  rateLimit: number;
+  selectorPolicy: string;
+  jsonataTimeoutMs: number;
+  jsonataMaxDepth: number;
+  idempotencyTtlMs: number;
+  recordTtlMs: number;
+  shutdownTimeoutMs: number;
+  retryAfterMs: number;
+  allowEviction: boolean;
+  redisPrefix: string;
+  node: string;
+}
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Read and validate the configuration; throws CONFIG_INVALID listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<BusConfig> = {}): BusConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(CONFIG_SPEC)) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  const { value: v, errors } = applySpec<Record<string, unknown>>(CONFIG_SPEC, raw, { coerceStrings: true, allowUnknown: false });
+  if (v.ITINERA_TRANSPORT === 'bullmq' && !v.REDIS_URL && !overrides.redisUrl) {
+    errors.push({ pointer: '/REDIS_URL', message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379' });
+  }
+  if (errors.length) {
+    const text = errors.map((e) => `${e.pointer.slice(1)}: ${e.message.replace(/^option "[^"]+"\s*/, '')}`).join('\n');
+    throw new ItineraError('CONFIG_INVALID', `invalid configuration:\n${text}`, { details: errors });
+  }
+  const envFacts: Record<string, string> = {};
+  for (const name of list(v.ITINERA_ENV_FACTS as string)) if (env[name] !== undefined) envFacts[name] = env[name]!;
+  return {
+    port: v.PORT as number,
+    host: v.HOST as string,
+    transport: v.ITINERA_TRANSPORT as 'memory' | 'bullmq',
+    redisUrl: v.REDIS_URL as string | undefined,
+    itinerariesDir: v.ITINERA_ITINERARIES as string,
+    logLevel: v.ITINERA_LOG_LEVEL as string,
+    logRedact: list(v.ITINERA_LOG_REDACT as string),
+    heartbeatMs: v.ITINERA_HEARTBEAT_MS as number,
+    pollTimeoutMs: v.ITINERA_POLL_TIMEOUT_MS as number,
+    sessionTtlMs: v.ITINERA_SESSION_TTL_MS as number,
+    outboxLimit: v.ITINERA_OUTBOX_LIMIT as number,
+    outboxOverflow: v.ITINERA_OUTBOX_OVERFLOW as 'fault' | 'drop-oldest',
+    maxBodyBytes: v.ITINERA_MAX_BODY_BYTES as number,
+    maxFrameBytes: v.ITINERA_MAX_FRAME_BYTES as number,
+    workerConcurrency: v.ITINERA_WORKER_CONCURRENCY as number,
+    deliveryAttempts: v.ITINERA_DELIVERY_ATTEMPTS as number,
+    sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
+    envFacts,
+    rateLimit: v.ITINERA_RATE_LIMIT as number,
+    selectorPolicy: v.ITINERA_SELECTOR_POLICY as string,
+    jsonataTimeoutMs: v.ITINERA_JSONATA_TIMEOUT_MS as number,
+    jsonataMaxDepth: v.ITINERA_JSONATA_MAX_DEPTH as number,
+    idempotencyTtlMs: v.ITINERA_IDEMPOTENCY_TTL_MS as number,
+    recordTtlMs: v.ITINERA_RECORD_TTL_MS as number,
+    shutdownTimeoutMs: v.ITINERA_SHUTDOWN_TIMEOUT_MS as number,
+    retryAfterMs: v.ITINERA_RETRY_AFTER_MS as number,
+    allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,
+    redisPrefix: v.ITINERA_REDIS_PREFIX as string,
+    node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,
+    ...overrides,
+  };
+}

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './bus';
+export * from './step.decorator';
+export * from './itinera.module';
+export * from './bootstrap';
+export * from './trace-logger';

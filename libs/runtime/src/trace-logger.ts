@@ -1,0 +1,43 @@
+import type { Envelope, Logger, TraceEntry } from '@itinera/core';
+import type { Metrics } from '@itinera/observability';
+import type { RunObserver } from '@itinera/engine';
+
+/**
+ * Every step is traced: one structured log line per step (message id,
+ * correlation id, itinerary@version, step, service, stage, resolver decision,
+ * duration, outcome), and at debug level the body before and after transforms.
+ */
+export class TraceLogger implements RunObserver {
+  private readonly debug: boolean;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.debug = logger.isLevelEnabled?.('debug') ?? false;
+  }
+
+  step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void {
+    this.metrics.steps.inc({ service: entry.service, outcome: entry.outcome });
+    this.metrics.stepDuration.observe({ service: entry.service }, entry.durationMs);
+    const line: Record<string, unknown> = {
+      messageId: envelope.id,
+      correlationId: envelope.correlationId,
+      itinerary: `${envelope.itinerary.name}@${envelope.itinerary.version}`,
+      step: entry.step,
+      service: entry.service,
+      stage: entry.stage,
+      attempt: entry.attempt,
+      durationMs: entry.durationMs,
+      outcome: entry.outcome,
+    };
+    if (entry.resolver) line.decision = entry.resolver;
+    if (entry.error) line.error = entry.error;
+    if (this.debug && extra.before !== undefined) {
+      line.before = extra.before;
+      line.after = extra.after;
+    }
+    if (entry.outcome === 'faulted') this.logger.warn(line, 'step');
+    else this.logger.info(line, 'step');
+  }
+}

@@ -1,0 +1,246 @@
+import {
+  newId,
+  newToken,
+  silentLogger,
+  type Logger,
+  type OutboxDraft,
+  type OutboxFrame,
+  type PushOptions,
+  type SessionInfo,
+  type SessionStore,
+} from '@itinera/core';
+import {
+  DEFAULT_SESSION_TTL_MS,
+  checkState,
+  isUsableId,
+  jsonCopy,
+  normalizeLimit,
+  outboxFull,
+  sessionNotFound,
+  unauthorized,
+} from './session-errors';
+import { hashToken, tokenMatches } from './session-token';
+
+export interface MemorySessionStoreOptions {
+  /** Inactivity timeout: a session not authenticated or touched for this long expires. */
+  ttlMs?: number;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+interface MemorySession {
+  id: string;
+  tokenHash: Buffer;
+  createdAt: number;
+  lastSeen: number;
+  lastSeq: number;
+  ackedSeq: number;
+  /** Pending frames, ascending seq. */
+  outbox: OutboxFrame[];
+  state: Record<string, unknown>;
+  groups: Set<string>;
+}
+
+/**
+ * Sessions in this process only (the embedded, one-process bus). Every method
+ * runs synchronously between awaits, so seq assignment is atomic.
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory';
+  readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private readonly sessions = new Map<string, MemorySession>();
+  private readonly groups = new Map<string, Set<string>>();
+  private readonly listeners = new Map<string, Set<() => void>>();
+
+  constructor(opts: MemorySessionStoreOptions = {}) {
+    this.ttlMs = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  async create(): Promise<{ id: string; token: string }> {
+    const id = newId();
+    const token = newToken();
+    const at = this.now();
+    this.sessions.set(id, {
+      id,
+      tokenHash: hashToken(token),
+      createdAt: at,
+      lastSeen: at,
+      lastSeq: 0,
+      ackedSeq: 0,
+      outbox: [],
+      state: {},
+      groups: new Set(),
+    });
+    return { id, token };
+  }
+
+  async authenticate(id: string, token: string | undefined): Promise<SessionInfo> {
+    // No credentials at all: refuse before looking anything up, so it reveals nothing.
+    if (typeof token !== 'string' || token.length === 0) throw unauthorized();
+    const s = this.live(id);
+    if (!tokenMatches(s?.tokenHash, token)) {
+      if (!s) throw sessionNotFound(id);
+      throw unauthorized();
+    }
+    s!.lastSeen = this.now();
+    return info(s!);
+  }
+
+  async get(id: string): Promise<SessionInfo | undefined> {
+    const s = this.live(id);
+    return s ? info(s) : undefined;
+  }
+
+  async touch(id: string): Promise<void> {
+    this.require(id).lastSeen = this.now();
+  }
+
+  async end(id: string): Promise<void> {
+    const s = this.sessions.get(id);
+    if (s) this.drop(s);
+  }
+
+  async push(id: string, draft: OutboxDraft, opts: PushOptions): Promise<number> {
+    const s = this.require(id);
+    const limit = normalizeLimit(opts.limit);
+    if (s.outbox.length >= limit) {
+      if (opts.overflow !== 'drop-oldest') throw outboxFull(id, s.outbox.length, limit);
+      const dropped = s.outbox.splice(0, s.outbox.length - limit + 1);
+      this.logger.warn(
+        { session: id, dropped: dropped.length, fromSeq: dropped[0]?.seq, toSeq: dropped.at(-1)?.seq },
+        'session outbox full: oldest pending frames dropped (the client sees a seq gap)',
+      );
+    }
+    const seq = s.lastSeq + 1;
+    const { seq: _ignored, ...rest } = draft as OutboxDraft & { seq?: number };
+    s.outbox.push(jsonCopy({ seq, ...rest }) as OutboxFrame);
+    s.lastSeq = seq;
+    this.wake(id);
+    return seq;
+  }
+
+  async pending(id: string, after: number, max = Number.POSITIVE_INFINITY): Promise<OutboxFrame[]> {
+    const s = this.require(id);
+    const out: OutboxFrame[] = [];
+    for (const f of s.outbox) {
+      if (out.length >= max) break;
+      if (f.seq > after) out.push(jsonCopy(f));
+    }
+    return out;
+  }
+
+  async ack(id: string, seq: number): Promise<void> {
+    const s = this.require(id);
+    const upTo = Math.min(Math.floor(seq), s.lastSeq);
+    if (!(upTo > s.ackedSeq)) return;
+    s.ackedSeq = upTo;
+    let n = 0;
+    while (n < s.outbox.length && s.outbox[n]!.seq <= upTo) n++;
+    s.outbox.splice(0, n);
+  }
+
+  async getState(id: string): Promise<Record<string, unknown>> {
+    return jsonCopy(this.require(id).state);
+  }
+
+  async setState(id: string, state: Record<string, unknown>): Promise<void> {
+    const s = this.require(id);
+    s.state = jsonCopy(checkState(state));
+  }
+
+  async join(group: string, id: string): Promise<void> {
+    const s = this.require(id);
+    s.groups.add(group);
+    let set = this.groups.get(group);
+    if (!set) this.groups.set(group, (set = new Set()));
+    set.add(id);
+  }
+
+  async leave(group: string, id: string): Promise<void> {
+    this.sessions.get(id)?.groups.delete(group);
+    const set = this.groups.get(group);
+    if (!set) return;
+    set.delete(id);
+    if (set.size === 0) this.groups.delete(group);
+  }
+
+  async members(group: string): Promise<string[]> {
+    const set = this.groups.get(group);
+    if (!set) return [];
+    return [...set].filter((id) => this.live(id)).sort();
+  }
+
+  subscribe(id: string, listener: () => void): () => void {
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(id);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  async expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]> {
+    const expired: { id: string; pending: OutboxFrame[] }[] = [];
+    for (const s of [...this.sessions.values()]) {
+      if (now - s.lastSeen < this.ttlMs) continue;
+      expired.push({ id: s.id, pending: s.outbox.map((f) => jsonCopy(f)) });
+      this.drop(s);
+    }
+    return expired;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  /** The session if it exists and has not idled past the TTL (expired ones wait for `expireIdle`). */
+  private live(id: string): MemorySession | undefined {
+    if (!isUsableId(id)) return undefined;
+    const s = this.sessions.get(id);
+    if (!s || this.now() - s.lastSeen >= this.ttlMs) return undefined;
+    return s;
+  }
+
+  private require(id: string): MemorySession {
+    const s = this.live(id);
+    if (!s) throw sessionNotFound(id);
+    return s;
+  }
+
+  private drop(s: MemorySession): void {
+    this.sessions.delete(s.id);
+    for (const g of s.groups) {
+      const set = this.groups.get(g);
+      set?.delete(s.id);
+      if (set && set.size === 0) this.groups.delete(g);
+    }
+    // Holders of the session's connections wake up and find it gone.
+    this.wake(s.id);
+  }
+
+  private wake(id: string): void {
+    const set = this.listeners.get(id);
+    if (!set) return;
+    for (const listener of [...set]) {
+      queueMicrotask(() => {
+        try {
+          listener();
+        } catch (err) {
+          this.logger.warn({ session: id, err }, 'session wake-up listener threw');
+        }
+      });
+    }
+  }
+}
+
+function info(s: MemorySession): SessionInfo {
+  return { id: s.id, createdAt: s.createdAt, lastSeen: s.lastSeen, lastSeq: s.lastSeq, ackedSeq: s.ackedSeq };
+}

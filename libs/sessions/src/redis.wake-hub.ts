@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@itinera/core';
+
+/**
+ * One subscriber connection per store (per process) for every session wake-up.
+ * A node subscribes only to the channels of the sessions it holds, so a push
+ * reaches the one node that cares instead of every node.
+ *
+ * Wake-ups are hints, as with a condition variable: listeners are also woken once
+ * when their subscription becomes active and after a reconnect, because a push in
+ * between sent no message. A woken listener re-reads `pending`.
+ */
+export class RedisWakeHub {
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private connectedOnce = false;
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly channelOf: (id: string) => string,
+    private readonly logger: Logger,
+  ) {
+    subscriber.on('message', (channel: string) => this.dispatch(channel));
+    subscriber.on('ready', () => {
+      // Pushes made while the subscriber was down sent no wake-up: wake everyone once,
+      // after the PING's reply, which follows the replies of ioredis's re-SUBSCRIBE.
+      if (this.connectedOnce) {
+        this.subscriber.ping().then(
+          () => this.wakeAll(),
+          () => this.wakeAll(),
+        );
+      }
+      this.connectedOnce = true;
+    });
+  }
+
+  subscribe(id: string, listener: () => void): () => void {
+    const channel = this.channelOf(id);
+    let set = this.listeners.get(channel);
+    if (!set) {
+      this.listeners.set(channel, (set = new Set()));
+      const added = set;
+      // Queued while offline; ioredis re-subscribes after a reconnect.
+      this.subscriber.subscribe(channel).then(
+        () => {
+          // A push between subscribe() and now sent no wake-up to this node.
+          if (this.listeners.get(channel) === added) this.wakeSet(added, channel);
+        },
+        (err: Error) => this.logger.warn({ err: err.message, session: id }, 'wake-up subscribe failed'),
+      );
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      if (this.subscriber.status === 'end') return;
+      this.subscriber.unsubscribe(channel).catch(() => undefined);
+    };
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+
+  private dispatch(channel: string): void {
+    const set = this.listeners.get(channel);
+    if (set) this.wakeSet(set, channel);
+  }
+
+  private wakeAll(): void {
+    for (const [channel, set] of this.listeners) this.wakeSet(set, channel);
+  }
+
+  private wakeSet(set: Set<() => void>, channel: string): void {
+    for (const listener of [...set]) this.call(listener, channel);
+  }
+
+  private call(listener: () => void, channel: string): void {
+    try {
+      listener();
+    } catch (err) {
+      this.logger.warn({ err, channel }, 'session wake-up listener threw');
+    }
+  }
+}

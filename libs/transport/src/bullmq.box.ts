@@ -1,0 +1,186 @@
+import { Queue, type KeepJobs } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { newId, silentLogger } from '@itinera/core';
+import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
+import { BullMqConsumer, type WorkerTuning } from './bullmq.consumer';
+import { BACKOFF_TYPE, UNBOUNDED_ATTEMPTS, type WireJob } from './bullmq.wire';
+import { assertConsumeOptions } from './consume-options';
+import { encodeJobId } from './job-id';
+import { assertQueueName, partitionOf, partitionQueue } from './queue-names';
+import { createRedis, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
+import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
+
+export type KeepFinished = boolean | number | KeepJobs;
+
+export interface BullMqMessageBoxOptions {
+  /** Redis URL or ioredis options. */
+  connection: RedisConnectionOptions;
+  /** Key prefix; the braces make it a Redis Cluster hash tag, so every key lands in one slot. */
+  prefix?: string;
+  /** Completed jobs kept (default: 1 hour, at most 10 000 per queue): the window in which a `jobId` still dedupes. */
+  removeOnComplete?: KeepFinished;
+  /** Failed (dead-lettered) jobs kept (default: 7 days, at most 10 000 per queue): the last copy if the fault store write failed. */
+  removeOnFail?: KeepFinished;
+  /** Ordering partitions per queue (default 16). Every publisher and consumer of a queue must agree. */
+  partitions?: number;
+  /** How long `publish` may take before it fails with TRANSPORT_UNAVAILABLE (default 1 000 ms). */
+  publishTimeoutMs?: number;
+  worker?: WorkerTuning;
+  logger?: Logger;
+}
+
+export const DEFAULT_PREFIX = '{itinera}';
+export const DEFAULT_REMOVE_ON_COMPLETE: KeepJobs = { age: 3600, count: 10_000 };
+export const DEFAULT_REMOVE_ON_FAIL: KeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
+
+/**
+ * The Redis message box, on BullMQ: many processes publish and consume. Publishing
+ * fails fast when Redis is down (the producer connection queues nothing offline)
+ * and recovers by itself; workers wait out outages and resume.
+ */
+export class BullMqMessageBox implements MessageBox {
+  readonly kind = 'bullmq';
+  readonly prefix: string;
+  /** The producer connection: fail-fast, shared by every queue this box publishes to. */
+  readonly redis: Redis;
+  private workerRedis: Redis | undefined;
+  private readonly queues = new Map<string, Queue>();
+  private readonly consumers = new Set<BullMqConsumer>();
+  private readonly partitions: number;
+  private readonly publishTimeoutMs: number;
+  private readonly logger: Logger;
+  private closed = false;
+
+  constructor(private readonly opts: BullMqMessageBoxOptions) {
+    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
+    this.partitions = opts.partitions ?? 16;
+    this.publishTimeoutMs = opts.publishTimeoutMs ?? 1000;
+    this.logger = opts.logger ?? silentLogger;
+    if (!Number.isInteger(this.partitions) || this.partitions < 1) {
+      throw invalidOption(`partitions must be an integer >= 1 (got ${String(opts.partitions)}).`);
+    }
+    if (this.prefix.includes(':')) throw invalidOption(`prefix must not contain ':' (got "${this.prefix}").`);
+    this.redis = createRedis(opts.connection, {
+      // Fail at once while disconnected instead of queueing: a 503 now beats a request hanging.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: this.publishTimeoutMs,
+      // Reconnect quickly so publishing recovers within about a second of Redis returning.
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
+    });
+    logErrors(this.redis, this.logger, 'message box producer');
+  }
+
+  async publish<T>(queue: string, data: T, opts: PublishOptions = {}): Promise<void> {
+    if (this.closed) throw boxClosed();
+    assertQueueName(queue);
+    const key = opts.orderingKey;
+    const target = key === undefined ? queue : partitionQueue(queue, partitionOf(key, this.partitions));
+    const id = opts.jobId ?? newId();
+    const jobId = encodeJobId(id);
+    const wire: WireJob = { d: data };
+    if (key !== undefined) wire.k = key;
+    if (jobId !== id) wire.i = id;
+    const add = async () => {
+      await whenReady(this.redis, this.publishTimeoutMs);
+      await this.queue(target).add(queue, wire, {
+        jobId,
+        delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
+        attempts: UNBOUNDED_ATTEMPTS,
+        backoff: { type: BACKOFF_TYPE },
+      });
+    };
+    try {
+      await withTimeout(add(), this.publishTimeoutMs + 250, 'publish');
+    } catch (err) {
+      // A Queue whose set-up failed during an outage stays broken: drop it, a fresh one is cheap.
+      this.dropQueue(target);
+      throw transportUnavailable(err);
+    }
+  }
+
+  async consume<T>(queue: string, handler: JobHandler<T>, opts: ConsumeOptions): Promise<Consumer> {
+    if (this.closed) throw boxClosed();
+    assertQueueName(queue);
+    assertConsumeOptions(opts);
+    const consumer = await BullMqConsumer.start(
+      {
+        connection: this.workerConnection(),
+        prefix: this.prefix,
+        partitions: this.partitions,
+        tuning: this.opts.worker ?? {},
+        logger: this.logger.child({ queue }),
+        onClosed: (c) => this.consumers.delete(c),
+      },
+      queue,
+      handler as JobHandler<unknown>,
+      opts,
+    );
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async isReady(): Promise<boolean> {
+    if (this.closed || this.redis.status !== 'ready') return false;
+    try {
+      return (await withTimeout(this.redis.ping(), 500, 'ping')) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    this.queues.clear();
+    await Promise.all([this.redis, this.workerRedis].map((r) => r && quit(r)));
+  }
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, {
+        connection: this.redis,
+        prefix: this.prefix,
+        defaultJobOptions: {
+          removeOnComplete: this.opts.removeOnComplete ?? DEFAULT_REMOVE_ON_COMPLETE,
+          removeOnFail: this.opts.removeOnFail ?? DEFAULT_REMOVE_ON_FAIL,
+        },
+      });
+      logErrors(q, this.logger, `queue ${name}`);
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  private dropQueue(name: string): void {
+    const q = this.queues.get(name);
+    if (!q) return;
+    this.queues.delete(name);
+    q.close().catch(() => undefined);
+  }
+
+  /** Workers wait out outages (BullMQ requires `maxRetriesPerRequest: null` for them); opened on first consume. */
+  private workerConnection(): Redis {
+    if (!this.workerRedis) {
+      this.workerRedis = createRedis(this.opts.connection, {
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+        retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+      });
+      logErrors(this.workerRedis, this.logger, 'message box workers');
+    }
+    return this.workerRedis;
+  }
+}
+
+async function quit(redis: Redis): Promise<void> {
+  try {
+    if (redis.status === 'ready') await withTimeout(redis.quit(), 1000, 'quit');
+  } catch {
+    // fall through to disconnect
+  }
+  redis.disconnect();
+}

@@ -1,0 +1,48 @@
+import { silentLogger, type Logger, type MessageBox } from '@itinera/core';
+import { BullMqMessageBox, type BullMqMessageBoxOptions } from './bullmq.box';
+import { checkMaxmemoryPolicy } from './maxmemory-policy';
+import { MemoryMessageBox } from './memory.box';
+import { whenReady } from './redis-connections';
+import { invalidOption, transportUnavailable } from './transport-errors';
+
+export interface CreateMessageBoxOptions {
+  transport: 'memory' | 'bullmq';
+  /** Required for `bullmq`, e.g. `redis://127.0.0.1:6379`. */
+  redisUrl?: string;
+  prefix?: string;
+  logger?: Logger;
+  /** For `bullmq`: check `maxmemory-policy` at start (default true). */
+  checkEvictionPolicy?: boolean;
+  /** For `bullmq`: how long to wait for Redis at start (default 5 000 ms). */
+  connectTimeoutMs?: number;
+  /** Further BullMQ box options (partitions, retention, worker tuning). */
+  bullmq?: Omit<BullMqMessageBoxOptions, 'connection' | 'prefix' | 'logger'>;
+}
+
+/**
+ * The message box the configuration asks for. For `bullmq` it waits for Redis and
+ * checks its eviction policy, so a misconfigured Redis stops start-up with a clear error.
+ */
+export async function createMessageBox(opts: CreateMessageBoxOptions): Promise<MessageBox> {
+  const logger = opts.logger ?? silentLogger;
+  if (opts.transport === 'memory') return new MemoryMessageBox({ logger });
+  if (opts.transport !== 'bullmq') {
+    throw invalidOption(`Unknown transport "${String(opts.transport)}": use "memory" or "bullmq".`);
+  }
+  if (!opts.redisUrl) throw invalidOption('The bullmq transport needs a Redis URL: set ITINERA_REDIS_URL (for example redis://127.0.0.1:6379).');
+  const box = new BullMqMessageBox({ ...opts.bullmq, connection: opts.redisUrl, prefix: opts.prefix, logger });
+  try {
+    await whenReady(box.redis, opts.connectTimeoutMs ?? 5000).catch((err) => {
+      throw transportUnavailable(err, `Redis at ${redactUrl(opts.redisUrl!)}`);
+    });
+    if (opts.checkEvictionPolicy !== false) await checkMaxmemoryPolicy(box.redis, { logger });
+  } catch (err) {
+    await box.close();
+    throw err;
+  }
+  return box;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}

@@ -1,0 +1,80 @@
+import { ItineraError, newId, silentLogger } from '@itinera/core';
+import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
+import { assertConsumeOptions } from './consume-options';
+import { MemoryConsumer } from './memory.consumer';
+import { MemoryQueue } from './memory.queue';
+import { assertQueueName } from './queue-names';
+import { boxClosed } from './transport-errors';
+
+export interface MemoryMessageBoxOptions {
+  /** How many finished job ids each queue remembers for `jobId` dedupe (default 10 000). */
+  recentIds?: number;
+  logger?: Logger;
+}
+
+/**
+ * The embedded message box: in-process queues with the same semantics as the
+ * BullMQ box (copies, retries, backoff, dead letters, delays, dedupe, ordering
+ * keys). Nothing survives the process: it suits one-process deployments and tests.
+ */
+export class MemoryMessageBox implements MessageBox {
+  readonly kind = 'memory';
+  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly consumers = new Set<MemoryConsumer>();
+  private readonly recentIds: number;
+  private readonly logger: Logger;
+  private closed = false;
+
+  constructor(opts: MemoryMessageBoxOptions = {}) {
+    this.recentIds = opts.recentIds ?? 10_000;
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  async publish<T>(queue: string, data: T, opts: PublishOptions = {}): Promise<void> {
+    if (this.closed) throw boxClosed();
+    assertQueueName(queue);
+    const q = this.queue(queue);
+    if (opts.jobId !== undefined && q.holds(opts.jobId)) return;
+    let copy: unknown;
+    try {
+      // Copy as a serialising transport would, so no caller shares state with a handler.
+      copy = structuredClone(data);
+    } catch (err) {
+      throw new ItineraError('INVALID_JOB_DATA', `Job data for queue "${queue}" cannot be copied: publish plain JSON data.`, { cause: err });
+    }
+    const job = { id: opts.jobId ?? newId(), queue, data: copy, attempt: 1 } as const;
+    q.add(opts.orderingKey === undefined ? { ...job } : { ...job, orderingKey: opts.orderingKey }, opts.delayMs ?? 0);
+  }
+
+  async consume<T>(queue: string, handler: JobHandler<T>, opts: ConsumeOptions): Promise<Consumer> {
+    if (this.closed) throw boxClosed();
+    assertQueueName(queue);
+    assertConsumeOptions(opts);
+    const q = this.queue(queue);
+    const consumer = new MemoryConsumer(q, handler as JobHandler<unknown>, opts, this.logger.child({ queue }), (c) => this.consumers.delete(c));
+    this.consumers.add(consumer);
+    q.attach(consumer);
+    return consumer;
+  }
+
+  async isReady(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    for (const q of this.queues.values()) q.dispose();
+    this.queues.clear();
+  }
+
+  private queue(name: string): MemoryQueue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new MemoryQueue(name, this.recentIds);
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+}

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { startNode, loadConfig, type BusConfig, type BusRoles, type StartedNode } from '@itinera/runtime';
+import { silentLogger, type Logger } from '@itinera/core';
+import { SAMPLE_STEPS } from '../../itineraries/extensions';
+
+export const SAMPLES_DIR = resolve(__dirname, '../../itineraries');
+
+export interface TestBusOptions extends Partial<BusConfig> {
+  roles?: BusRoles;
+  env?: Record<string, string>;
+  logger?: Logger;
+}
+
+/** Start a real bus node on a free port (samples, embedded transport unless told otherwise). */
+export async function startTestBus(opts: TestBusOptions = {}): Promise<StartedNode & { url: string }> {
+  const { roles, env, logger, ...overrides } = opts;
+  const config = loadConfig({ ITINERA_LOG_LEVEL: 'silent', ...(env ?? {}) } as NodeJS.ProcessEnv, {
+    port: 0,
+    host: '127.0.0.1',
+    itinerariesDir: SAMPLES_DIR,
+    ...overrides,
+  });
+  const node = await startNode({ roles: roles ?? { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: logger ?? silentLogger });
+  return node as StartedNode & { url: string };
+}
+
+/** JSON request helper: returns status, headers and parsed body. */
+export async function http(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  let body: string | undefined = init.raw;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
