@@ -1,3 +1,4 @@
 export * from './ports';
 export * from './redis-server';
 export * from './bus';
+export * from './duplex';

@@ -1,7 +1,7 @@
 import { formatDetails, type ItineraryDefinition, type ResolverDefinition, type StepDefinition } from '@itinera/core';
 import { loadRegistry, type ItineraryRegistry } from '@itinera/engine';
 import { itinerariesDir, parseArgs } from './args';
-import { EXIT, type CliCommand } from './cli';
+import { EXIT, type CliCommand } from './command';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
@@ -72,10 +72,14 @@ export function renderGraph(def: ItineraryDefinition, registry?: ItineraryRegist
       lines.push('  ===== publication (message box) =====');
       lines.push('     |');
     }
+    if (step.queue) {
+      // The hop happens before the step: another worker pool runs it and the rest.
+      lines.push(`  ~~ hop: publish to service queue "${step.queue}" ~~`);
+      lines.push('     |');
+    }
     const head = `[${i + 1}] ${step.id}`.padEnd(idWidth);
     lines.push(`  ${head}  ${(step.stage ?? 'send').padEnd(7)}  ${step.service.padEnd(serviceWidth)}  ${describeResolver(step.resolver)}`);
     if (step.when) lines.push(`     |   when: ${step.when.replace(/\s+/g, ' ')}`);
-    if (step.queue) lines.push(`     |   hop: runs on service queue "${step.queue}"`);
     if (step.retry) lines.push(`     |   retry: ${step.retry.attempts} attempts`);
   });
   if (publication < 0) {

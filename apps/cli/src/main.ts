@@ -2,6 +2,13 @@ import { ALL_ADAPTERS } from '@itinera/adapters';
 import { ALL_STEPS } from '@itinera/steps';
 import { runCli } from './cli';
 
+// `itinera graph x | head` closes the pipe early: that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    process.exit(err.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+  });
+}
+
 runCli(process.argv.slice(2), { services: ALL_STEPS, adapters: ALL_ADAPTERS }).then(
   (code) => {
     process.exitCode = code;

@@ -1,7 +1,7 @@
 import { formatDetails } from '@itinera/core';
 import { loadRegistry } from '@itinera/engine';
 import { itinerariesDir, parseArgs } from './args';
-import { EXIT, type CliCommand } from './cli';
+import { EXIT, type CliCommand } from './command';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -10,7 +10,7 @@ export { logSendAdapter, type LogSendOptions } from './log/log.send';
 export { wsSendAdapter, closeWsSendPool, wsSendPoolSize, type WsSendOptions } from './ws/ws.send';
 export { AdapterProvider, type AdapterProviderOptions, type ResolvedEndpoint } from './provider/adapter-provider';
 export { AdapterSender, type AdapterSenderOptions } from './provider/adapter-sender';
-export { ALLOWLIST_SETTING, isAddressAllowed, assertAddressAllowed, redactAddress } from './provider/allow-list';
+export { ALLOWLIST_SETTING, isAddressAllowed, assertAddressAllowed, checkSendAllowed, redactAddress } from './provider/allow-list';
 export { expandEnvPlaceholders } from './provider/env-placeholders';
 
 /** Every built-in send adapter. A new adapter is one file plus one line here. */

@@ -44,7 +44,10 @@ export class PolicyEngine {
 }
 
 function createEngine(rules: RuleProperties[] = []): Engine {
-  return new Engine(rules, { allowUndefinedFacts: true, pathResolver: dataOnlyPath as (v: object, p: string) => unknown });
+  const engine = new Engine(rules, { allowUndefinedFacts: true, pathResolver: dataOnlyPath as (v: object, p: string) => unknown });
+  // Beyond json-rules-engine's own operators: `exists` (value true) / absent (value false), e.g. an optional env fact.
+  engine.addOperator('exists', (factValue: unknown, expected: unknown) => (factValue !== undefined && factValue !== null) === (expected !== false));
+  return engine;
 }
 
 function toRuleProperties(rule: PolicyDefinition['rules'][number], index: number): RuleProperties {

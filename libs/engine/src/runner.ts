@@ -170,7 +170,7 @@ export class ItineraryRunner {
         if (result && result.outcome === 'faulted') throw result.error;
         await state.flush();
         record(
-          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, resolver: decision },
+          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...(step.resolver ? { resolver: decision } : {}) },
           before !== undefined ? { before, after: envelope.body } : {},
         );
         return { outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed' };

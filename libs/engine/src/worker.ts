@@ -61,13 +61,12 @@ export class BusWorker {
     const newTrace = envelope.trace.slice(traceFrom);
     switch (result.status) {
       case 'completed':
-        if (result.next < deps.runner.definition(envelope).steps.length) {
+      case 'terminated':
+        if (result.status === 'completed' && result.next < deps.runner.definition(envelope).steps.length) {
           const err = new ItineraError('INVALID_ITINERARY', `step ${result.next} is a receive-stage step after publication; move receive-stage steps first`);
           await deps.faults.record(envelope, err, undefined, 1, newTrace);
           return;
         }
-      // falls through: every step ran
-      case 'terminated':
         await deps.messages.update(envelope.id, { status: 'completed', context: envelope.context }, newTrace);
         deps.metrics.messagesCompleted.inc({ itinerary: envelope.itinerary.name });
         deps.replies.settled(envelope.id);

@@ -5,6 +5,7 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
 import { ItineraModule, BusService } from './itinera.module';
+import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
 import { loadConfig, type BusConfig } from './config';
 
@@ -38,6 +39,7 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     abortOnError: false,
   });
   app.enableShutdownHooks();
+  app.useGlobalFilters(new ProblemFilter());
   const service = app.get(BusService);
   let bus: Bus;
   try {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import {
   ItineraError,
@@ -84,8 +85,18 @@ export class Bus {
     const registry = loaded.registry;
 
     const redis = config.transport === 'bullmq' ? config.redisUrl : undefined;
-    if (redis) await checkMaxmemoryPolicy(redis, { allowOtherPolicy: config.allowEviction, logger });
-    const box = createMessageBox({ transport: config.transport, redisUrl: redis, prefix: config.redisPrefix });
+    if (redis) {
+      const client = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      try {
+        await client.connect().catch((err: unknown) => {
+          throw new ItineraError('TRANSPORT_UNAVAILABLE', `cannot reach Redis at ${redis}: ${String(err)}; start Redis or fix REDIS_URL`);
+        });
+        await checkMaxmemoryPolicy(client, { allowOtherPolicy: config.allowEviction, logger });
+      } finally {
+        client.disconnect();
+      }
+    }
+    const box = await createMessageBox({ transport: config.transport, redisUrl: redis, prefix: config.redisPrefix, logger });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
     const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs });
 

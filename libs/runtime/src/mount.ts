@@ -12,7 +12,12 @@ export interface MountedGateway {
 }
 
 const PUBLIC_DIR = resolve(__dirname, '../../../apps/bus/public');
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 /** The gateway role's on-ramps: HTTP, WebSocket duplex, long-polling duplex, the demo page and the client bundle. */
 export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): MountedGateway {
@@ -23,35 +28,28 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     sessionTtlMs: config.sessionTtlMs,
     maxFrameBytes: config.maxFrameBytes,
   };
-  registerHttpOnRamp(app, {
-    gateway: bus.gateway,
-    messages: bus.messages,
-    sessions: bus.sessions,
-    itineraries: bus.registry,
-    ready: () => bus.ready(),
-    metrics: () => bus.metrics.render(),
-    rateLimitPerSecond: config.rateLimit,
-  });
   const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions };
-  registerPollingDuplex(app, deps);
+  // One encapsulated plugin: the on-ramp's problem+json error handler covers every route in it.
+  void app.register(async (scope) => {
+    registerHttpOnRamp(scope, {
+      gateway: bus.gateway,
+      messages: bus.messages,
+      sessions: bus.sessions,
+      itineraries: bus.registry,
+      ready: () => bus.ready(),
+      metrics: () => bus.metrics.render(),
+      rateLimitPerSecond: config.rateLimit,
+    });
+    registerPollingDuplex(scope, deps);
+    registerDemo(scope);
+  });
   const ws = attachWebSocketDuplex(server, deps);
   bus.metrics.gauge('itinera_duplex_connections', 'Open WebSocket duplex connections on this node.', () => ws.connectionCount());
-  const sweeper = startSessionSweeper({ sessions: bus.sessions, faults: bus.faults, logger, everyMs: Math.min(30_000, Math.max(1000, Math.floor(config.sessionTtlMs / 4))) });
-
-  let bundle: Promise<string> | undefined;
-  app.get('/client/itinera.js', async (_req, reply) => {
-    bundle ??= buildBrowserBundle();
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await bundle);
-  });
-  app.get('/', async (_req, reply) => reply.redirect('/demo/'));
-  app.get('/demo', async (_req, reply) => reply.redirect('/demo/'));
-  app.get<{ Params: { '*': string } }>('/demo/*', async (req, reply) => {
-    const rel = normalize(req.params['*'] || 'index.html').replace(/^(\.\.[/\\])+/, '');
-    const file = join(PUBLIC_DIR, rel);
-    if (!file.startsWith(PUBLIC_DIR)) throw new ItineraError('NOT_FOUND', 'no such demo file');
-    const body = await readFile(file).catch(() => undefined);
-    if (!body) throw new ItineraError('NOT_FOUND', `no demo file ${rel}`);
-    return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
+  const sweeper = startSessionSweeper({
+    sessions: bus.sessions,
+    faults: bus.faults,
+    logger,
+    everyMs: Math.min(30_000, Math.max(1000, Math.floor(config.sessionTtlMs / 4))),
   });
 
   return {
@@ -60,4 +58,26 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       await ws.close(opts);
     },
   };
+}
+
+/** The demo page (apps/bus/public at /demo/) and the browser client bundle at /client/itinera.js. */
+function registerDemo(scope: FastifyInstance): void {
+  let bundle: Promise<string> | undefined;
+  scope.get('/client/itinera.js', async (_req, reply) => {
+    bundle ??= buildBrowserBundle();
+    return reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(await bundle);
+  });
+  scope.get('/', async (_req, reply) => reply.redirect('/demo/'));
+  scope.get('/demo', async (_req, reply) => reply.redirect('/demo/'));
+  scope.get<{ Params: { '*': string } }>('/demo/*', async (req, reply) => {
+    const rel = normalize(req.params['*'] || 'index.html').replace(/^(\.\.[/\\])+/, '');
+    const file = join(PUBLIC_DIR, rel);
+    if (!file.startsWith(PUBLIC_DIR)) throw new ItineraError('NOT_FOUND', 'no such demo file');
+    const body = await readFile(file).catch(() => undefined);
+    if (!body) throw new ItineraError('NOT_FOUND', `no demo file ${rel}`);
+    return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
+  });
 }

@@ -1,11 +1,11 @@
 import { defineStep, joinPointer, type Endpoint, type ErrorDetail } from '@itinera/core';
 import { completed, faultFrom, faulted, PARAMS_INVALID } from './shared/step-results';
 
-export interface RouteParams {
+export type RouteParams = {
   adapter: string;
   address: string;
   config?: string | Record<string, unknown>;
-}
+};
 
 /** Context property the route step writes and the send step reads. */
 export const ENDPOINT_CONTEXT = 'endpoint';
@@ -14,7 +14,7 @@ export const ENDPOINT_CONTEXT = 'endpoint';
 export const routeStep = defineStep<RouteParams>({
   name: 'route',
   summary:
-    'Resolves the endpoint a later send step delivers to, like the ESB routing service: adapter, address and config (usually decided by a rules resolver) are checked by the adapter provider and stored as the context property "endpoint". The address may use ${env:NAME} for exposed environment variables; the config is an object or "key=value&key=value".',
+    'Resolves the endpoint a later send step delivers to, like the ESB routing service: adapter, address and config (usually decided by a rules resolver) are checked by the adapter provider (unknown adapter or key, bad value, address outside the allow-list: a fault) and stored as decided in the context property "endpoint". The address may use ${env:NAME} for exposed environment variables; the config is an object or "key=value&key=value".',
   spec: {
     adapter: { type: 'string', description: 'Send adapter: http, queue, ws, log, or any registered adapter.', required: true, examples: ['http'] },
     address: {
@@ -25,7 +25,7 @@ export const routeStep = defineStep<RouteParams>({
     },
     config: {
       type: 'any',
-      description: "The adapter's options, as an object or the ESB string form \"key=value&key=value\" (values coerced to the declared types).",
+      description: 'The adapter\'s options, as an object or the ESB string form "key=value&key=value" (values coerced to the declared types).',
       examples: ['method=POST&timeoutMs=2000'],
     },
   },
@@ -40,10 +40,13 @@ export const routeStep = defineStep<RouteParams>({
     const endpoint: Endpoint = config === undefined ? { adapter, address } : { adapter, address, config };
     try {
       // Checked now, so a bad decision faults at the route step that made it, not at a later send.
-      ctx.envelope.context[ENDPOINT_CONTEXT] = ctx.runtime.adapters.resolve ? ctx.runtime.adapters.resolve(endpoint, joinPointer('steps', ctx.stepIndex, 'options')) : endpoint;
+      ctx.runtime.adapters.resolve?.(endpoint, joinPointer('steps', ctx.stepIndex, 'options'));
     } catch (err) {
       return faultFrom(err, 'ENDPOINT_INVALID');
     }
+    // Stored as decided, placeholders unexpanded: the context shows in GET /messages/{id},
+    // and the values of ${env:NAME} stay out of it. The send step resolves it again.
+    ctx.envelope.context[ENDPOINT_CONTEXT] = endpoint;
     return completed;
   },
 });

@@ -3,12 +3,12 @@ import { buildPayload, checkPayload, payloadSpec } from './shared/payload';
 import { checkTarget, parseTarget, targetHelp, writeTarget } from './shared/targets';
 import { completed, faultFrom, faulted, PARAMS_INVALID } from './shared/step-results';
 
-export interface TransformParams {
+export type TransformParams = {
   map?: string;
   version?: string;
   expression?: string;
   target: string;
-}
+};
 
 const TARGETS = ['body', 'state', 'context'] as const;
 
@@ -18,7 +18,11 @@ export const transformStep = defineStep<TransformParams>({
   summary:
     'Transforms with JSONata: a named map from maps/ (pinned with version) or an inline expression, over the facts { body, action, headers, context, state, message, session, env }. The result replaces the target: the body (default), the session state, or a context property. Use it before publication to reach the canonical format and after it to reach an endpoint format.',
   spec: {
-    ...payloadSpec('the new value of the target', { value: null, expression: '{ "order": { "product": body.productId, "quantity": body.amount } }', map: 'order-to-canonical' }, { withValue: false }),
+    ...payloadSpec(
+      'the new value of the target',
+      { value: null, expression: '{ "order": { "product": body.productId, "quantity": body.amount } }', map: 'order-to-canonical' },
+      { withValue: false },
+    ),
     target: {
       type: 'string',
       description: `What the result replaces: ${targetHelp(TARGETS)}. The session state must come out as an object.`,
@@ -32,7 +36,10 @@ export const transformStep = defineStep<TransformParams>({
   async run(ctx) {
     const p = ctx.params;
     if ((p.map === undefined) === (p.expression === undefined)) {
-      return faulted(PARAMS_INVALID, `step "${ctx.step.id}": the transform service needs exactly one of "map" (a map in maps/) or "expression" (inline JSONata)`);
+      return faulted(
+        PARAMS_INVALID,
+        `step "${ctx.step.id}": the transform service needs exactly one of "map" (a map in maps/) or "expression" (inline JSONata)`,
+      );
     }
     const target = parseTarget(p.target ?? 'body', TARGETS);
     if (!target) return faulted(PARAMS_INVALID, `step "${ctx.step.id}": "target" must be one of ${targetHelp(TARGETS)}, got ${JSON.stringify(p.target)}`);

@@ -1,9 +1,9 @@
 import { defineStep, joinPointer, type ErrorDetail } from '@itinera/core';
 import { completed, faultFrom, faulted } from './shared/step-results';
 
-export interface ValidateParams {
+export type ValidateParams = {
   schema: string | Record<string, unknown>;
-}
+};
 
 const SHOWN = 3;
 
@@ -23,7 +23,8 @@ export const validateStep = defineStep<ValidateParams>({
   check(options, lc) {
     const s = options.schema;
     const at = lc.pointer + joinPointer('schema');
-    if (typeof s === 'string') return lc.hasSchema(s) ? [] : [{ pointer: at, message: `no schema "${s}" in schemas/: create schemas/${s}.json or fix the name` }];
+    if (typeof s === 'string')
+      return lc.hasSchema(s) ? [] : [{ pointer: at, message: `no schema "${s}" in schemas/: create schemas/${s}.json or fix the name` }];
     if (s !== undefined && (s === null || typeof s !== 'object' || Array.isArray(s))) {
       return [{ pointer: at, message: '"schema" must be a schema name or an inline JSON Schema object' }];
     }

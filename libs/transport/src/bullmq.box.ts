@@ -63,7 +63,9 @@ export class BullMqMessageBox implements MessageBox {
     this.redis = createRedis(opts.connection, {
       // Fail at once while disconnected instead of queueing: a 503 now beats a request hanging.
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+      // Never resend after a reconnect: the caller was already told the publish failed.
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       commandTimeout: this.publishTimeoutMs,
       // Reconnect quickly so publishing recovers within about a second of Redis returning.
       retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
@@ -121,8 +123,10 @@ export class BullMqMessageBox implements MessageBox {
   }
 
   async isReady(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
+    if (this.closed) return false;
     try {
+      // A box still connecting gets a moment; a Redis that is down answers false at once.
+      if (this.redis.status === 'connecting' || this.redis.status === 'connect') await whenReady(this.redis, 500);
       return (await withTimeout(this.redis.ping(), 500, 'ping')) === 'PONG';
     } catch {
       return false;
@@ -149,7 +153,8 @@ export class BullMqMessageBox implements MessageBox {
           removeOnFail: this.opts.removeOnFail ?? DEFAULT_REMOVE_ON_FAIL,
         },
       });
-      logErrors(q, this.logger, `queue ${name}`);
+      // The producer connection already reports outages; each queue repeating them adds noise.
+      logErrors(q, this.logger, `queue ${name}`, 'debug');
       this.queues.set(name, q);
     }
     return q;

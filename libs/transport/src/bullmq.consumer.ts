@@ -71,7 +71,7 @@ export class BullMqConsumer implements Consumer {
 
   private async limitToOne(name: string): Promise<void> {
     const q = new Queue(name, { connection: this.ctx.connection, prefix: this.ctx.prefix });
-    logErrors(q, this.ctx.logger, `queue ${name}`);
+    logErrors(q, this.ctx.logger, `queue ${name}`, 'debug');
     try {
       await q.setGlobalConcurrency(1);
     } finally {
@@ -89,8 +89,7 @@ export class BullMqConsumer implements Consumer {
       stalledInterval: tuning.stalledIntervalMs ?? 30_000,
       maxStalledCount: tuning.maxStalledCount ?? 1,
       settings: {
-        backoffStrategy: (attemptsMade: number, type?: string) =>
-          type === BACKOFF_TYPE ? backoffDelay(this.opts.backoffMs, attemptsMade) : 0,
+        backoffStrategy: (attemptsMade: number, type?: string) => (type === BACKOFF_TYPE ? backoffDelay(this.opts.backoffMs, attemptsMade) : 0),
       },
     });
     logErrors(worker, this.ctx.logger, `worker ${name}`);

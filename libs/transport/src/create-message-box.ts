@@ -11,8 +11,10 @@ export interface CreateMessageBoxOptions {
   redisUrl?: string;
   prefix?: string;
   logger?: Logger;
-  /** For `bullmq`: check `maxmemory-policy` at start (default true). */
+  /** For `bullmq`: also run `checkMaxmemoryPolicy` at start (default false: callers usually check once themselves). */
   checkEvictionPolicy?: boolean;
+  /** With `checkEvictionPolicy`: accept another policy with a warning. */
+  allowEviction?: boolean;
   /** For `bullmq`: how long to wait for Redis at start (default 5 000 ms). */
   connectTimeoutMs?: number;
   /** Further BullMQ box options (partitions, retention, worker tuning). */
@@ -20,8 +22,9 @@ export interface CreateMessageBoxOptions {
 }
 
 /**
- * The message box the configuration asks for. For `bullmq` it waits for Redis and
- * checks its eviction policy, so a misconfigured Redis stops start-up with a clear error.
+ * The message box the configuration asks for. For `bullmq` it waits for Redis (a
+ * Redis that is not there stops start-up with TRANSPORT_UNAVAILABLE) and, when asked,
+ * checks its eviction policy.
  */
 export async function createMessageBox(opts: CreateMessageBoxOptions): Promise<MessageBox> {
   const logger = opts.logger ?? silentLogger;
@@ -35,7 +38,7 @@ export async function createMessageBox(opts: CreateMessageBoxOptions): Promise<M
     await whenReady(box.redis, opts.connectTimeoutMs ?? 5000).catch((err) => {
       throw transportUnavailable(err, `Redis at ${redactUrl(opts.redisUrl!)}`);
     });
-    if (opts.checkEvictionPolicy !== false) await checkMaxmemoryPolicy(box.redis, { logger });
+    if (opts.checkEvictionPolicy) await checkMaxmemoryPolicy(box.redis, { logger, allowOtherPolicy: opts.allowEviction });
   } catch (err) {
     await box.close();
     throw err;

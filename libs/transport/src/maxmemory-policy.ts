@@ -22,7 +22,10 @@ export async function checkMaxmemoryPolicy(redis: Redis, opts: MaxmemoryPolicyCh
   } catch (err) {
     if (!isReplyError(err)) throw transportUnavailable(err);
     // Managed services often refuse CONFIG: we cannot see the policy, so say what must hold and go on.
-    logger.warn({ err: (err as Error).message }, 'cannot read maxmemory-policy (CONFIG refused); make sure the Redis server runs with maxmemory-policy noeviction');
+    logger.warn(
+      { err: (err as Error).message },
+      'cannot read maxmemory-policy (CONFIG refused); make sure the Redis server runs with maxmemory-policy noeviction',
+    );
     return undefined;
   }
   if (policy === undefined || policy === 'noeviction') return policy;

@@ -40,7 +40,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
  * Log connection errors without flooding: a down Redis makes ioredis emit one
  * error per reconnect attempt. Without a listener, an `error` event would crash the process.
  */
-export function logErrors(emitter: { on(event: 'error', fn: (err: Error) => void): unknown }, logger: Logger, what: string): void {
+export function logErrors(
+  emitter: { on(event: 'error', fn: (err: Error) => void): unknown },
+  logger: Logger,
+  what: string,
+  level: 'warn' | 'debug' = 'warn',
+): void {
   let last = '';
   let lastAt = 0;
   emitter.on('error', (err: Error) => {
@@ -48,6 +53,6 @@ export function logErrors(emitter: { on(event: 'error', fn: (err: Error) => void
     if (err.message === last && now - lastAt < 30_000) return;
     last = err.message;
     lastAt = now;
-    logger.warn({ err: err.message }, `${what}: redis error`);
+    logger[level]({ err: err.message }, `${what}: redis error`);
   });
 }

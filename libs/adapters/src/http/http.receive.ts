@@ -60,7 +60,8 @@ function rateLimiter(perSecond: number): (key: string) => boolean {
 
 /**
  * The HTTP on-ramp of PROTOCOL.md: messages in, status and trace out,
- * problem+json errors with stable codes. Mounted on the platform's Fastify.
+ * problem+json errors with stable codes. Register it inside an encapsulated
+ * Fastify plugin: its error handler then covers every route of that plugin.
  */
 export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): void {
   const maxWaitMs = deps.maxWaitMs ?? 60_000;
@@ -80,7 +81,6 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     if (mapped.status >= 500 && mapped.code !== 'TRANSPORT_UNAVAILABLE' && mapped.code !== 'SHUTTING_DOWN') req.log.error({ err }, 'request failed');
     return sendProblem(reply, mapped, req.url);
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, new ItineraError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see GET /itineraries`), req.url));
 
   const requireJson = async (req: FastifyRequest) => {
     if (limit && !limit(req.ip)) throw new ItineraError('RATE_LIMITED', 'too many requests from this client; slow down and retry');

@@ -28,10 +28,18 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
       default: {},
       examples: [{ 'x-api-key': 'demo' }],
     },
-    timeoutMs: { type: 'integer', description: 'Time allowed for one request, answer body included.', default: 5000, minimum: 1, maximum: 300_000, examples: [2000] },
+    timeoutMs: {
+      type: 'integer',
+      description: 'Time allowed for one request, answer body included.',
+      default: 5000,
+      minimum: 1,
+      maximum: 300_000,
+      examples: [2000],
+    },
     retries: {
       type: 'integer',
-      description: 'Retries of a transient failure (network error, timeout, 5xx, 429) inside the adapter, with exponential backoff; 0 leaves retrying to the step retry policy.',
+      description:
+        'Retries of a transient failure (network error, timeout, 5xx, 429) inside the adapter, with exponential backoff; 0 leaves retrying to the step retry policy.',
       default: 0,
       minimum: 0,
       maximum: 10,
@@ -53,7 +61,8 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
     },
     expectJson: {
       type: 'boolean',
-      description: 'Require a JSON answer and parse it (a 2xx answer that is not JSON fails the step). When false, answers with a JSON content type are parsed and others kept as text.',
+      description:
+        'Require a JSON answer and parse it (a 2xx answer that is not JSON fails the step). When false, answers with a JSON content type are parsed and others kept as text.',
       default: false,
       examples: [true],
     },
@@ -112,9 +121,13 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
     res = await fetch(address, { method, headers, body: hasBody ? encodeBody(message.body, contentType) : undefined, signal, redirect: 'manual' });
     text = await res.text();
   } catch (err) {
-    if (ctx.signal?.aborted) throw new ItineraError('SEND_FAILED', `${where} aborted: the bus is shutting down; the step will be retried`, { transient: true, cause: err });
+    if (ctx.signal?.aborted)
+      throw new ItineraError('SEND_FAILED', `${where} aborted: the bus is shutting down; the step will be retried`, { transient: true, cause: err });
     if (timeout.aborted) {
-      throw new ItineraError('SEND_FAILED', `${where} did not answer within ${o.timeoutMs ?? 5000} ms; raise timeoutMs if the endpoint is slow`, { transient: true, cause: err });
+      throw new ItineraError('SEND_FAILED', `${where} did not answer within ${o.timeoutMs ?? 5000} ms; raise timeoutMs if the endpoint is slow`, {
+        transient: true,
+        cause: err,
+      });
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
@@ -124,7 +137,8 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
   if (res.status < 200 || res.status > 299) {
     const transient = res.status >= 500 || res.status === 429;
     const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
-    const redirect = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}; redirects are not followed, use the final address)` : '';
+    const redirect =
+      res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}; redirects are not followed, use the final address)` : '';
     const hint = transient ? 'the step will be retried' : 'check the endpoint config and the payload';
     const err = new ItineraError('SEND_FAILED', `${where} answered ${res.status}${redirect}${excerpt ? `: ${excerpt}` : ''}; ${hint}`, {
       transient,
@@ -141,7 +155,9 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
     return { status: res.status, body: JSON.parse(text) };
   } catch (err) {
     if (!o.expectJson) return { status: res.status, body: text };
-    throw new ItineraError('SEND_FAILED', `${where} answered ${res.status} but the answer is not JSON; set expectJson=false to keep it as text`, { cause: err });
+    throw new ItineraError('SEND_FAILED', `${where} answered ${res.status} but the answer is not JSON; set expectJson=false to keep it as text`, {
+      cause: err,
+    });
   }
 }
 

@@ -26,7 +26,9 @@ describe('log send adapter', () => {
 
   it('honours the allow-list (exact label)', async () => {
     const logger = recordingLogger();
-    await expect(log.send('orders', fixtureMessage(), { level: 'info', includeBody: true }, fixtureSendContext({ logger, allowList: ['audit'] }))).rejects.toMatchObject({
+    await expect(
+      log.send('orders', fixtureMessage(), { level: 'info', includeBody: true }, fixtureSendContext({ logger, allowList: ['audit'] })),
+    ).rejects.toMatchObject({
       code: 'ADDRESS_NOT_ALLOWED',
     });
     expect(logger.lines).toHaveLength(0);

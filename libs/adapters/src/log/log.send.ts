@@ -12,7 +12,12 @@ export const logSendAdapter = defineAdapter<LogSendOptions>({
   summary: 'Writes the message to the bus log at a level, under the address as a label. For demos and tests: nothing leaves the process.',
   spec: {
     level: { type: 'string', description: 'Log level of the line.', default: 'info', enum: ['trace', 'debug', 'info', 'warn', 'error'], examples: ['debug'] },
-    includeBody: { type: 'boolean', description: 'Include the body in the log line (turn off for large or sensitive payloads).', default: true, examples: [false] },
+    includeBody: {
+      type: 'boolean',
+      description: 'Include the body in the log line (turn off for large or sensitive payloads).',
+      default: true,
+      examples: [false],
+    },
   },
   checkAddress(address) {
     return address.trim() === '' ? 'must be a label for the log line, such as "orders"' : undefined;

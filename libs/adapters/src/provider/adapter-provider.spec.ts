@@ -22,11 +22,23 @@ describe('AdapterProvider.resolve', () => {
     const r = provider().resolve({ adapter: 'http', address: 'http://api.test/orders', config: { method: 'PUT', retries: 2 } });
     expect(r.adapter.name).toBe('http');
     expect(r.address).toBe('http://api.test/orders');
-    expect(r.options).toEqual({ method: 'PUT', headers: {}, timeoutMs: 5000, retries: 2, retryBackoffMs: 200, contentType: 'application/json', expectJson: false });
+    expect(r.options).toEqual({
+      method: 'PUT',
+      headers: {},
+      timeoutMs: 5000,
+      retries: 2,
+      retryBackoffMs: 200,
+      contentType: 'application/json',
+      expectJson: false,
+    });
   });
 
   it('parses the ESB string form and coerces values to the declared types', () => {
-    const r = provider().resolve({ adapter: 'http', address: 'http://api.test/', config: 'method=PATCH&timeoutMs=2000&expectJson=true&headers={"x-key":"a b"}' });
+    const r = provider().resolve({
+      adapter: 'http',
+      address: 'http://api.test/',
+      config: 'method=PATCH&timeoutMs=2000&expectJson=true&headers={"x-key":"a b"}',
+    });
     expect(r.options).toMatchObject({ method: 'PATCH', timeoutMs: 2000, expectJson: true, headers: { 'x-key': 'a b' } });
     expect(typeof r.options.timeoutMs).toBe('number');
     const ws = provider().resolve({ adapter: 'ws', address: 'ws://h.test/', config: 'protocols=["a.v1"]&awaitAck=true' });
@@ -115,7 +127,9 @@ describe('AdapterSender', () => {
 
   it('throws ENDPOINT_INVALID for a bad endpoint and TRANSPORT_UNAVAILABLE for a queue send without a box', async () => {
     const sender = new AdapterSender(provider());
-    await expect(sender.send({ adapter: 'http', address: 'http://x.test/', config: 'timeoutMs=0' }, fixtureMessage())).rejects.toMatchObject({ code: 'ENDPOINT_INVALID' });
+    await expect(sender.send({ adapter: 'http', address: 'http://x.test/', config: 'timeoutMs=0' }, fixtureMessage())).rejects.toMatchObject({
+      code: 'ENDPOINT_INVALID',
+    });
     await expect(sender.send({ adapter: 'queue', address: 'q' }, fixtureMessage())).rejects.toMatchObject({ code: 'TRANSPORT_UNAVAILABLE' });
   });
 

@@ -1,12 +1,4 @@
-import {
-  applySpec,
-  ItineraError,
-  joinPointer,
-  parseConfigString,
-  type Endpoint,
-  type ErrorDetail,
-  type SendAdapter,
-} from '@itinera/core';
+import { applySpec, ItineraError, joinPointer, parseConfigString, type Endpoint, type ErrorDetail, type SendAdapter } from '@itinera/core';
 import { assertAddressAllowed, isAddressAllowed, ALLOWLIST_SETTING, redactAddress } from './allow-list';
 import { expandEnvPlaceholders } from './env-placeholders';
 

@@ -5,7 +5,12 @@ import { fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
 describe('queue send adapter', () => {
   it('publishes a queue on-ramp job with the idempotency key as job id', async () => {
     const ctx = fixtureSendContext();
-    const out = await queue.send('orders-out', fixtureMessage({ order: 1 }, { headers: { 'X-Tenant': 'a' } }), { itinerary: 'fulfil', version: '1.2.0', action: 'Fulfil' }, ctx);
+    const out = await queue.send(
+      'orders-out',
+      fixtureMessage({ order: 1 }, { headers: { 'X-Tenant': 'a' } }),
+      { itinerary: 'fulfil', version: '1.2.0', action: 'Fulfil' },
+      ctx,
+    );
     expect(ctx.published).toEqual([
       {
         queue: 'orders-out',

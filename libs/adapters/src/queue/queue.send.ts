@@ -21,7 +21,11 @@ export const queueSendAdapter = defineAdapter<QueueSendOptions>({
   summary:
     'Publishes the message to a named bus queue (the message box) as a queue on-ramp job { itinerary?, version?, action?, headers, body }; the job id is the idempotency key, so a retried send publishes once.',
   spec: {
-    itinerary: { type: 'string', description: 'Itinerary the receiving queue on-ramp should run (omitted: its selector decides).', examples: ['orders-fulfilment'] },
+    itinerary: {
+      type: 'string',
+      description: 'Itinerary the receiving queue on-ramp should run (omitted: its selector decides).',
+      examples: ['orders-fulfilment'],
+    },
     version: { type: 'string', description: 'Version of that itinerary (omitted: the latest deployed).', examples: ['1.0.0'] },
     action: { type: 'string', description: 'Action of the published job (omitted: none).', examples: ['FulfilOrder'] },
   },

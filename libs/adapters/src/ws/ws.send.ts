@@ -74,9 +74,9 @@ async function pooledSocket(address: string, protocols: string[], timeoutMs: num
         if (pool.get(key) === created) pool.delete(key);
       });
       p = created;
-      pool.set(key, p);
-      p.catch(() => {
-        if (pool.get(key) === p) pool.delete(key);
+      pool.set(key, created);
+      created.catch(() => {
+        if (pool.get(key) === created) pool.delete(key);
       });
     }
     const s = await p;
@@ -100,7 +100,10 @@ function waitForAck(s: PooledSocket, id: string, timeoutMs: number, where: strin
       resolve: (f) => (remove(), resolve(f)),
       reject: (e) => (remove(), reject(e)),
     };
-    timer = setTimeout(() => waiter.reject(transient(`ws ${where}: no reply carrying idempotencyKey within ${timeoutMs} ms; the step will be retried`)), timeoutMs);
+    timer = setTimeout(
+      () => waiter.reject(transient(`ws ${where}: no reply carrying idempotencyKey within ${timeoutMs} ms; the step will be retried`)),
+      timeoutMs,
+    );
   });
   const set = s.waiters.get(id) ?? new Set<AckWaiter>();
   set.add(waiter);
@@ -117,15 +120,33 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
   summary:
     'Sends the message as a JSON text frame { idempotencyKey, messageId, correlationId, body } (or the body alone with raw) over a pooled WebSocket connection per address, reconnecting after a close. With awaitAck, waits for a reply frame carrying the same idempotencyKey (a reply with an "error" field fails the step).',
   spec: {
-    timeoutMs: { type: 'integer', description: 'Time allowed to connect, and to receive the reply frame with awaitAck.', default: 5000, minimum: 1, maximum: 300_000, examples: [2000] },
-    protocols: { type: 'array', description: 'WebSocket subprotocols to offer in the handshake (JSON array in the key=value form).', default: [], examples: [['orders.v1']] },
+    timeoutMs: {
+      type: 'integer',
+      description: 'Time allowed to connect, and to receive the reply frame with awaitAck.',
+      default: 5000,
+      minimum: 1,
+      maximum: 300_000,
+      examples: [2000],
+    },
+    protocols: {
+      type: 'array',
+      description: 'WebSocket subprotocols to offer in the handshake (JSON array in the key=value form).',
+      default: [],
+      examples: [['orders.v1']],
+    },
     awaitAck: {
       type: 'boolean',
-      description: 'Wait for a reply frame carrying the same idempotencyKey; its "body" (or the whole frame) becomes the send result. Without it, a frame written to the socket is success.',
+      description:
+        'Wait for a reply frame carrying the same idempotencyKey; its "body" (or the whole frame) becomes the send result. Without it, a frame written to the socket is success.',
       default: false,
       examples: [true],
     },
-    raw: { type: 'boolean', description: 'Send the body alone (a string as is, anything else as JSON) instead of the framed message.', default: false, examples: [true] },
+    raw: {
+      type: 'boolean',
+      description: 'Send the body alone (a string as is, anything else as JSON) instead of the framed message.',
+      default: false,
+      examples: [true],
+    },
   },
   checkAddress(address) {
     let url: URL;
@@ -150,7 +171,9 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
     const ack = options.awaitAck ? waitForAck(s, message.idempotencyKey, timeoutMs, where) : undefined;
     const onAbort = () => ack?.abort(transient(`ws ${where}: aborted while waiting for the reply, the bus is shutting down`));
     try {
-      await new Promise<void>((resolve, reject) => s.socket.send(data, (err) => (err ? reject(transient(`ws ${where}: send failed: ${err.message}`, err)) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        s.socket.send(data, (err) => (err ? reject(transient(`ws ${where}: send failed: ${err.message}`, err)) : resolve())),
+      );
       if (!ack) return {};
       ctx.signal?.addEventListener('abort', onAbort, { once: true });
       const reply = await ack.promise;

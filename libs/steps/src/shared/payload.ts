@@ -62,8 +62,10 @@ export function checkPayload(options: Record<string, unknown>, lc: LoadCheckCont
   }
   const version = typeof options.version === 'string' ? options.version : undefined;
   if (typeof options.map === 'string') {
-    if (!lc.hasMap(options.map)) errors.push({ pointer: at('map'), message: `no map "${options.map}" in maps/: add maps/${options.map}@1.0.0.jsonata or fix the name` });
-    else if (version && !lc.hasMap(options.map, version)) errors.push({ pointer: at('version'), message: `map "${options.map}" has no version ${version} (omit "version" for the latest)` });
+    if (!lc.hasMap(options.map))
+      errors.push({ pointer: at('map'), message: `no map "${options.map}" in maps/: add maps/${options.map}@1.0.0.jsonata or fix the name` });
+    else if (version && !lc.hasMap(options.map, version))
+      errors.push({ pointer: at('version'), message: `map "${options.map}" has no version ${version} (omit "version" for the latest)` });
   } else if (version !== undefined) {
     errors.push({ pointer: at('version'), message: '"version" applies to "map": set "map" too, or remove "version"' });
   }

@@ -35,13 +35,13 @@ export function writeTarget(ctx: StepContext, target: Target, value: unknown): v
     case 'state':
       if (!sessionOf(ctx)) throw noSession(ctx, 'write the session state');
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new ItineraError('STATE_INVALID', `step "${ctx.step.id}" produced ${describe(value)} for the session state, which must be a JSON object`);
+        throw new ItineraError('STATE_INVALID', `step "${ctx.step.id}" produced ${describeValue(value)} for the session state, which must be a JSON object`);
       }
       ctx.state.set(value as Record<string, unknown>);
   }
 }
 
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

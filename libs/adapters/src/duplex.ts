@@ -1,0 +1,36 @@
+// Duplex on-ramps: WebSocket (`GET /duplex`, subprotocol itinera.v1) and HTTP long polling
+// (`/duplex/sessions`), the session sweeper, and RFC 9457 problem answers.
+export { attachWebSocketDuplex, hardFrameCap, type DuplexDeps, type WebSocketDuplexDeps, type WebSocketDuplex, type DuplexCloseOptions } from './ws/ws.receive';
+export { registerPollingDuplex, type PollingDuplex, type PollAnswer } from './http/poll.receive';
+export { startSessionSweeper, expiredFrameFault, SESSION_OUTBOX_ITINERARY, type SessionSweeper, type SessionSweeperDeps } from './ws/duplex-sweeper';
+export {
+  DEFAULT_DUPLEX_OPTIONS,
+  DUPLEX_OPTION_SPECS,
+  duplexOptions,
+  duplexOptionsFromEnv,
+  duplexOptionsMarkdown,
+  type DuplexOptions,
+} from './ws/duplex-options';
+export {
+  CLOSE_CODES,
+  DUPLEX_SUBPROTOCOL,
+  MAX_CLIENT_ID_LENGTH,
+  parseClientFrame,
+  type ClientFrame,
+  type ClosingReason,
+  type HelloFrame,
+  type SendFrame,
+  type AckFrame,
+} from './ws/duplex-frames';
+export type { AcceptedFrame } from './ws/duplex-send';
+export { registryFor, type DuplexRegistry, type DuplexEndpoint } from './ws/duplex-registry';
+export {
+  problemOf,
+  sendProblem,
+  fromFastifyError,
+  codeToKebab,
+  codeToTitle,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  type ProblemDetails,
+} from './http/problem';

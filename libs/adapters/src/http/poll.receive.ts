@@ -1,0 +1,249 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ItineraError, toItineraError, type OutboxFrame, type SessionInfo } from '@itinera/core';
+import { checkSendFields, type ClosingReason } from '../ws/duplex-frames';
+import { duplexOptions } from '../ws/duplex-options';
+import { registryFor, type DuplexEndpoint } from '../ws/duplex-registry';
+import { acceptDuplexSend, type DuplexSend } from '../ws/duplex-send';
+import type { DuplexCloseOptions, DuplexDeps } from '../ws/ws.receive';
+import { fromFastifyError, sendProblem } from './problem';
+
+/** The answer to `GET /duplex/sessions/{S}/poll`. */
+export interface PollAnswer {
+  items: OutboxFrame[];
+  /** More frames are pending than this answer holds: poll again at once. */
+  more: boolean;
+  /** Set when the server stops serving this session here: reconnect after `retryAfterMs` (shutdown), or not at all. */
+  closing?: { reason: ClosingReason; retryAfterMs?: number };
+}
+
+export interface PollingDuplex {
+  /** Answer held polls with `closing` `shutdown`, refuse new sessions and sends (503), wait for sends in flight. */
+  close(opts: DuplexCloseOptions): Promise<void>;
+  /** Long polls being held now. */
+  heldPolls(): number;
+}
+
+type SessionRequest = FastifyRequest<{ Params: { session: string }; Querystring: { after?: string } }>;
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m ? m[1] : undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The polling-duplex binding: duplex sessions over plain HTTP.
+ *
+ * - `POST /duplex/sessions` → 201 `{ session, token, pollTimeoutMs, inactivityTimeoutMs, maxFrameBytes }`
+ * - `POST /duplex/sessions/{S}/messages` → 202 with the `accepted` frame (also when it
+ *   carries a `reply`), or problem+json with the error code and the message `id`
+ * - `GET /duplex/sessions/{S}/poll?after=N` → acknowledges up to N, then `{ items, more }`
+ *   at once when frames above N are pending, else held until one is (or `{ items: [] }`
+ *   after pollTimeoutMs). A newer poll of the same session answers the held one with
+ *   empty items; a WebSocket resuming the session answers it with `closing` `replaced`.
+ *   Without `after`, the session's acknowledged seq is used.
+ * - `GET /duplex/sessions/{S}` → 200 `{ session, lastSeq, ackedSeq, pollTimeoutMs, … }`
+ *   (resume check; an extension of the contract)
+ * - `DELETE /duplex/sessions/{S}` → 204
+ *
+ * Session requests need `Authorization: Bearer <token>` (401 UNAUTHORIZED); an unknown or
+ * expired session is 404 SESSION_NOT_FOUND. Routes live in their own Fastify context
+ * (own error handler and JSON parser), registered when the instance boots.
+ */
+export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps): PollingDuplex {
+  const options = duplexOptions(deps.options);
+  const { sessions } = deps;
+  const logger = deps.logger.child({ component: 'duplex-poll' });
+  const registry = registryFor(sessions);
+  const held = new Set<DuplexEndpoint>();
+  const authed = new WeakMap<FastifyRequest, SessionInfo>();
+  let closing: DuplexCloseOptions | undefined;
+
+  const refuseWhenClosing = (reply: FastifyReply, instance: string): FastifyReply | undefined => {
+    if (!closing) return undefined;
+    const retryAfterMs = closing.retryAfterMs ?? 1000;
+    return sendProblem(reply, new ItineraError('SHUTTING_DOWN', `This node is shutting down; retry in ${retryAfterMs} ms.`), instance, { retryAfterMs });
+  };
+
+  const batch = async (session: string, after: number): Promise<PollAnswer> => {
+    const frames = await sessions.pending(session, after, options.pollBatch + 1);
+    return { items: frames.slice(0, options.pollBatch), more: frames.length > options.pollBatch };
+  };
+
+  const hold = (req: SessionRequest, reply: FastifyReply, session: string, after: number): Promise<PollAnswer> =>
+    new Promise<PollAnswer>((resolve) => {
+      let done = false;
+      let checking = false;
+      let again = false;
+      const finish = (answer: PollAnswer): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        registry.release(session, ep);
+        held.delete(ep);
+        reply.raw.off('close', gone);
+        resolve(answer);
+      };
+      const ep: DuplexEndpoint = {
+        transport: 'poll',
+        end: (reason, retryAfterMs) =>
+          finish(
+            reason === 'superseded'
+              ? { items: [], more: false }
+              : { items: [], more: false, closing: retryAfterMs === undefined ? { reason } : { reason, retryAfterMs } },
+          ),
+      };
+      const check = async (): Promise<void> => {
+        if (done) return;
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            const answer = await batch(session, after);
+            if (answer.items.length > 0) return finish(answer);
+          } while (again && !done);
+        } catch (error) {
+          const err = toItineraError(error);
+          if (err.code === 'SESSION_NOT_FOUND') return finish({ items: [], more: false, closing: { reason: 'expired' } });
+          logger.warn({ session, err: error }, 'long poll could not read the outbox');
+          finish({ items: [], more: false });
+        } finally {
+          checking = false;
+        }
+      };
+      // Client gone before the answer: stop holding (nothing is lost, frames stay pending).
+      const gone = (): void => finish({ items: [], more: false });
+      registry.claim(session, ep);
+      held.add(ep);
+      const unsubscribe = sessions.subscribe(session, () => void check());
+      const timer = setTimeout(() => finish({ items: [], more: false }), options.pollTimeoutMs);
+      reply.raw.on('close', gone);
+      void check();
+    });
+
+  fastify.register(async (app) => {
+    // JSON only (anything else is 415); empty bodies are fine (POST /duplex/sessions, DELETE); bad JSON is INVALID_JSON.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxFrameBytes }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(new ItineraError('INVALID_JSON', `The body is not valid JSON (${(err as Error).message}); send a JSON object.`), undefined);
+      }
+    });
+
+    app.setErrorHandler((error, req, reply) => {
+      const err = fromFastifyError(error);
+      if (err.status >= 500) logger.error({ err: error, url: req.url }, 'duplex long-polling request failed');
+      return sendProblem(reply, err, req.url.split('?')[0]);
+    });
+
+    // Authenticate before the body is read: an unauthorised client cannot make us parse anything.
+    app.addHook('onRequest', async (req) => {
+      const session = (req.params as { session?: string }).session;
+      if (session === undefined) return;
+      authed.set(req, await sessions.authenticate(session, bearer(req)));
+    });
+
+    app.addHook('preClose', async () => {
+      if (!closing) await handle.close({ reason: 'shutdown' });
+    });
+
+    app.post('/duplex/sessions', async (req, reply) => {
+      const refused = refuseWhenClosing(reply, req.url);
+      if (refused) return refused;
+      const { id, token } = await sessions.create();
+      logger.debug({ session: id }, 'duplex session on long polling');
+      return reply
+        .code(201)
+        .header('location', `/duplex/sessions/${encodeURIComponent(id)}`)
+        .header('cache-control', 'no-store')
+        .send({ session: id, token, pollTimeoutMs: options.pollTimeoutMs, inactivityTimeoutMs: options.sessionTtlMs, maxFrameBytes: options.maxFrameBytes });
+    });
+
+    app.post('/duplex/sessions/:session/messages', { bodyLimit: options.maxFrameBytes }, async (req: SessionRequest, reply) => {
+      const session = authed.get(req)!.id;
+      const instance = req.url.split('?')[0];
+      const refused = refuseWhenClosing(reply, instance);
+      if (refused) return refused;
+      const body = req.body;
+      if (!isObject(body)) {
+        throw new ItineraError('BAD_REQUEST', 'Send a JSON object { id, itinerary, version?, action, body }.', { details: [{ pointer: '', message: 'must be an object' }] });
+      }
+      const errors = checkSendFields(body);
+      if (errors.length > 0) {
+        return sendProblem(reply, new ItineraError('BAD_REQUEST', 'Malformed message; see errors.', { details: errors }), instance, isObject(body) && typeof body.id === 'string' ? { id: body.id } : undefined);
+      }
+      void sessions.touch(session).catch(() => undefined);
+      try {
+        const accepted = await acceptDuplexSend({ gateway: deps.gateway, registry, logger, maxInFlight: options.maxInFlight }, session, 'poll', body as unknown as DuplexSend);
+        return reply.code(202).header('itinera-message-id', accepted.messageId).header('itinera-correlation-id', accepted.correlationId).send(accepted);
+      } catch (error) {
+        return sendProblem(reply, error, instance, { id: body.id });
+      }
+    });
+
+    // Resume check (the long-polling counterpart of hello with a session): 200 with where the session stands.
+    app.get('/duplex/sessions/:session', async (req: SessionRequest, reply) => {
+      const info = authed.get(req)!;
+      reply.header('cache-control', 'no-store');
+      return {
+        session: info.id,
+        lastSeq: info.lastSeq,
+        ackedSeq: info.ackedSeq,
+        pollTimeoutMs: options.pollTimeoutMs,
+        inactivityTimeoutMs: options.sessionTtlMs,
+        maxFrameBytes: options.maxFrameBytes,
+      };
+    });
+
+    app.get('/duplex/sessions/:session/poll', async (req: SessionRequest, reply) => {
+      const info = authed.get(req)!;
+      let after = info.ackedSeq;
+      if (req.query.after !== undefined) {
+        after = Number(req.query.after);
+        if (!Number.isSafeInteger(after) || after < 0) {
+          throw new ItineraError('BAD_REQUEST', 'after must be a non-negative integer: the highest seq you have handled.', { details: [{ pointer: '/after', message: 'must be a non-negative integer' }] });
+        }
+      }
+      if (after > info.ackedSeq) await sessions.ack(info.id, Math.min(after, info.lastSeq));
+      await sessions.touch(info.id);
+      reply.header('cache-control', 'no-store');
+      if (closing) {
+        const answer = await batch(info.id, after);
+        return { ...answer, closing: { reason: 'shutdown', ...(closing.retryAfterMs !== undefined ? { retryAfterMs: closing.retryAfterMs } : {}) } };
+      }
+      return hold(req, reply, info.id, after);
+    });
+
+    app.delete('/duplex/sessions/:session', async (req: SessionRequest, reply) => {
+      const session = authed.get(req)!.id;
+      await sessions.end(session);
+      registry.end(session, 'ended');
+      logger.debug({ session }, 'duplex session ended (DELETE)');
+      return reply.code(204).send();
+    });
+  });
+
+  let closed: Promise<void> | undefined;
+  const handle: PollingDuplex = {
+    close(opts) {
+      if (closed) return closed;
+      closing = opts;
+      for (const ep of [...held]) ep.end('shutdown', opts.retryAfterMs);
+      closed = registry.settled(opts.graceMs ?? 5000);
+      return closed;
+    },
+    heldPolls: () => held.size,
+  };
+  return handle;
+}

@@ -1,0 +1,435 @@
+import { Emitter } from './emitter';
+import { CLIENT_ERROR_CODES, ItineraClientError } from './errors';
+import type { AcceptedFrame, CallbackFrame, ClosingInfo, FaultFrame, OutboxFrame, ResumeInfo, SendFrame, Welcome } from './frames';
+import type { Link, LinkLoss, TransportName } from './link';
+import { OutgoingQueue } from './outgoing';
+import { PollingLink, type FetchLike } from './poll.link';
+import { WebSocketLink, type WebSocketConstructor } from './ws.link';
+
+export interface ReconnectOptions {
+  /** First delay after an unexpected disconnect (doubles each failed attempt). Default 250. */
+  minDelayMs?: number;
+  /** Longest delay between attempts. Default 10000. */
+  maxDelayMs?: number;
+  /** Give up after this many failed attempts in a row. Default: never. */
+  maxAttempts?: number;
+}
+
+export interface ItineraClientOptions {
+  /** Base URL of the bus (`http://host:3000`). In a browser, defaults to the page's origin. */
+  url?: string;
+  /** `auto` (default) tries WebSocket and falls back to long polling when it cannot connect. */
+  transport?: 'websocket' | 'long-polling' | 'auto';
+  /** WebSocket constructor; defaults to `globalThis.WebSocket`. In Node 20: `WebSocket: require('ws')`. */
+  WebSocket?: WebSocketConstructor;
+  /** fetch for long polling; defaults to `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Reconnect and resume after an unexpected disconnect (default on); `false` to stay down. */
+  reconnect?: ReconnectOptions | false;
+  /** Resume this session instead of starting a new one (e.g. kept across a page reload). */
+  resume?: ResumeInfo;
+  /** Reject a send without an answer after this long. Default 30000; 0 = never. */
+  sendTimeoutMs?: number;
+  /** Give up opening a link after this long. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Acknowledgements are batched for this long (WebSocket). Default 50. */
+  ackDelayMs?: number;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ClientEvents {
+  connected: { session: string; transport: TransportName };
+  resumed: { session: string; transport: TransportName; lastSeq: number };
+  disconnected: { reason: string; code?: number; message?: string; willReconnect: boolean };
+  closing: ClosingInfo;
+  /** The server no longer knows the session (expired): a new one starts; per-session state starts over. */
+  expired: { session: string };
+  fallback: { from: 'websocket'; to: 'long-polling'; error: ItineraClientError };
+  /** A handler threw, or the server reported an error not tied to a send. */
+  error: { error: unknown; frame?: OutboxFrame };
+  closed: { reason: string };
+}
+
+export type CallbackHandler = (body: any, frame: CallbackFrame) => void | Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type FaultHandler = (error: FaultFrame['error'], frame: FaultFrame) => void | Promise<void>;
+
+const SESSION_GONE = new Set(['SESSION_NOT_FOUND', 'UNAUTHORIZED']);
+
+/**
+ * The duplex client: sends messages to itineraries and receives their callbacks
+ * and faults, over WebSocket or long polling, resuming its session after a drop.
+ */
+export class ItineraClient {
+  private readonly opts: Required<Pick<ItineraClientOptions, 'sendTimeoutMs' | 'connectTimeoutMs' | 'ackDelayMs'>> & ItineraClientOptions;
+  private readonly base: string;
+  private readonly emitter = new Emitter<ClientEvents>();
+  private readonly handlers = new Map<string, Set<CallbackHandler>>();
+  private readonly anyHandlers = new Set<CallbackHandler>();
+  private readonly faultHandlers = new Set<FaultHandler>();
+  private readonly queue = new OutgoingQueue((link) => link === this.link && this.onLost({ sessionGone: true, message: 'session not found' }));
+  private readonly idPrefix = Math.random().toString(36).slice(2, 10);
+  private ids = 0;
+  private link?: Link;
+  private generation = 0;
+  private sessionId?: string;
+  private token?: string;
+  private welcome?: Welcome;
+  private seq = 0;
+  private ackedSeq = 0;
+  private ackTimer?: ReturnType<typeof setTimeout>;
+  private frameChain: Promise<void> = Promise.resolve();
+  private fellBack = false;
+  private attempt = 0;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private connecting?: Promise<void>;
+  private current: ClientState = 'idle';
+
+  /** Create and connect. */
+  static async connect(opts: ItineraClientOptions = {}): Promise<ItineraClient> {
+    const client = new ItineraClient(opts);
+    await client.connect();
+    return client;
+  }
+
+  constructor(opts: ItineraClientOptions = {}) {
+    this.opts = { sendTimeoutMs: 30_000, connectTimeoutMs: 10_000, ackDelayMs: 50, ...opts };
+    const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+    const url = opts.url ?? origin;
+    if (!url) throw new ItineraClientError('BAD_OPTIONS', 'Pass { url: "http://host:port" } (the bus base URL).');
+    this.base = url.replace(/^ws(s?):/i, 'http$1:').replace(/\/+$/, '');
+    if (opts.resume) {
+      this.sessionId = opts.resume.session;
+      this.token = opts.resume.token;
+      this.seq = this.ackedSeq = opts.resume.lastSeq;
+    }
+  }
+
+  get state(): ClientState {
+    return this.current;
+  }
+  get session(): string | undefined {
+    return this.sessionId;
+  }
+  /** Transport of the live link. */
+  get transport(): TransportName | undefined {
+    return this.link?.transport;
+  }
+  /** Highest callback/fault seq handled. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+  /** What `resume` needs to pick this session up later (another page load, another process). */
+  get resumeInfo(): ResumeInfo | undefined {
+    return this.sessionId && this.token ? { session: this.sessionId, token: this.token, lastSeq: this.seq } : undefined;
+  }
+
+  async connect(): Promise<void> {
+    if (this.current === 'closed') throw new ItineraClientError(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'This client was closed; create a new one.');
+    if (this.current === 'connected' || this.current === 'reconnecting') return;
+    if (this.connecting) return this.connecting;
+    this.current = 'connecting';
+    this.connecting = this.establish()
+      .catch((err) => {
+        if (this.current === 'connecting') this.current = 'idle';
+        throw err;
+      })
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /**
+   * Send a message to an itinerary. Resolves with the `accepted` frame (`reply` set
+   * for a request-response operation); rejects with an ItineraClientError whose
+   * `code` is the bus's (ITINERARY_NOT_FOUND, VALIDATION_FAILED, …) or the client's
+   * (CONNECTION_LOST, TIMEOUT, CLIENT_CLOSED). Sent while reconnecting, it waits.
+   */
+  send(itinerary: string, action: string, body?: unknown, opts: { version?: string; timeoutMs?: number } = {}): Promise<AcceptedFrame> {
+    if (this.current === 'closed') return Promise.reject(new ItineraClientError(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'This client was closed; create a new one.'));
+    const frame: SendFrame = { type: 'send', id: `${this.idPrefix}-${++this.ids}`, itinerary, action, body: body === undefined ? null : body };
+    if (opts.version !== undefined) frame.version = opts.version;
+    const max = this.welcome?.maxFrameBytes;
+    if (max && new TextEncoder().encode(JSON.stringify(frame)).length > max) {
+      return Promise.reject(new ItineraClientError('PAYLOAD_TOO_LARGE', `The message is larger than the bus accepts (${max} bytes); send a smaller body.`));
+    }
+    const result = this.queue.add(frame, opts.timeoutMs ?? this.opts.sendTimeoutMs);
+    if (this.current === 'connected' && this.link) this.queue.pump(this.link);
+    return result;
+  }
+
+  /** Handle callbacks named `action` (e.g. `Result`). Returns a function that removes the handler. */
+  on(action: string, handler: CallbackHandler): () => void {
+    let set = this.handlers.get(action);
+    if (!set) this.handlers.set(action, (set = new Set()));
+    set.add(handler);
+    return () => set!.delete(handler);
+  }
+
+  /** Handle every callback, whatever its action. */
+  onCallback(handler: CallbackHandler): () => void {
+    this.anyHandlers.add(handler);
+    return () => this.anyHandlers.delete(handler);
+  }
+
+  /** Handle fault frames (an accepted message whose itinerary failed for good). */
+  onFault(handler: FaultHandler): () => void {
+    this.faultHandlers.add(handler);
+    return () => this.faultHandlers.delete(handler);
+  }
+
+  /**
+   * Bind a callback contract, as WCF's CallbackHandler: each method handles the
+   * callback action of its name (`{ Result(body) {…}, Equation(body) {…} }`).
+   */
+  bind(contract: object): () => void {
+    const names = new Set<string>();
+    for (let o: object | null = contract; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+      for (const k of Object.getOwnPropertyNames(o)) {
+        if (k !== 'constructor' && typeof (contract as Record<string, unknown>)[k] === 'function') names.add(k);
+      }
+    }
+    const offs = [...names].map((n) => this.on(n, (body, frame) => (contract as Record<string, CallbackHandler>)[n]!.call(contract, body, frame)));
+    return () => offs.forEach((off) => off());
+  }
+
+  /** Lifecycle events: connected, resumed, disconnected, closing, expired, fallback, error, closed. */
+  onEvent<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): () => void {
+    return this.emitter.on(event, handler);
+  }
+
+  /** The next `event` (rejects with TIMEOUT after `timeoutMs`). */
+  nextEvent<K extends keyof ClientEvents>(event: K, timeoutMs = 30_000): Promise<ClientEvents[K]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new ItineraClientError(CLIENT_ERROR_CODES.TIMEOUT, `No ${String(event)} event within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      const off = this.emitter.on(event, (p) => {
+        clearTimeout(timer);
+        off();
+        resolve(p);
+      });
+    });
+  }
+
+  /** Move the session to another transport (resumed there, same seq). */
+  async switchTransport(transport: 'websocket' | 'long-polling' | 'auto'): Promise<void> {
+    this.opts.transport = transport;
+    this.fellBack = false;
+    if (this.current === 'idle' || this.current === 'closed') return;
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    const old = this.link;
+    this.flushAck();
+    this.dropLink();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.current = 'reconnecting';
+    await old?.close(false);
+    try {
+      await this.establish();
+    } catch (err) {
+      if (this.current === 'reconnecting') this.scheduleReconnect();
+      throw err;
+    }
+  }
+
+  /**
+   * Close. By default the session ends for good (`bye` / DELETE); `{ end: false }`
+   * only disconnects, so the session can be resumed later with `resumeInfo`.
+   */
+  async close(opts: { end?: boolean } = {}): Promise<void> {
+    if (this.current === 'closed') return;
+    const end = opts.end ?? true;
+    this.current = 'closed';
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.flushAck();
+    const link = this.link;
+    this.dropLink();
+    this.queue.failAll(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'The client was closed before this message was sent.');
+    if (link) await link.close(end);
+    else if (end && this.sessionId && this.token) {
+      // Between links: end the session over HTTP.
+      await PollingLink.endSession(this.base, this.fetchFn(), this.sessionId, this.token).catch(() => undefined);
+    }
+    this.emitter.emit('disconnected', { reason: 'client', willReconnect: false });
+    this.emitter.emit('closed', { reason: end ? 'ended' : 'disconnected' });
+  }
+
+  private async establish(): Promise<void> {
+    let transport = this.chooseTransport();
+    for (;;) {
+      const link = this.makeLink(transport);
+      const resume = this.resumeInfo;
+      try {
+        const welcome = await link.open(resume);
+        if (link !== this.link || this.current === 'closed') {
+          await link.close(false);
+          throw new ItineraClientError(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'The client was closed or switched while connecting.');
+        }
+        return this.onWelcome(link, welcome);
+      } catch (error) {
+        const err = error instanceof ItineraClientError ? error : new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, String(error));
+        if (link === this.link) this.dropLink();
+        if (this.current === 'closed' || err.code === CLIENT_ERROR_CODES.CLIENT_CLOSED) throw err;
+        if (transport === 'websocket' && (this.opts.transport ?? 'auto') === 'auto' && err.code === CLIENT_ERROR_CODES.CONNECT_FAILED) {
+          this.fellBack = true;
+          this.emitter.emit('fallback', { from: 'websocket', to: 'long-polling', error: err });
+          transport = 'long-polling';
+          continue;
+        }
+        if (resume && SESSION_GONE.has(err.code)) {
+          this.forgetSession();
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private chooseTransport(): TransportName {
+    const wanted = this.opts.transport ?? 'auto';
+    if (wanted === 'long-polling') return 'long-polling';
+    const hasWs = Boolean(this.opts.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket);
+    if (wanted === 'websocket') {
+      if (!hasWs) throw new ItineraClientError('BAD_OPTIONS', 'No WebSocket here: pass { WebSocket: require("ws") } in Node, or use transport "long-polling".');
+      return 'websocket';
+    }
+    return this.fellBack || !hasWs ? 'long-polling' : 'websocket';
+  }
+
+  private fetchFn(): FetchLike {
+    const f = this.opts.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
+    if (!f) throw new ItineraClientError('BAD_OPTIONS', 'No fetch here: pass { fetch } or use transport "websocket".');
+    return f.bind(globalThis) as FetchLike;
+  }
+
+  private makeLink(transport: TransportName): Link {
+    const gen = ++this.generation;
+    const mine = () => gen === this.generation;
+    const events = {
+      frames: (frames: OutboxFrame[]) => (mine() ? this.enqueueFrames(frames) : Promise.resolve()),
+      closing: (info: ClosingInfo) => mine() && this.emitter.emit('closing', info, this.reportError),
+      lost: (loss: LinkLoss) => mine() && this.onLost(loss),
+      lastSeq: () => this.seq,
+      error: (error: ItineraClientError) => this.emitter.emit('error', { error }),
+    };
+    const opts = { connectTimeoutMs: this.opts.connectTimeoutMs };
+    this.link =
+      transport === 'websocket'
+        ? new WebSocketLink(`${this.base.replace(/^http/i, 'ws')}/duplex`, (this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!, events, opts)
+        : new PollingLink(this.base, this.fetchFn(), events, opts);
+    return this.link;
+  }
+
+  private dropLink(): void {
+    this.link = undefined;
+    this.generation++;
+  }
+
+  private onWelcome(link: Link, welcome: Welcome): void {
+    const resumed = welcome.resumed && welcome.session === this.sessionId;
+    if (!resumed) this.seq = 0;
+    this.ackedSeq = this.seq;
+    this.sessionId = welcome.session;
+    this.token = welcome.token;
+    this.welcome = welcome;
+    this.current = 'connected';
+    this.attempt = 0;
+    if (resumed) this.emitter.emit('resumed', { session: welcome.session, transport: link.transport, lastSeq: this.seq }, this.reportError);
+    else this.emitter.emit('connected', { session: welcome.session, transport: link.transport }, this.reportError);
+    if (this.link === link) this.queue.pump(link);
+  }
+
+  private onLost(loss: LinkLoss): void {
+    if (this.current === 'closed') return;
+    this.dropLink();
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const reason = loss.closing?.reason ?? 'lost';
+    if (reason === 'replaced' || reason === 'ended') {
+      this.current = 'closed';
+      this.queue.failAll(CLIENT_ERROR_CODES.CLIENT_CLOSED, `The session was ${reason} elsewhere; this message was not sent.`);
+      this.emitter.emit('disconnected', { reason, ...(loss.code ? { code: loss.code } : {}), message: loss.message, willReconnect: false }, this.reportError);
+      this.emitter.emit('closed', { reason }, this.reportError);
+      return;
+    }
+    if (loss.sessionGone) this.forgetSession();
+    const willReconnect = this.opts.reconnect !== false;
+    this.emitter.emit('disconnected', { reason, ...(loss.code ? { code: loss.code } : {}), message: loss.message, willReconnect }, this.reportError);
+    if (!willReconnect) {
+      this.current = 'closed';
+      this.queue.failAll(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'Disconnected and reconnect is off; this message was not sent.');
+      this.emitter.emit('closed', { reason }, this.reportError);
+      return;
+    }
+    this.current = 'reconnecting';
+    this.scheduleReconnect(loss.closing?.retryAfterMs);
+  }
+
+  private scheduleReconnect(delayMs?: number): void {
+    const r = this.opts.reconnect || {};
+    const min = r.minDelayMs ?? 250;
+    const max = r.maxDelayMs ?? 10_000;
+    const backoff = Math.min(max, min * 2 ** Math.min(this.attempt, 20)) * (0.8 + 0.4 * Math.random());
+    this.attempt++;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      if (this.current !== 'reconnecting') return;
+      this.establish().catch((err: unknown) => {
+        if (this.current !== 'reconnecting') return;
+        if (r.maxAttempts !== undefined && this.attempt >= r.maxAttempts) {
+          this.current = 'closed';
+          this.queue.failAll(CLIENT_ERROR_CODES.CONNECT_FAILED, `Could not reconnect after ${this.attempt} attempts.`);
+          this.emitter.emit('closed', { reason: 'reconnect-failed' }, this.reportError);
+          return;
+        }
+        this.emitter.emit('error', { error: err }, this.reportError);
+        this.scheduleReconnect();
+      });
+    }, delayMs ?? Math.round(backoff));
+  }
+
+  private forgetSession(): void {
+    if (this.sessionId) this.emitter.emit('expired', { session: this.sessionId }, this.reportError);
+    this.sessionId = undefined;
+    this.token = undefined;
+    this.seq = 0;
+    this.ackedSeq = 0;
+  }
+
+  /** Frames are handled one at a time, in seq order; a seq already handled is dropped. */
+  private enqueueFrames(frames: OutboxFrame[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      for (const f of frames) await this.handleFrame(f);
+    };
+    const p = this.frameChain.then(run);
+    this.frameChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async handleFrame(f: OutboxFrame): Promise<void> {
+    if (f.seq <= this.seq) return;
+    try {
+      if (f.type === 'callback') {
+        for (const h of [...(this.handlers.get(f.action) ?? []), ...this.anyHandlers]) await h(f.body, f);
+      } else {
+        for (const h of this.faultHandlers) await h(f.error, f);
+      }
+    } catch (error) {
+      this.emitter.emit('error', { error, frame: f });
+    }
+    this.seq = f.seq;
+    if (this.seq - this.ackedSeq >= 32) this.flushAck();
+    else this.ackTimer ??= setTimeout(() => this.flushAck(), this.opts.ackDelayMs);
+  }
+
+  private flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.link && this.current === 'connected' && this.seq > this.ackedSeq) {
+      this.link.ack(this.seq);
+      this.ackedSeq = this.seq;
+    }
+  }
+
+  private readonly reportError = (error: unknown): void => this.emitter.emit('error', { error });
+}

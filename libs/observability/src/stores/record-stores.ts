@@ -1,0 +1,54 @@
+import type { FaultStore, IdempotencyStore, Logger, MessageStore } from '@itinera/core';
+import { silentLogger } from '@itinera/core';
+import { MemoryFaultStore } from './memory.fault-store';
+import { MemoryIdempotencyStore } from './memory.idempotency-store';
+import { MemoryMessageStore } from './memory.message-store';
+import { RedisFaultStore } from './redis.fault-store';
+import { RedisIdempotencyStore } from './redis.idempotency-store';
+import { RedisMessageStore } from './redis.message-store';
+import { openFailFast } from './redis-client';
+
+export interface RecordStoresOptions {
+  /** Redis URL: Redis stores sharing one connection; absent: memory stores. */
+  redisUrl?: string;
+  prefix?: string;
+  /** Message record TTL (default 24 h). */
+  recordTtlMs?: number;
+  /** Fault TTL (default 30 days). */
+  faultTtlMs?: number;
+  /** Cap of each memory store, and of the Redis fault index (default 100 000). */
+  maxRecords?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface RecordStores {
+  messages: MessageStore;
+  faults: FaultStore;
+  idempotency: IdempotencyStore;
+  close(): Promise<void>;
+}
+
+export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores {
+  if (!opts.redisUrl) {
+    const max = opts.maxRecords;
+    return {
+      messages: new MemoryMessageStore({ maxRecords: max, ttlMs: opts.recordTtlMs }),
+      faults: new MemoryFaultStore({ maxFaults: max, ttlMs: opts.faultTtlMs }),
+      idempotency: new MemoryIdempotencyStore({ maxKeys: max }),
+      close: async () => undefined,
+    };
+  }
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const redis = openFailFast(opts.redisUrl, timeoutMs, opts.logger ?? silentLogger, 'record stores');
+  const base = { redis, prefix: opts.prefix, timeoutMs };
+  return {
+    messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs }),
+    faults: new RedisFaultStore({ ...base, ttlMs: opts.faultTtlMs, maxFaults: opts.maxRecords }),
+    idempotency: new RedisIdempotencyStore(base),
+    async close() {
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { ItineraError, newId, type Accepted, type InboundMessage, type OnRampGateway, type OutboxDraft, type SessionStore } from '@itinera/core';
+
+const PUSH = { limit: 10_000, overflow: 'fault' as const };
+
+/**
+ * A stand-in for the bus behind the duplex on-ramps. Itineraries:
+ * - `echo`: any action; callback `Echo` with the body. Action `Reply` also answers with `{ echoed: body }`.
+ *   Action `Many` with `{ n }` pushes n callbacks `Item` `{ i }`.
+ * - `calculator`: per-session state as in SAMPLES.md (Result / Equation callbacks, DIVIDE_BY_ZERO fault).
+ * - `slow`: accepted after `{ ms }`.
+ * Anything else: ITINERARY_NOT_FOUND. Each session's messages run one at a time, in order.
+ */
+export class FakeGateway implements OnRampGateway {
+  readonly accepted: InboundMessage[] = [];
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly sessions: SessionStore) {}
+
+  async accept(message: InboundMessage): Promise<Accepted> {
+    const name = message.itinerary ?? '';
+    if (!['echo', 'calculator', 'slow'].includes(name)) {
+      throw new ItineraError('ITINERARY_NOT_FOUND', `No itinerary named "${name}" is deployed; see GET /itineraries.`);
+    }
+    if (message.version !== undefined && message.version !== '1.0.0') {
+      throw new ItineraError('ITINERARY_NOT_FOUND', `Itinerary ${name} has no version ${message.version}.`);
+    }
+    if (name === 'slow') await new Promise((r) => setTimeout(r, (message.body as { ms?: number })?.ms ?? 100));
+    this.accepted.push(message);
+    const messageId = newId();
+    const result: Accepted = { messageId, correlationId: messageId, itinerary: `${name}@1.0.0`, status: 'accepted' };
+    if (name === 'echo' && message.action === 'Reply') result.reply = { body: { echoed: message.body } };
+    const session = message.session;
+    if (session) {
+      const prev = this.chains.get(session) ?? Promise.resolve();
+      const next = prev.then(() => this.run(session, name, message, messageId)).catch(() => undefined);
+      this.chains.set(session, next);
+    }
+    return result;
+  }
+
+  /** Push a callback to a session directly (as a worker would). */
+  push(session: string, action: string, body: unknown, correlationId = newId()): Promise<number> {
+    return this.sessions.push(session, { type: 'callback', action, correlationId, body }, PUSH);
+  }
+
+  private async run(session: string, name: string, m: InboundMessage, correlationId: string): Promise<void> {
+    const cb = (action: string, body: unknown): OutboxDraft => ({ type: 'callback', action, correlationId, body, id: m.clientMessageId });
+    if (name === 'echo') {
+      if (m.action === 'Many') {
+        const n = (m.body as { n: number }).n;
+        for (let i = 1; i <= n; i++) await this.sessions.push(session, cb('Item', { i }), PUSH);
+        return;
+      }
+      await this.sessions.push(session, cb('Echo', m.body), PUSH);
+      return;
+    }
+    if (name !== 'calculator') return;
+    const state = await this.sessions.getState(session);
+    let result = typeof state.result === 'number' ? state.result : 0;
+    let equation = typeof state.equation === 'string' ? state.equation : '0';
+    const n = (m.body as { n?: number } | null)?.n ?? 0;
+    const ops: Record<string, [string, (r: number) => number]> = {
+      AddTo: ['+', (r) => r + n],
+      SubtractFrom: ['-', (r) => r - n],
+      MultiplyBy: ['*', (r) => r * n],
+      DivideBy: ['/', (r) => r / n],
+    };
+    if (m.action === 'Clear') {
+      await this.sessions.push(session, cb('Equation', { equation: `${equation} = ${result}` }), PUSH);
+      await this.sessions.setState(session, { result: 0, equation: '0' });
+      return;
+    }
+    const op = ops[m.action ?? ''];
+    if (!op) return;
+    if (m.action === 'DivideBy' && n === 0) {
+      await this.sessions.push(session, { type: 'fault', correlationId, error: { code: 'DIVIDE_BY_ZERO', message: 'Cannot divide by zero.', step: 'divide' }, id: m.clientMessageId }, PUSH);
+      return;
+    }
+    result = op[1](result);
+    equation += ` ${op[0]} ${String(n)}`;
+    await this.sessions.setState(session, { result, equation });
+    await this.sessions.push(session, cb('Result', { result }), PUSH);
+  }
+}
