@@ -2,7 +2,7 @@ import { ItineraError, newId, silentLogger } from '@itinera/core';
 import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
 import { assertConsumeOptions } from './consume-options';
 import { MemoryConsumer } from './memory.consumer';
-import { MemoryQueue } from './memory.queue';
+import { MemoryQueue, type MemoryJob } from './memory.queue';
 import { assertQueueName } from './queue-names';
 import { boxClosed } from './transport-errors';
 
@@ -42,8 +42,9 @@ export class MemoryMessageBox implements MessageBox {
     } catch (err) {
       throw new ItineraError('INVALID_JOB_DATA', `Job data for queue "${queue}" cannot be copied: publish plain JSON data.`, { cause: err });
     }
-    const job = { id: opts.jobId ?? newId(), queue, data: copy, attempt: 1 } as const;
-    q.add(opts.orderingKey === undefined ? { ...job } : { ...job, orderingKey: opts.orderingKey }, opts.delayMs ?? 0);
+    const job: MemoryJob = { id: opts.jobId ?? newId(), queue, data: copy, attempt: 1 };
+    if (opts.orderingKey !== undefined) job.orderingKey = opts.orderingKey;
+    q.add(job, opts.delayMs ?? 0);
   }
 
   async consume<T>(queue: string, handler: JobHandler<T>, opts: ConsumeOptions): Promise<Consumer> {

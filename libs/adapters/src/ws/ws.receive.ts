@@ -144,7 +144,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
       await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, graceMs).unref())]);
       for (const c of connections) c.terminate();
       clearInterval(heartbeat);
-      server.off('upgrade', onUpgrade);
+      // The upgrade listener stays: until the server stops, upgrades get 503 and a Retry-After.
       wss.close();
       logger.info({ connections: all.length }, 'duplex WebSocket on-ramp closed');
     })();
