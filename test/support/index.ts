@@ -2,3 +2,4 @@ export * from './ports';
 export * from './redis-server';
 export * from './bus';
 export * from './duplex';
+export * from './browser';

@@ -41,6 +41,8 @@ export interface TraceEntry {
   error?: { code: string; message: string };
   /** Worker/gateway node that ran the step. */
   node?: string;
+  /** Why the outcome is what it is, when it is not obvious (e.g. a redelivered step already applied). */
+  note?: string;
 }
 
 export interface ResolverDecision {

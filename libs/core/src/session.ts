@@ -39,7 +39,16 @@ export interface PushOptions {
   limit: number;
   /** `fault`: the push fails with SESSION_OUTBOX_FULL. `drop-oldest`: the oldest pending frame is discarded. */
   overflow: 'fault' | 'drop-oldest';
+  /**
+   * Identifies the push (e.g. the step id of the callback step). A push whose key
+   * is among the session's recent keys appends nothing and returns the earlier
+   * seq: a step run again after a redelivery does not call the client back twice.
+   */
+  dedupeKey?: string;
 }
+
+/** How many recent dedupe keys a session remembers. */
+export const DEDUPE_WINDOW = 1000;
 
 export interface SessionStore {
   readonly kind: string;

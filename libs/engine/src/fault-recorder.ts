@@ -48,7 +48,7 @@ export class FaultRecorder {
           session,
           { type: 'fault', correlationId: envelope.correlationId, error: { ...err, step }, ...(envelope.origin.clientMessageId ? { id: envelope.origin.clientMessageId } : {}) },
           // A fault frame must not be lost to a full outbox: it may exceed the limit.
-          { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER },
+          { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER, dedupeKey: `fault:${envelope.id}` },
         );
         metrics.callbacks.inc({ type: 'fault' });
       } catch (pushErr) {

@@ -163,7 +163,29 @@ describe('ItineraryRunner', () => {
     const env = envelope('it', { origin: { transport: 'ws', session: 's1' } });
     const r = await runner.run(env, 'send');
     expect(r.status).toBe('faulted');
-    expect(sessions.states.get('s1')).toEqual({ count: 2 });
+    expect(sessions.states.get('s1')).toMatchObject({ count: 2 });
+  });
+
+  it('skips a state-writing step already applied when the message is redelivered (at-least-once)', async () => {
+    const inc = defineStep({
+      name: 'inc',
+      summary: '',
+      spec: {},
+      run(ctx) {
+        ctx.state.set({ count: ((ctx.state.get().count as number) ?? 0) + 1 });
+      },
+    });
+    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'a', service: 'inc' }] };
+    const { runner, sessions } = setup(def, [inc]);
+    const published = envelope('it', { origin: { transport: 'ws', session: 's1' } });
+    await runner.run(structuredClone(published), 'send');
+    // The worker died before recording completion; the box delivers the published envelope again.
+    const again = structuredClone(published);
+    await runner.run(again, 'send', { attempt: 2 });
+    expect(sessions.states.get('s1')).toMatchObject({ count: 1 });
+    expect(again.trace[0]).toMatchObject({ outcome: 'skipped', attempt: 2, note: 'already applied before a redelivery' });
+    // The marker never shows in the facts maps and rules see.
+    expect(runner.facts(again, { count: 1 }).state).toEqual({ count: 1 });
   });
 
   it('faults with UNKNOWN_SERVICE rather than throwing', async () => {

@@ -133,8 +133,14 @@ export class ItineraryRunner {
       const t0 = performance.now();
       const attemptNo = deliveryAttempt > 1 ? deliveryAttempt : attempt;
       let before: unknown;
+      const id = makeStepId(envelope.id, index, step.id);
       try {
         await state.load();
+        if (state.wasApplied(id)) {
+          // At-least-once delivery: this step's state write landed before the worker stopped.
+          record({ ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo, note: 'already applied before a redelivery' });
+          return { outcome: 'skipped' };
+        }
         const facts = this.facts(envelope, state.get());
         if (step.when !== undefined) {
           const ok = await runtime.expressions.evaluate(step.when, facts);
@@ -156,7 +162,7 @@ export class ItineraryRunner {
           envelope,
           step,
           stepIndex: index,
-          stepId: makeStepId(envelope.id, index, step.id),
+          stepId: id,
           stage,
           attempt: attemptNo,
           params: checked.value,
@@ -168,7 +174,7 @@ export class ItineraryRunner {
         if (runtime.logger.isLevelEnabled?.('debug') && step.service === 'transform') before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
-        await state.flush();
+        await state.flush(id);
         record(
           { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...(step.resolver ? { resolver: decision } : {}) },
           before !== undefined ? { before, after: envelope.body } : {},

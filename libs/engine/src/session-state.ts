@@ -1,5 +1,9 @@
 import type { SessionState, SessionStore } from '@itinera/core';
 
+/** Reserved state key: the ids of the last steps whose write landed. Hidden from maps and rules. */
+const APPLIED = '$applied';
+const APPLIED_WINDOW = 32;
+
 /**
  * Per-session state for one run: loaded once on first use, written back when a
  * step that changed it completes (so it survives a worker restart), discarded
@@ -9,6 +13,8 @@ export class SessionStateHandle implements SessionState {
   private loaded = false;
   private value: Record<string, unknown> = {};
   private dirty: Record<string, unknown> | undefined;
+  /** Step ids whose state write landed (stored with the state, so a redelivery skips them). */
+  private applied: string[] = [];
 
   constructor(
     readonly sessionId: string | undefined,
@@ -17,7 +23,9 @@ export class SessionStateHandle implements SessionState {
 
   async load(): Promise<void> {
     if (this.loaded || !this.sessionId) return;
-    this.value = await this.store.getState(this.sessionId);
+    const { [APPLIED]: applied, ...value } = await this.store.getState(this.sessionId);
+    this.value = value;
+    this.applied = Array.isArray(applied) ? (applied as string[]) : [];
     this.loaded = true;
   }
 
@@ -29,12 +37,20 @@ export class SessionStateHandle implements SessionState {
     this.dirty = next;
   }
 
-  async flush(): Promise<void> {
+  /** Whether step `stepId` already wrote this state (the message is being redelivered). */
+  wasApplied(stepId: string): boolean {
+    return this.applied.includes(stepId);
+  }
+
+  /** Write the state a step changed, marked with the step's id, in the same write. */
+  async flush(stepId: string): Promise<void> {
     if (!this.dirty) return;
     const next = this.dirty;
     this.dirty = undefined;
-    if (this.sessionId) await this.store.setState(this.sessionId, next);
+    const applied = [...this.applied.slice(-(APPLIED_WINDOW - 1)), stepId];
+    if (this.sessionId) await this.store.setState(this.sessionId, { ...next, [APPLIED]: applied });
     this.value = next;
+    this.applied = applied;
   }
 
   discard(): void {

@@ -1,4 +1,5 @@
 import {
+  DEDUPE_WINDOW,
   newId,
   newToken,
   silentLogger,
@@ -40,6 +41,8 @@ interface MemorySession {
   outbox: OutboxFrame[];
   state: Record<string, unknown>;
   groups: Set<string>;
+  /** Recent dedupe keys → seq (insertion order = age). */
+  dedupe?: Map<string, number>;
 }
 
 /**
@@ -107,6 +110,8 @@ export class MemorySessionStore implements SessionStore {
 
   async push(id: string, draft: OutboxDraft, opts: PushOptions): Promise<number> {
     const s = this.require(id);
+    const earlier = opts.dedupeKey === undefined ? undefined : s.dedupe?.get(opts.dedupeKey);
+    if (earlier !== undefined) return earlier;
     const limit = normalizeLimit(opts.limit);
     if (s.outbox.length >= limit) {
       if (opts.overflow !== 'drop-oldest') throw outboxFull(id, s.outbox.length, limit);
@@ -120,6 +125,11 @@ export class MemorySessionStore implements SessionStore {
     const { seq: _ignored, ...rest } = draft as OutboxDraft & { seq?: number };
     s.outbox.push(jsonCopy({ seq, ...rest }) as OutboxFrame);
     s.lastSeq = seq;
+    if (opts.dedupeKey !== undefined) {
+      s.dedupe ??= new Map();
+      s.dedupe.set(opts.dedupeKey, seq);
+      if (s.dedupe.size > DEDUPE_WINDOW) s.dedupe.delete(s.dedupe.keys().next().value!);
+    }
     this.wake(id);
     return seq;
   }

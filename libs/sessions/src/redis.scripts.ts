@@ -34,7 +34,7 @@ local function drop(ns, id)
   for _, g in ipairs(redis.call('SMEMBERS', joined)) do
     redis.call('SREM', ns .. ':group:' .. g, id)
   end
-  redis.call('DEL', ns .. ':session:' .. id, ns .. ':outbox:' .. id, ns .. ':state:' .. id, joined)
+  redis.call('DEL', ns .. ':session:' .. id, ns .. ':outbox:' .. id, ns .. ':state:' .. id, joined, ns .. ':dedupe:' .. id)
   redis.call('ZREM', ns .. ':sessions', id)
   redis.call('PUBLISH', ns .. ':wake:' .. id, 'end')
 end
@@ -48,7 +48,8 @@ export interface ScriptDef {
 export const SCRIPTS = {
   /**
    * KEYS: session, outbox. ARGV: ns, id, frame JSON starting with `{"seq":0` (replaced by the seq), limit (-1 = none),
-   * overflow, now, ttl. Returns {seq, dropped, firstDropped, lastDropped} | {-1} not found | {-2, pending} full.
+   * overflow, now, ttl, dedupe key ('' = none), dedupe window. Returns {seq, dropped, firstDropped, lastDropped}
+   * | {-1} not found | {-2, pending} full. A known dedupe key returns its earlier seq and appends nothing.
    */
   sessPush: {
     numberOfKeys: 2,
@@ -56,6 +57,12 @@ export const SCRIPTS = {
 local ns, id, draft, limit, overflow = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local now, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 if not alive(KEYS[1], now, ttl) then return {-1} end
+local dkey, dwin = ARGV[8], tonumber(ARGV[9])
+local dset = ns .. ':dedupe:' .. id
+if dkey ~= '' then
+  local earlier = redis.call('ZSCORE', dset, dkey)
+  if earlier then return {tonumber(earlier), 0, 0, 0} end
+end
 local dropped, first, last = 0, 0, 0
 if limit >= 0 then
   local n = redis.call('ZCARD', KEYS[2])
@@ -69,6 +76,11 @@ end
 local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
 redis.call('ZADD', KEYS[2], seq, '{"seq":' .. seq .. string.sub(draft, 9))
 follow(KEYS[2], KEYS[1])
+if dkey ~= '' then
+  redis.call('ZADD', dset, seq, dkey)
+  redis.call('ZREMRANGEBYRANK', dset, 0, -dwin - 1)
+  follow(dset, KEYS[1])
+end
 redis.call('PUBLISH', ns .. ':wake:' .. id, seq)
 return {seq, dropped, first, last}
 `,

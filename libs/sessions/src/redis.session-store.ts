@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import {
+  DEDUPE_WINDOW,
   newId,
   newToken,
   silentLogger,
@@ -138,6 +139,7 @@ export class RedisSessionStore implements SessionStore {
     const r = (await this.script(
       'sessPush', k.session, k.outbox,
       this.ns, id, json, Number.isFinite(limit) ? limit : -1, opts.overflow, this.now(), this.ttlMs,
+      opts.dedupeKey ?? '', DEDUPE_WINDOW,
     )) as number[];
     if (r[0] === -1) throw sessionNotFound(id);
     if (r[0] === -2) throw outboxFull(id, r[1]!, limit);

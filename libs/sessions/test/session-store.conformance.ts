@@ -106,6 +106,16 @@ export function describeSessionStore(name: string, factory: SessionStoreFactory)
         expect((await store.get(id))?.lastSeq).toBe(200);
       });
 
+      it('appends a push with a known dedupe key only once and returns its first seq', async () => {
+        const { id } = await store.create();
+        const other = await store.create();
+        expect(await store.push(id, callback(1), { ...FAULT, dedupeKey: 'step-a' })).toBe(1);
+        expect(await store.push(id, callback(2), { ...FAULT, dedupeKey: 'step-b' })).toBe(2);
+        expect(await store.push(id, callback(1), { ...FAULT, dedupeKey: 'step-a' })).toBe(1);
+        expect(await store.push(other.id, callback(1), { ...FAULT, dedupeKey: 'step-a' })).toBe(1);
+        expect((await store.pending(id, 0)).map((f) => f.seq)).toEqual([1, 2]);
+      });
+
       it('keeps callback and fault frames as pushed, in one sequence', async () => {
         const { id } = await store.create();
         await store.push(id, { type: 'callback', action: 'Result', correlationId: 'k1', body: { total: 3, list: [], nested: { a: null } }, id: 'm1' }, FAULT);

@@ -63,7 +63,7 @@ export const callbackStep = defineStep<CallbackParams>({
       else {
         const target = to === 'session' ? p.session! : ctx.envelope.origin.session;
         if (!target) recordUndelivered(ctx, p.action, body);
-        else await ctx.runtime.sessions.push(target, draft(ctx, target, p.action, body), ctx.runtime.callbackDefaults);
+        else await ctx.runtime.sessions.push(target, draft(ctx, target, p.action, body), { ...ctx.runtime.callbackDefaults, dedupeKey: ctx.stepId });
       }
       return completed;
     } catch (err) {
@@ -84,7 +84,8 @@ async function pushToGroup(ctx: StepContext, group: string, action: string, body
   const { sessions, callbackDefaults, logger } = ctx.runtime;
   for (const member of await sessions.members(group)) {
     try {
-      await sessions.push(member, draft(ctx, member, action, body), callbackDefaults);
+      // Same key for every member: keys are per session, and a redelivered step pushes to none twice.
+      await sessions.push(member, draft(ctx, member, action, body), { ...callbackDefaults, dedupeKey: ctx.stepId });
     } catch (err) {
       const e = toItineraError(err);
       if (e.transient) throw e;

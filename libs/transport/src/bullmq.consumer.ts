@@ -102,7 +102,8 @@ export class BullMqConsumer implements Consumer {
 
   /** Main queue: a failed attempt goes back to BullMQ, which redelivers it after the backoff. */
   private async processJob(job: Job<WireJob>): Promise<void> {
-    const view = this.view(job, job.attemptsMade + 1);
+    // A stalled job (its worker died) comes back with attemptsMade unchanged: count the stall as a delivery.
+    const view = this.view(job, job.attemptsMade + 1 + (job.stalledCounter ?? 0));
     const error = await this.run(view);
     if (!error) return;
     if (view.attempt >= this.attempts) {
@@ -118,7 +119,7 @@ export class BullMqConsumer implements Consumer {
    * with the job so a crash mid-backoff does not reset it.
    */
   private async processKeyed(job: Job<WireJob>, token?: string): Promise<void> {
-    let attempt = (job.data.a ?? job.attemptsMade) + 1;
+    let attempt = (job.data.a ?? job.attemptsMade) + 1 + (job.stalledCounter ?? 0);
     for (;;) {
       const view = this.view(job, attempt, true);
       const error = await this.run(view);

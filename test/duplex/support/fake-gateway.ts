@@ -8,6 +8,7 @@ const PUSH = { limit: 10_000, overflow: 'fault' as const };
  *   Action `Many` with `{ n }` pushes n callbacks `Item` `{ i }`.
  * - `calculator`: per-session state as in SAMPLES.md (Result / Equation callbacks, DIVIDE_BY_ZERO fault).
  * - `slow`: accepted after `{ ms }`.
+ * - `chat`: RegisterClient / SendMessage / UnRegisterClient as in SAMPLES.md (group `chat`, NOT_REGISTERED fault).
  * Anything else: ITINERARY_NOT_FOUND. Each session's messages run one at a time, in order.
  */
 export class FakeGateway implements OnRampGateway {
@@ -18,7 +19,7 @@ export class FakeGateway implements OnRampGateway {
 
   async accept(message: InboundMessage): Promise<Accepted> {
     const name = message.itinerary ?? '';
-    if (!['echo', 'calculator', 'slow'].includes(name)) {
+    if (!['echo', 'calculator', 'slow', 'chat'].includes(name)) {
       throw new ItineraError('ITINERARY_NOT_FOUND', `No itinerary named "${name}" is deployed; see GET /itineraries.`);
     }
     if (message.version !== undefined && message.version !== '1.0.0') {
@@ -43,6 +44,29 @@ export class FakeGateway implements OnRampGateway {
     return this.sessions.push(session, { type: 'callback', action, correlationId, body }, PUSH);
   }
 
+  private async chat(session: string, m: InboundMessage, correlationId: string, cb: (action: string, body: unknown) => OutboxDraft): Promise<void> {
+    const state = await this.sessions.getState(session);
+    const body = (m.body ?? {}) as { name?: string; text?: string; clientId?: string };
+    if (m.action === 'RegisterClient') {
+      const clientId = newId();
+      await this.sessions.setState(session, { ...state, name: body.name, clientId });
+      await this.sessions.join('chat', session);
+      await this.sessions.push(session, cb('NotifyClient', { text: `${body.name} has been registered with clientID: ${clientId}`, clientId }), PUSH);
+    } else if (m.action === 'SendMessage') {
+      if (typeof state.name !== 'string') {
+        await this.sessions.push(session, { type: 'fault', correlationId, error: { code: 'NOT_REGISTERED', message: 'Register first (RegisterClient).', step: 'send' }, id: m.clientMessageId }, PUSH);
+        return;
+      }
+      for (const member of await this.sessions.members('chat')) {
+        await this.sessions.push(member, { type: 'callback', action: 'NotifyClient', correlationId, body: { text: `${state.name}: ${body.text}` } }, PUSH).catch(() => undefined);
+      }
+    } else if (m.action === 'UnRegisterClient') {
+      await this.sessions.leave('chat', session);
+      await this.sessions.setState(session, {});
+      await this.sessions.push(session, cb('NotifyClient', { text: `${body.clientId} has been un registered` }), PUSH);
+    }
+  }
+
   private async run(session: string, name: string, m: InboundMessage, correlationId: string): Promise<void> {
     const cb = (action: string, body: unknown): OutboxDraft => ({ type: 'callback', action, correlationId, body, id: m.clientMessageId });
     if (name === 'echo') {
@@ -54,6 +78,7 @@ export class FakeGateway implements OnRampGateway {
       await this.sessions.push(session, cb('Echo', m.body), PUSH);
       return;
     }
+    if (name === 'chat') return this.chat(session, m, correlationId, cb);
     if (name !== 'calculator') return;
     const state = await this.sessions.getState(session);
     let result = typeof state.result === 'number' ? state.result : 0;

@@ -48,7 +48,7 @@ export interface DuplexTestServer {
  * `ws: false` leaves out the WebSocket upgrade (a server clients must long-poll).
  */
 export async function startDuplexServer(
-  opts: { options?: Partial<DuplexOptions>; ws?: boolean; ttlMs?: number; now?: () => number; sweepEveryMs?: number; port?: number; sessions?: MemorySessionStore } = {},
+  opts: { options?: Partial<DuplexOptions>; ws?: boolean; ttlMs?: number; now?: () => number; sweepEveryMs?: number; port?: number; sessions?: MemorySessionStore; setup?: (app: FastifyInstance) => void } = {},
 ): Promise<DuplexTestServer> {
   const sessions = opts.sessions ?? new MemorySessionStore({ ttlMs: opts.ttlMs ?? 600_000, ...(opts.now ? { now: opts.now } : {}) });
   const gateway = new FakeGateway(sessions);
@@ -57,6 +57,7 @@ export async function startDuplexServer(
   const deps = { gateway, sessions, logger: silentLogger, options: { sessionTtlMs: opts.ttlMs ?? 600_000, ...opts.options } };
   const poll = registerPollingDuplex(app, deps);
   const ws = opts.ws === false ? undefined : attachWebSocketDuplex(app.server, deps);
+  opts.setup?.(app);
   const sweeper = opts.sweepEveryMs ? startSessionSweeper({ sessions, faults, logger: silentLogger, everyMs: opts.sweepEveryMs, ...(opts.now ? { now: opts.now } : {}) }) : undefined;
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const addr = app.server.address();
