@@ -46,6 +46,7 @@ describe('the client bundle and the demo page in Chromium (fake bus)', () => {
       await c.connect();
       const accepted = await c.send('echo', 'Hi', { from: 'browser' });
       const body = await got;
+      await new Promise((r) => setTimeout(r, 20)); // lastSeq moves once the handler has returned
       const out = { transport: c.transport, accepted: accepted.type, body, seq: c.lastSeq };
       await c.close();
       return out;

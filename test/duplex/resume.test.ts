@@ -107,6 +107,19 @@ describe('resume and transport switches', () => {
     await w.close();
   });
 
+  it('a long poll of a session does not end its WebSocket (a late poll after a switch is harmless)', async () => {
+    const w = await WsProbe.open(srv.url);
+    const p = new PollProbe(srv.url, w.session!, w.token!);
+    const polled = p.poll(0);
+    await srv.gateway.push(w.session!, 'Both', {});
+    expect((await polled).body.items[0].action).toBe('Both');
+    expect((await w.waitOutbox(1))[0].action).toBe('Both');
+    await sleep(50);
+    expect(w.ws.readyState).toBe(w.ws.OPEN);
+    expect(w.frames.some((f) => f.type === 'closing')).toBe(false);
+    await w.close();
+  });
+
   it('bye on a WebSocket ends the session for long polling too', async () => {
     const w = await WsProbe.open(srv.url);
     w.send({ type: 'bye' });

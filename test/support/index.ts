@@ -3,3 +3,4 @@ export * from './redis-server';
 export * from './bus';
 export * from './duplex';
 export * from './browser';
+export * from './cluster';

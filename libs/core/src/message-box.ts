@@ -42,5 +42,10 @@ export interface MessageBox {
   consume<T>(queue: string, handler: JobHandler<T>, opts: ConsumeOptions): Promise<Consumer>;
   /** Reachable and able to take work. */
   isReady(): Promise<boolean>;
+  /**
+   * A synchronous hint: false when the box knows it cannot take work right now
+   * (its connection is down), so on-ramps refuse at once instead of waiting for a timeout.
+   */
+  available?(): boolean;
   close(): Promise<void>;
 }

@@ -72,6 +72,9 @@ export class BusGateway implements OnRampGateway {
   private async acceptOnce(message: InboundMessage): Promise<Accepted> {
     const { deps } = this;
     if (this.draining) throw new ItineraError('SHUTTING_DOWN', 'this node is shutting down; retry on another node or in a moment', { transient: true });
+    if (deps.box.available?.() === false) {
+      throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box (Redis) is unreachable; nothing was accepted, retry in a moment', { transient: true });
+    }
     const t0 = performance.now();
     const selectedAt = new Date().toISOString();
     const target = message.itinerary ? { name: message.itinerary, version: message.version } : await deps.select(message);

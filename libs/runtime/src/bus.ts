@@ -55,6 +55,7 @@ export class Bus {
   private mounted?: MountedGateway;
   private readonly queueConsumers: Consumer[] = [];
   private stopped = false;
+  private drained = false;
 
   private constructor(
     readonly config: BusConfig,
@@ -96,9 +97,18 @@ export class Bus {
         client.disconnect();
       }
     }
-    const box = await createMessageBox({ transport: config.transport, redisUrl: redis, prefix: config.redisPrefix, logger });
+    const box = await createMessageBox({
+      transport: config.transport,
+      redisUrl: redis,
+      prefix: config.redisPrefix,
+      logger,
+      bullmq: {
+        partitions: config.bullmqPartitions,
+        worker: { lockDurationMs: config.bullmqLockMs, stalledIntervalMs: config.bullmqStalledIntervalMs, maxStalledCount: 3 },
+      },
+    });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
-    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs });
+    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs, timeoutMs: 1000, logger });
 
     const expressions = new Expressions(registry, { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth });
     const schemas = new Schemas(registry.schemas());
@@ -257,17 +267,25 @@ export class Bus {
   }
 
   /**
-   * Graceful shutdown: stop taking work, tell duplex clients `closing` with
-   * retryAfterMs, finish in-flight work within the deadline, close connections.
+   * Graceful shutdown, first half (before the HTTP server closes): stop taking
+   * work, tell duplex clients `closing` with retryAfterMs, finish in-flight
+   * jobs within the deadline.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  async drain(): Promise<void> {
+    if (this.drained) return;
+    this.drained = true;
     const deadline = this.config.shutdownTimeoutMs;
     this.gateway.drain();
     await this.mounted?.close({ reason: 'shutdown', retryAfterMs: this.config.retryAfterMs });
     await Promise.all(this.queueConsumers.map((c) => c.close(deadline)));
     await this.worker?.stop(deadline);
+  }
+
+  /** Graceful shutdown, second half (after in-flight HTTP requests): close the box and stores. */
+  async stop(): Promise<void> {
+    await this.drain();
+    if (this.stopped) return;
+    this.stopped = true;
     await closeWsSendPool().catch(() => undefined);
     await this.box.close();
     await this.closeStores();

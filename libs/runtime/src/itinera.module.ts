@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
 import type { InvokeHandler, Logger } from '@itinera/core';
 import { Bus, type BusRoles } from './bus';
@@ -21,7 +21,7 @@ export interface ItineraModuleOptions {
  * at bootstrap and stopped on shutdown (SIGTERM with `enableShutdownHooks`).
  */
 @Injectable()
-export class BusService implements OnApplicationShutdown {
+export class BusService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private bus?: Bus;
 
   constructor(
@@ -47,6 +47,11 @@ export class BusService implements OnApplicationShutdown {
   get(): Bus {
     if (!this.bus) throw new Error('the bus is not created yet: call create() first');
     return this.bus;
+  }
+
+  /** Before Nest closes the HTTP server: drain (closing frames, in-flight jobs). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.bus?.drain();
   }
 
   async onApplicationShutdown(): Promise<void> {

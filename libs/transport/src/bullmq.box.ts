@@ -122,6 +122,10 @@ export class BullMqMessageBox implements MessageBox {
     return consumer;
   }
 
+  available(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async isReady(): Promise<boolean> {
     if (this.closed) return false;
     try {

@@ -45,11 +45,12 @@ export class FakeGateway implements OnRampGateway {
   }
 
   private async chat(session: string, m: InboundMessage, correlationId: string, cb: (action: string, body: unknown) => OutboxDraft): Promise<void> {
-    const state = await this.sessions.getState(session);
+    const all = await this.sessions.getState(session);
+    const state = (all.chat ?? {}) as { name?: string };
     const body = (m.body ?? {}) as { name?: string; text?: string; clientId?: string };
     if (m.action === 'RegisterClient') {
       const clientId = newId();
-      await this.sessions.setState(session, { ...state, name: body.name, clientId });
+      await this.sessions.setState(session, { ...all, chat: { name: body.name, clientId } });
       await this.sessions.join('chat', session);
       await this.sessions.push(session, cb('NotifyClient', { text: `${body.name} has been registered with clientID: ${clientId}`, clientId }), PUSH);
     } else if (m.action === 'SendMessage') {
@@ -62,7 +63,7 @@ export class FakeGateway implements OnRampGateway {
       }
     } else if (m.action === 'UnRegisterClient') {
       await this.sessions.leave('chat', session);
-      await this.sessions.setState(session, {});
+      await this.sessions.setState(session, { ...all, chat: {} });
       await this.sessions.push(session, cb('NotifyClient', { text: `${body.clientId} has been un registered` }), PUSH);
     }
   }
@@ -80,7 +81,10 @@ export class FakeGateway implements OnRampGateway {
     }
     if (name === 'chat') return this.chat(session, m, correlationId, cb);
     if (name !== 'calculator') return;
-    const state = await this.sessions.getState(session);
+    // Each itinerary keeps its own slice of the session state (chat and calculator share a session on the demo page).
+    const all = await this.sessions.getState(session);
+    const state = (all.calculator ?? {}) as { result?: number; equation?: string };
+    const save = (calculator: Record<string, unknown>) => this.sessions.setState(session, { ...all, calculator });
     let result = typeof state.result === 'number' ? state.result : 0;
     let equation = typeof state.equation === 'string' ? state.equation : '0';
     const n = (m.body as { n?: number } | null)?.n ?? 0;
@@ -92,7 +96,7 @@ export class FakeGateway implements OnRampGateway {
     };
     if (m.action === 'Clear') {
       await this.sessions.push(session, cb('Equation', { equation: `${equation} = ${result}` }), PUSH);
-      await this.sessions.setState(session, { result: 0, equation: '0' });
+      await save({ result: 0, equation: '0' });
       return;
     }
     const op = ops[m.action ?? ''];
@@ -103,7 +107,7 @@ export class FakeGateway implements OnRampGateway {
     }
     result = op[1](result);
     equation += ` ${op[0]} ${String(n)}`;
-    await this.sessions.setState(session, { result, equation });
+    await save({ result, equation });
     await this.sessions.push(session, cb('Result', { result }), PUSH);
   }
 }

@@ -26,13 +26,18 @@ export class DuplexRegistry {
   private readonly endpoints = new Map<string, Set<DuplexEndpoint>>();
   private readonly queues = new Map<string, SerialQueue>();
 
-  /** Add `ep` for `session`, ending the endpoints it replaces. */
+  /**
+   * Add `ep` for `session`, ending the endpoints it replaces: a WebSocket replaces
+   * every other endpoint of the session; a long poll only supersedes an older poll.
+   * A poll never ends a WebSocket, because a poll the client aborted while moving
+   * to a WebSocket can still reach the server after the WebSocket's hello.
+   */
   claim(session: string, ep: DuplexEndpoint): void {
     const set = this.endpoints.get(session) ?? new Set<DuplexEndpoint>();
     for (const other of [...set]) {
-      if (other === ep) continue;
+      if (other === ep || (ep.transport === 'poll' && other.transport === 'ws')) continue;
       set.delete(other);
-      other.end(other.transport === 'poll' && ep.transport === 'poll' ? 'superseded' : 'replaced');
+      other.end(ep.transport === 'poll' ? 'superseded' : 'replaced');
     }
     set.add(ep);
     this.endpoints.set(session, set);

@@ -1,0 +1,77 @@
+/**
+ * A bus node in its own process (startNode, as `npm start` runs it), with a
+ * publisher built in: `drive` accepts messages through the node's own gateway
+ * (the on-ramp API every receive adapter calls), so the figure measures
+ * publication and the worker, not an HTTP client.
+ *
+ * Environment: the usual ITINERA_* / REDIS_URL variables, plus
+ * BENCH_ROLES (`gateway,worker` by default) and BENCH_ITINERARIES (folder).
+ */
+import { loadConfig, startNode } from '@itinera/runtime';
+import { cpuSeconds, lanes, makeBody, serve } from './serve';
+import { Tally } from './tally';
+
+serve(async () => {
+  const roles = (process.env.BENCH_ROLES ?? 'gateway,worker').split(',');
+  const config = loadConfig(process.env, {
+    port: 0,
+    host: '127.0.0.1',
+    itinerariesDir: process.env.BENCH_ITINERARIES!,
+  });
+  const node = await startNode({ roles: { gateway: roles.includes('gateway'), worker: roles.includes('worker') }, config });
+  const { bus } = node;
+
+  // Probes on the node's own metrics: completion is counted where the worker records it, at no Redis cost.
+  const completed = new Tally();
+  const faulted = new Tally();
+  const settled = new Tally();
+  const metrics = bus.metrics;
+  const incCompleted = metrics.messagesCompleted.inc.bind(metrics.messagesCompleted);
+  metrics.messagesCompleted.inc = (labels, by) => {
+    incCompleted(labels, by);
+    completed.inc(by ?? 1);
+    settled.inc(by ?? 1);
+  };
+  const incFaulted = metrics.messagesFaulted.inc.bind(metrics.messagesFaulted);
+  metrics.messagesFaulted.inc = (labels, by) => {
+    incFaulted(labels, by);
+    faulted.inc(by ?? 1);
+    settled.inc(by ?? 1);
+  };
+
+  return {
+    info: { url: node.url, transport: config.transport, concurrency: config.workerConcurrency },
+    handlers: {
+      /** Publish `n` messages, `window` at a time; with `wait`, until this node's worker completed them all. */
+      async drive(a: { itinerary: string; n: number; window: number; bodyBytes: number; wait: boolean; timeoutMs?: number }) {
+        const template = makeBody(0, a.bodyBytes);
+        const base = completed.value;
+        const faultBase = faulted.value;
+        const settledBase = settled.value;
+        const cpu0 = cpuSeconds();
+        const t0 = performance.now();
+        await lanes(a.n, a.window, async (i) => {
+          await bus.gateway.accept({ itinerary: a.itinerary, body: { ...template, id: `o-${i}`, amount: i % 3 === 0 ? 150 : 5 }, headers: {}, transport: 'internal' });
+        });
+        const publishMs = performance.now() - t0;
+        if (a.wait) {
+          // Completed or faulted: every message ends one way or the other; a fault is a broken benchmark.
+          await settled.reach(settledBase + a.n, a.timeoutMs ?? 120_000, `${a.n} settled messages`);
+          if (faulted.value > faultBase) throw new Error(`${faulted.value - faultBase} of ${a.n} messages faulted; see the bus log`);
+        }
+        return { n: a.n, publishMs, totalMs: performance.now() - t0, cpuS: cpuSeconds() - cpu0, faulted: faulted.value - faultBase };
+      },
+      counts: () => ({ completed: completed.value, faulted: faulted.value, cpuS: cpuSeconds() }),
+      cpu: () => cpuSeconds(),
+      mem: async () => {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        for (let i = 0; i < 3 && gc; i++) {
+          gc();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return process.memoryUsage();
+      },
+    },
+    cleanup: () => node.close(),
+  };
+});

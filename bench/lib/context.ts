@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BENCH_DIR } from './children';
+import type { BenchRedis } from './redis';
+
+export const FIGURE_KEYS = ['throughput', 'duplex', 'http', 'embedded', 'sessions', 'scaling'] as const;
+export type FigureKey = (typeof FIGURE_KEYS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Interleaved rounds per side (A B A B …). */
+  rounds: number;
+  /** Seconds each measured throughput run aims for (its message count comes from the warm-up rate). */
+  runSeconds: number;
+  warmupMessages: number;
+  /** Publishes in flight (both sides). */
+  window: number;
+  /** Worker concurrency (both sides). */
+  concurrency: number;
+  bodyBytes: number;
+  /** Round trips per round and side. */
+  roundTrips: number;
+  warmupRoundTrips: number;
+  httpSeconds: number;
+  httpWarmupSeconds: number;
+  httpConnections: number;
+  sessions: number;
+  /** Full factorial scaling table, or one factor at a time. */
+  scalingFull: boolean;
+  only: FigureKey[];
+  profile: boolean;
+  logLevel: string;
+  out: string;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a}; use --quick, --only=throughput,duplex,…, --profile, --rounds=N, --sessions=N`);
+    flags.set(m[1], m[2] ?? 'true');
+  }
+  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'help']);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}; see bench/README.md`);
+  const quick = flags.get('quick') === 'true';
+  const only = (flags.get('only') ?? FIGURE_KEYS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const k of only) if (!(FIGURE_KEYS as readonly string[]).includes(k)) throw new Error(`--only: unknown figure "${k}"; one of ${FIGURE_KEYS.join(', ')}`);
+  const num = (k: string, d: number) => {
+    const v = flags.get(k);
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${k} must be a positive number`);
+    return n;
+  };
+  return {
+    quick,
+    rounds: num('rounds', quick ? 2 : 3),
+    runSeconds: num('seconds', quick ? 1.5 : 5),
+    warmupMessages: quick ? 400 : 2000,
+    window: 64,
+    concurrency: 16,
+    bodyBytes: 1024,
+    roundTrips: quick ? 300 : 2000,
+    warmupRoundTrips: quick ? 100 : 300,
+    httpSeconds: quick ? 3 : 10,
+    httpWarmupSeconds: quick ? 1 : 3,
+    httpConnections: 16,
+    sessions: num('sessions', 10_000),
+    scalingFull: !quick,
+    only: only as FigureKey[],
+    profile: flags.get('profile') === 'true',
+    logLevel: flags.get('log-level') ?? 'warn',
+    out: resolve(flags.get('out') ?? join(BENCH_DIR, 'results/latest.json')),
+  };
+}
+
+export interface BenchContext {
+  o: BenchOptions;
+  redis: BenchRedis;
+  /** bench/itineraries */
+  itineraries: string;
+  log(msg: string): void;
+  /** Node flags for a child: --cpu-prof into bench/results/profiles/ with --profile. */
+  profileFlags(name: string): string[];
+  /** Environment for a bus child. */
+  busEnv(transport: 'memory' | 'bullmq', extra?: Record<string, string>): Record<string, string>;
+}
+
+export function createContext(o: BenchOptions, redis: BenchRedis): BenchContext {
+  const profileDir = join(BENCH_DIR, 'results/profiles');
+  if (o.profile) mkdirSync(profileDir, { recursive: true });
+  const started = Date.now();
+  return {
+    o,
+    redis,
+    itineraries: join(BENCH_DIR, 'itineraries'),
+    log: (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`),
+    profileFlags: (name) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
+    busEnv: (transport, extra = {}) => ({
+      ITINERA_TRANSPORT: transport,
+      ...(transport === 'bullmq' ? { REDIS_URL: redis.url } : {}),
+      ITINERA_LOG_LEVEL: o.logLevel,
+      ITINERA_WORKER_CONCURRENCY: String(o.concurrency),
+      BENCH_ITINERARIES: join(BENCH_DIR, 'itineraries'),
+      ...extra,
+    }),
+  };
+}

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type as osType } from 'node:os';
+import { dirname } from 'node:path';
+import { round } from './stats';
+
+/** One line of the results: `ratio` = value / baseline; `target` applies to the ratio (or to the value when there is no baseline). */
+export interface Figure {
+  name: string;
+  unit: string;
+  value: number | null;
+  baseline: number | null;
+  ratio: number | null;
+  /** `>= 0.8`, `<= 1.3`, or null when the figure is only reported. */
+  target: string | null;
+  met: boolean | null;
+  /** What the baseline is, in words. */
+  baselineIs?: string;
+  /** Rounds and other raw numbers behind the figure. */
+  raw?: unknown;
+  error?: string;
+}
+
+export function figure(f: Omit<Figure, 'ratio' | 'met'> & { targetOn?: 'ratio' | 'value' }): Figure {
+  const { targetOn, ...rest } = f;
+  const ratio = f.value !== null && f.baseline !== null && f.baseline !== 0 ? round(f.value / f.baseline, 3) : null;
+  let met: boolean | null = null;
+  if (f.target) {
+    const m = /^(>=|<=)\s*([\d.]+)$/.exec(f.target.trim());
+    const subject = (targetOn ?? (f.baseline === null ? 'value' : 'ratio')) === 'ratio' ? ratio : f.value;
+    if (m && subject !== null && Number.isFinite(subject)) met = m[1] === '>=' ? subject >= Number(m[2]) : subject <= Number(m[2]);
+  }
+  return { name: f.name, unit: f.unit, value: f.value, baseline: f.baseline, ratio, target: f.target, met, ...(rest.baselineIs ? { baselineIs: rest.baselineIs } : {}), ...(rest.raw !== undefined ? { raw: rest.raw } : {}) };
+}
+
+export function failedFigure(name: string, err: unknown): Figure {
+  return { name, unit: '', value: null, baseline: null, ratio: null, target: null, met: null, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+}
+
+export function machine(redisVersion: string, mode: string): Record<string, unknown> {
+  const c = cpus();
+  let commit: string | undefined;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    commit = undefined;
+  }
+  return {
+    cpu: c[0]?.model ?? '?',
+    cores: c.length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    redis: redisVersion,
+    commit,
+    mode,
+    date: new Date().toISOString(),
+  };
+}
+
+const fmt = (v: number | null, unit = ''): string => {
+  if (v === null || !Number.isFinite(v)) return '-';
+  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+};
+
+/** The results as a Markdown table (printed, and pasted into the README). */
+export function table(figures: Figure[]): string {
+  const rows = [
+    ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
+    ...figures.map((f) => [
+      f.name,
+      f.error ? `error: ${f.error}` : fmt(f.value, f.unit),
+      fmt(f.baseline, f.baseline === null ? '' : f.unit),
+      f.ratio === null ? '-' : `${f.ratio.toFixed(2)}x`,
+      f.target ?? 'reported',
+      f.met === null ? '-' : f.met ? 'yes' : 'NO',
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)].join('\n');
+}
+
+export function writeResults(path: string, data: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(data, null, 2) + '\n');
+}
