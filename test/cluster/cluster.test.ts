@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawDuplex, SAMPLES_DIR, http, sleep, startCluster, waitFor, type Cluster } from '@itinera/testing';
 
@@ -43,6 +44,20 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
     await waitFor(() => c.callbacks().length >= 6, 'six callbacks');
     expect(c.callbacks().map((f) => [f.seq, f.body.result])).toEqual([1, 2, 3, 4, 5, 6].map((k) => [k, k]));
     await c.close();
+  });
+
+  it('a queue on-ramp consumes a BullMQ queue that any BullMQ producer feeds', async () => {
+    const queue = new Queue('orders.fulfilment', { connection: { url: cluster.redis.url }, prefix: '{itinera}' });
+    try {
+      await queue.add('order', { action: 'Fulfil', headers: { 'x-source': 'erp' }, body: { orderId: 4242, sku: 'P-1', qty: 1 } });
+      const line = await waitFor(
+        () => cluster.workers.flatMap((w) => w.logs).find((l) => l.adapter === 'log' && l.body?.orderId === 4242),
+        'the fulfilment itinerary to log the order',
+      );
+      expect(line.body).toEqual({ orderId: 4242, sku: 'P-1', qty: 1 });
+    } finally {
+      await queue.close();
+    }
   });
 
   it('a chat message reaches sessions on both gateways', async () => {

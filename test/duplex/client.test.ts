@@ -141,13 +141,20 @@ describe('ItineraClient: auto, reconnect, resume', () => {
     await srv.close();
   });
 
-  it('auto in Node without a WebSocket constructor goes straight to long polling', async () => {
+  it('auto without a WebSocket constructor (Node 20) goes straight to long polling', async () => {
+    const g = globalThis as { WebSocket?: unknown };
+    const saved = g.WebSocket;
+    delete g.WebSocket; // Node 22+ has one
     const srv = await startDuplexServer({ options: { pollTimeoutMs: 500 } });
-    const c = new ItineraClient({ url: srv.url });
-    await c.connect();
-    expect(c.transport).toBe('long-polling');
-    await c.close();
-    await srv.close();
+    try {
+      const c = new ItineraClient({ url: srv.url });
+      await c.connect();
+      expect(c.transport).toBe('long-polling');
+      await c.close();
+    } finally {
+      if (saved !== undefined) g.WebSocket = saved;
+      await srv.close();
+    }
   });
 
   it('on shutdown: closing with retryAfterMs, then the client reconnects and resumes by itself; sends made meanwhile wait', async () => {

@@ -1,3 +1,4 @@
+/* global URLSearchParams, location, sessionStorage */
 // The demo page: the chat and calculator samples over one duplex session.
 // Uses the browser bundle of the client (window.Itinera, served at /client/itinera.js).
 (function () {

@@ -51,7 +51,7 @@ export interface ClientEvents {
   closed: { reason: string };
 }
 
-export type CallbackHandler = (body: any, frame: CallbackFrame) => void | Promise<void>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type CallbackHandler = (body: any, frame: CallbackFrame) => void | Promise<void>;
 export type FaultHandler = (error: FaultFrame['error'], frame: FaultFrame) => void | Promise<void>;
 
 const SESSION_GONE = new Set(['SESSION_NOT_FOUND', 'UNAUTHORIZED']);

@@ -165,7 +165,9 @@ export class BullMqConsumer implements Consumer {
   }
 
   private view(job: Job<WireJob>, attempt: number, copy = false): BoxJob<unknown> {
-    const wire = job.data;
+    const raw = job.data as WireJob | Record<string, unknown>;
+    // A job from any other BullMQ producer (a queue on-ramp's feed) carries its data as is.
+    const wire: WireJob = raw && typeof raw === 'object' && 'd' in raw ? (raw as WireJob) : { d: raw };
     // Keyed retries reuse one parsed job: copy so a handler's mutation cannot leak into the next attempt.
     const data = copy ? structuredClone(wire.d) : wire.d;
     const view: BoxJob<unknown> = { id: wire.i ?? job.id!, queue: this.queue, data, attempt };

@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** A protocol-level WebSocket client for tests: raw frames out, parsed frames in, the close code. */
 export class WsProbe {

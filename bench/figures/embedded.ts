@@ -1,0 +1,50 @@
+import { startChild, type Child } from '../lib/children';
+import type { BenchContext } from '../lib/context';
+import { figure, type Figure } from '../lib/report';
+import { median, round } from '../lib/stats';
+import { rate, sized, type DriveResult } from './throughput';
+
+/**
+ * Figure 6: the 3-step itinerary on the embedded message box (one bus process,
+ * publishing through its own gateway, counted at completion) against the same
+ * JSONata map and rules policy as plain function calls in one loop.
+ */
+export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
+  const { o } = ctx;
+  ctx.log('embedded: starting a bus (embedded box) and the plain-calls baseline');
+  const children: Child[] = [];
+  try {
+    const [bus, plain] = await Promise.all([
+      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory'), nodeFlags: ctx.profileFlags('embedded-bus') }),
+      startChild('plain calls', 'children/plain-calls.ts', { env: { BENCH_ITINERARIES: ctx.itineraries }, nodeFlags: ctx.profileFlags('embedded-plain') }),
+    ]);
+    children.push(bus.child, plain.child);
+    const busArgs = { itinerary: 'bench-flow', window: o.window, bodyBytes: o.bodyBytes, wait: true };
+    const plainArgs = { bodyBytes: o.bodyBytes };
+    const wb = await bus.child.request<DriveResult>('drive', { ...busArgs, n: o.warmupMessages * 2 });
+    const wp = await plain.child.request<DriveResult>('drive', { ...plainArgs, n: o.warmupMessages * 2 });
+    const nBus = sized(wb, o.runSeconds);
+    const nPlain = sized(wp, o.runSeconds);
+    const rounds: { side: string; msgsPerS: number; cpuS: number; n: number }[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const b = await bus.child.request<DriveResult>('drive', { ...busArgs, n: nBus });
+      const p = await plain.child.request<DriveResult>('drive', { ...plainArgs, n: nPlain });
+      rounds.push({ side: 'bus', msgsPerS: round(rate(b), 0), cpuS: round(b.cpuS, 2), n: b.n }, { side: 'plain', msgsPerS: round(rate(p), 0), cpuS: round(p.cpuS, 2), n: p.n });
+      ctx.log(`embedded: round ${r + 1}: bus ${rate(b).toFixed(0)} msg/s, plain calls ${rate(p).toFixed(0)} msg/s`);
+    }
+    const of = (side: string) => median(rounds.filter((x) => x.side === side).map((x) => x.msgsPerS));
+    return [
+      figure({
+        name: 'msg/s, 3-step itinerary, embedded box',
+        unit: 'msg/s',
+        value: of('bus'),
+        baseline: of('plain'),
+        target: '>= 0.5',
+        baselineIs: 'the same JSONata map and rules policy as plain function calls',
+        raw: { rounds, warmup: { bus: rate(wb), plain: rate(wp) } },
+      }),
+    ];
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,69 @@
+import { makeBody } from '../children/serve';
+import { cannon, type CannonResult } from '../lib/autocannon';
+import { startChild, type Child } from '../lib/children';
+import type { BenchContext } from '../lib/context';
+import { figure, type Figure } from '../lib/report';
+import { median, round } from '../lib/stats';
+
+/**
+ * Figure 5: HTTP on-ramp requests/s with autocannon (in the runner's process)
+ * against a bus (embedded box, as `npm start`) running the receive-stage
+ * bench-reply itinerary, and against a bare Fastify route answering the same
+ * JSON. Same path, same body, same connections; A B A B after a warm-up.
+ * The server's CPU use per run tells whether it, not autocannon, was the limit.
+ */
+export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
+  const { o } = ctx;
+  ctx.log('http: starting a bus (embedded box) and a bare Fastify server');
+  const children: Child[] = [];
+  try {
+    const [bus, bare] = await Promise.all([
+      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory'), nodeFlags: ctx.profileFlags('http-bus') }),
+      startChild('bare Fastify', 'children/fastify-bare.ts'),
+    ]);
+    children.push(bus.child, bare.child);
+    const body = JSON.stringify(makeBody(1, o.bodyBytes));
+    const path = '/itineraries/bench-reply/messages';
+    const run = (url: string, duration: number) =>
+      cannon({ url: url + path, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: o.httpConnections, pipelining: 1, duration });
+
+    // Check both answer the same JSON before measuring.
+    const answers = await Promise.all(
+      [bus.info.url, bare.info.url].map(async (u: string) => {
+        const res = await fetch(u + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        return `${res.status} ${await res.text()}`;
+      }),
+    );
+    if (answers[0] !== answers[1]) throw new Error(`the bus and the baseline answer differently: ${answers[0]} vs ${answers[1]}`);
+
+    await run(bus.info.url, o.httpWarmupSeconds);
+    await run(bare.info.url, o.httpWarmupSeconds);
+    const rounds: { side: string; reqPerS: number; p50: number; p99: number; serverCpu: number }[] = [];
+    for (let r = 0; r < o.rounds; r++) {
+      for (const [side, c, url] of [
+        ['bus', bus.child, bus.info.url],
+        ['bare', bare.child, bare.info.url],
+      ] as const) {
+        const cpu0 = await c.request<number>('cpu');
+        const res: CannonResult = await run(url, o.httpSeconds);
+        const cpu = (await c.request<number>('cpu')) - cpu0;
+        rounds.push({ side, reqPerS: round(res.requests.total / res.duration, 0), p50: res.latency.p50, p99: res.latency.p99, serverCpu: round(cpu / res.duration, 2) });
+        ctx.log(`http: round ${r + 1} ${side}: ${(res.requests.total / res.duration).toFixed(0)} req/s, p99 ${res.latency.p99} ms, server CPU ${(cpu / res.duration).toFixed(2)} cores`);
+      }
+    }
+    const of = (side: string) => median(rounds.filter((x) => x.side === side).map((x) => x.reqPerS));
+    return [
+      figure({
+        name: 'HTTP on-ramp req/s, receive-stage reply',
+        unit: 'req/s',
+        value: of('bus'),
+        baseline: of('bare'),
+        target: '>= 0.6',
+        baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, ${o.bodyBytes} B body`,
+        raw: { rounds },
+      }),
+    ];
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
