@@ -2,7 +2,7 @@ import { startChild, type Child } from '../lib/children';
 import type { BenchContext } from '../lib/context';
 import { figure, type Figure } from '../lib/report';
 import { median, round } from '../lib/stats';
-import { rate, sized, type DriveResult } from './throughput';
+import { rate, sized, warmUp, type DriveResult } from './throughput';
 
 /**
  * Figure 6: the 3-step itinerary on the embedded message box (one bus process,
@@ -21,8 +21,8 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
     children.push(bus.child, plain.child);
     const busArgs = { itinerary: 'bench-flow', window: o.window, bodyBytes: o.bodyBytes, wait: true };
     const plainArgs = { bodyBytes: o.bodyBytes };
-    const wb = await bus.child.request<DriveResult>('drive', { ...busArgs, n: o.warmupMessages * 2 });
-    const wp = await plain.child.request<DriveResult>('drive', { ...plainArgs, n: o.warmupMessages * 2 });
+    const wb = await warmUp((n) => bus.child.request<DriveResult>('drive', { ...busArgs, n }), o.warmupMessages);
+    const wp = await warmUp((n) => plain.child.request<DriveResult>('drive', { ...plainArgs, n }), o.warmupMessages);
     const nBus = sized(wb, o.runSeconds);
     const nPlain = sized(wp, o.runSeconds);
     const rounds: { side: string; msgsPerS: number; cpuS: number; n: number }[] = [];

@@ -25,7 +25,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
     const body = JSON.stringify(makeBody(1, o.bodyBytes));
     const path = '/itineraries/bench-reply/messages';
     const run = (url: string, duration: number) =>
-      cannon({ url: url + path, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: o.httpConnections, pipelining: 1, duration });
+      cannon({ url: url + path, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: o.httpConnections, pipelining: o.httpPipelining, duration });
 
     // Check both answer the same JSON before measuring.
     const answers = await Promise.all(
@@ -59,7 +59,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         value: of('bus'),
         baseline: of('bare'),
         target: '>= 0.6',
-        baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, ${o.bodyBytes} B body`,
+        baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, pipelining ${o.httpPipelining}, ${o.bodyBytes} B body`,
         raw: { rounds },
       }),
     ];

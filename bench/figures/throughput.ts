@@ -1,6 +1,6 @@
 import { startChild, type Child } from '../lib/children';
 import type { BenchContext } from '../lib/context';
-import { commandDelta, commandStats } from '../lib/redis';
+import { commandDelta, commandStats, redisCpu } from '../lib/redis';
 import { figure, type Figure } from '../lib/report';
 import { median, round } from '../lib/stats';
 
@@ -19,6 +19,15 @@ export function sized(warm: DriveResult, seconds: number): number {
 }
 
 export const rate = (r: DriveResult) => r.n / (r.totalMs / 1000);
+
+/**
+ * Warm-up: `n` messages, then a second run of about half a second sized from the
+ * first (a cold first run underestimates the rate); returns the second run.
+ */
+export async function warmUp(drive: (n: number) => Promise<DriveResult>, n: number): Promise<DriveResult> {
+  const first = await drive(n);
+  return drive(sized(first, 0.5));
+}
 
 const OUT_WAIT = '{itinera}:bench.out:wait';
 
@@ -40,21 +49,23 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
     children.push(bus.child, raw.child);
     const busArgs = { itinerary: 'bench-flow', window: o.window, bodyBytes: o.bodyBytes, wait: true };
     const rawArgs = { window: o.window, bodyBytes: o.bodyBytes };
-    const wb = await bus.child.request<DriveResult>('drive', { ...busArgs, n: o.warmupMessages });
-    const wr = await raw.child.request<DriveResult>('drive', { ...rawArgs, n: o.warmupMessages });
+    const wb = await warmUp((n) => bus.child.request<DriveResult>('drive', { ...busArgs, n }), o.warmupMessages);
+    const wr = await warmUp((n) => raw.child.request<DriveResult>('drive', { ...rawArgs, n }), o.warmupMessages);
     const nBus = sized(wb, o.runSeconds);
     const nRaw = sized(wr, o.runSeconds);
     ctx.log(`throughput: warm-up bus ${rate(wb).toFixed(0)} msg/s, raw ${rate(wr).toFixed(0)} msg/s; runs of ${nBus} / ${nRaw}`);
 
-    const rounds: { side: 'bus' | 'raw'; msgsPerS: number; cmdsPerMsg: number; cpuS: number; publishMs: number; totalMs: number; n: number; byCommand: Record<string, number> }[] = [];
+    const rounds: { side: 'bus' | 'raw'; msgsPerS: number; cmdsPerMsg: number; cpuS: number; redisCpuS: number; publishMs: number; totalMs: number; n: number; byCommand: Record<string, number> }[] = [];
     for (let r = 0; r < o.rounds; r++) {
       for (const side of ['bus', 'raw'] as const) {
         const outBefore = side === 'bus' ? await ctx.redis.admin.llen(OUT_WAIT) : 0;
         const before = await commandStats(ctx.redis.admin);
+        const redis0 = await redisCpu(ctx.redis.admin);
         const res =
           side === 'bus'
             ? await bus.child.request<DriveResult>('drive', { ...busArgs, n: nBus })
             : await raw.child.request<DriveResult>('drive', { ...rawArgs, n: nRaw });
+        const redisS = (await redisCpu(ctx.redis.admin)) - redis0;
         const delta = commandDelta(before, await commandStats(ctx.redis.admin));
         if (side === 'bus') {
           // Completion means the send step published: the out queue must hold every message.
@@ -66,8 +77,8 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
             .sort((a, b) => b[1] - a[1])
             .map(([k, v]) => [k, round(v / res.n, 2)]),
         );
-        rounds.push({ side, msgsPerS: round(rate(res), 1), cmdsPerMsg: round(delta.total / res.n, 2), cpuS: round(res.cpuS, 2), publishMs: round(res.publishMs, 0), totalMs: round(res.totalMs, 0), n: res.n, byCommand: perMsg });
-        ctx.log(`throughput: round ${r + 1} ${side}: ${rate(res).toFixed(0)} msg/s, ${(delta.total / res.n).toFixed(1)} commands/msg`);
+        rounds.push({ side, msgsPerS: round(rate(res), 1), cmdsPerMsg: round(delta.total / res.n, 2), cpuS: round(res.cpuS, 2), redisCpuS: round(redisS, 2), publishMs: round(res.publishMs, 0), totalMs: round(res.totalMs, 0), n: res.n, byCommand: perMsg });
+        ctx.log(`throughput: round ${r + 1} ${side}: ${rate(res).toFixed(0)} msg/s, ${(delta.total / res.n).toFixed(1)} commands/msg, CPU ${((res.cpuS * 1000) / res.n).toFixed(3)} ms/msg (redis ${((redisS * 1000) / res.n).toFixed(3)})`);
       }
     }
     const of = (side: 'bus' | 'raw', k: 'msgsPerS' | 'cmdsPerMsg') => round(median(rounds.filter((x) => x.side === side).map((x) => x[k])), 2);

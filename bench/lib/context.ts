@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BENCH_DIR } from './children';
 import type { BenchRedis } from './redis';
@@ -24,6 +24,7 @@ export interface BenchOptions {
   httpSeconds: number;
   httpWarmupSeconds: number;
   httpConnections: number;
+  httpPipelining: number;
   sessions: number;
   /** Full factorial scaling table, or one factor at a time. */
   scalingFull: boolean;
@@ -40,7 +41,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!m) throw new Error(`unknown argument ${a}; use --quick, --only=throughput,duplex,…, --profile, --rounds=N, --sessions=N`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'help']);
+  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'http-connections', 'http-pipelining']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}; see bench/README.md`);
   const quick = flags.get('quick') === 'true';
   const only = (flags.get('only') ?? FIGURE_KEYS.join(','))
@@ -59,7 +60,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     rounds: num('rounds', quick ? 2 : 3),
     runSeconds: num('seconds', quick ? 1.5 : 5),
-    warmupMessages: quick ? 400 : 2000,
+    warmupMessages: quick ? 2000 : 5000,
     window: 64,
     concurrency: 16,
     bodyBytes: 1024,
@@ -67,7 +68,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupRoundTrips: quick ? 100 : 300,
     httpSeconds: quick ? 3 : 10,
     httpWarmupSeconds: quick ? 1 : 3,
-    httpConnections: 16,
+    httpConnections: num('http-connections', 100),
+    httpPipelining: num('http-pipelining', 10),
     sessions: num('sessions', 10_000),
     scalingFull: !quick,
     only: only as FigureKey[],
@@ -91,14 +93,18 @@ export interface BenchContext {
 
 export function createContext(o: BenchOptions, redis: BenchRedis): BenchContext {
   const profileDir = join(BENCH_DIR, 'results/profiles');
-  if (o.profile) mkdirSync(profileDir, { recursive: true });
+  if (o.profile) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
   const started = Date.now();
   return {
     o,
     redis,
     itineraries: join(BENCH_DIR, 'itineraries'),
     log: (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`),
-    profileFlags: (name) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
+    // One folder per child: the tsx loader thread writes a profile of its own beside the main thread's.
+    profileFlags: (name) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []),
     busEnv: (transport, extra = {}) => ({
       ITINERA_TRANSPORT: transport,
       ...(transport === 'bullmq' ? { REDIS_URL: redis.url } : {}),

@@ -57,3 +57,10 @@ export function commandDelta(before: Map<string, number>, after: Map<string, num
   }
   return { total, byCommand };
 }
+
+/** CPU seconds the redis-server has used (INFO cpu, user + sys, main thread and children). */
+export async function redisCpu(admin: Redis): Promise<number> {
+  const text = await admin.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}

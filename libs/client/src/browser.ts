@@ -1,5 +1,6 @@
 // Entry of the browser bundle: `window.Itinera`.
-import { ItineraClient, type ItineraClientOptions } from './client';
+import { ItineraClient } from './client';
+import type { ItineraClientOptions } from './client-types';
 
 export { ItineraClient } from './client';
 export { ItineraClientError, CLIENT_ERROR_CODES } from './errors';

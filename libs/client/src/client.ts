@@ -1,58 +1,13 @@
+import { CallbackRegistry, type CallbackHandler, type FaultHandler } from './callbacks';
+import type { ClientEvents, ClientState, ItineraClientOptions } from './client-types';
 import { Emitter } from './emitter';
+import { Inbox } from './inbox';
 import { CLIENT_ERROR_CODES, ItineraClientError } from './errors';
-import type { AcceptedFrame, CallbackFrame, ClosingInfo, FaultFrame, OutboxFrame, ResumeInfo, SendFrame, Welcome } from './frames';
+import type { AcceptedFrame, ClosingInfo, OutboxFrame, ResumeInfo, SendFrame, Welcome } from './frames';
 import type { Link, LinkLoss, TransportName } from './link';
 import { OutgoingQueue } from './outgoing';
+import { chooseTransport, createLink, fetchOf } from './link-factory';
 import { PollingLink, type FetchLike } from './poll.link';
-import { WebSocketLink, type WebSocketConstructor } from './ws.link';
-
-export interface ReconnectOptions {
-  /** First delay after an unexpected disconnect (doubles each failed attempt). Default 250. */
-  minDelayMs?: number;
-  /** Longest delay between attempts. Default 10000. */
-  maxDelayMs?: number;
-  /** Give up after this many failed attempts in a row. Default: never. */
-  maxAttempts?: number;
-}
-
-export interface ItineraClientOptions {
-  /** Base URL of the bus (`http://host:3000`). In a browser, defaults to the page's origin. */
-  url?: string;
-  /** `auto` (default) tries WebSocket and falls back to long polling when it cannot connect. */
-  transport?: 'websocket' | 'long-polling' | 'auto';
-  /** WebSocket constructor; defaults to `globalThis.WebSocket`. In Node 20: `WebSocket: require('ws')`. */
-  WebSocket?: WebSocketConstructor;
-  /** fetch for long polling; defaults to `globalThis.fetch`. */
-  fetch?: FetchLike;
-  /** Reconnect and resume after an unexpected disconnect (default on); `false` to stay down. */
-  reconnect?: ReconnectOptions | false;
-  /** Resume this session instead of starting a new one (e.g. kept across a page reload). */
-  resume?: ResumeInfo;
-  /** Reject a send without an answer after this long. Default 30000; 0 = never. */
-  sendTimeoutMs?: number;
-  /** Give up opening a link after this long. Default 10000. */
-  connectTimeoutMs?: number;
-  /** Acknowledgements are batched for this long (WebSocket). Default 50. */
-  ackDelayMs?: number;
-}
-
-export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export interface ClientEvents {
-  connected: { session: string; transport: TransportName };
-  resumed: { session: string; transport: TransportName; lastSeq: number };
-  disconnected: { reason: string; code?: number; message?: string; willReconnect: boolean };
-  closing: ClosingInfo;
-  /** The server no longer knows the session (expired): a new one starts; per-session state starts over. */
-  expired: { session: string };
-  fallback: { from: 'websocket'; to: 'long-polling'; error: ItineraClientError };
-  /** A handler threw, or the server reported an error not tied to a send. */
-  error: { error: unknown; frame?: OutboxFrame };
-  closed: { reason: string };
-}
-
-export type CallbackHandler = (body: any, frame: CallbackFrame) => void | Promise<void>;
-export type FaultHandler = (error: FaultFrame['error'], frame: FaultFrame) => void | Promise<void>;
 
 const SESSION_GONE = new Set(['SESSION_NOT_FOUND', 'UNAUTHORIZED']);
 
@@ -64,9 +19,7 @@ export class ItineraClient {
   private readonly opts: Required<Pick<ItineraClientOptions, 'sendTimeoutMs' | 'connectTimeoutMs' | 'ackDelayMs'>> & ItineraClientOptions;
   private readonly base: string;
   private readonly emitter = new Emitter<ClientEvents>();
-  private readonly handlers = new Map<string, Set<CallbackHandler>>();
-  private readonly anyHandlers = new Set<CallbackHandler>();
-  private readonly faultHandlers = new Set<FaultHandler>();
+  private readonly callbacks = new CallbackRegistry();
   private readonly queue = new OutgoingQueue((link) => link === this.link && this.onLost({ sessionGone: true, message: 'session not found' }));
   private readonly idPrefix = Math.random().toString(36).slice(2, 10);
   private ids = 0;
@@ -75,10 +28,7 @@ export class ItineraClient {
   private sessionId?: string;
   private token?: string;
   private welcome?: Welcome;
-  private seq = 0;
-  private ackedSeq = 0;
-  private ackTimer?: ReturnType<typeof setTimeout>;
-  private frameChain: Promise<void> = Promise.resolve();
+  private readonly inbox: Inbox;
   private fellBack = false;
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -101,8 +51,18 @@ export class ItineraClient {
     if (opts.resume) {
       this.sessionId = opts.resume.session;
       this.token = opts.resume.token;
-      this.seq = this.ackedSeq = opts.resume.lastSeq;
     }
+    this.inbox = new Inbox({
+      dispatch: (f) => this.callbacks.dispatch(f),
+      onHandlerError: (error, frame) => this.emitter.emit('error', { error, frame }),
+      ack: (seq) => {
+        if (!this.link || this.current !== 'connected') return false;
+        this.link.ack(seq);
+        return true;
+      },
+      ackDelayMs: this.opts.ackDelayMs,
+    });
+    if (opts.resume) this.inbox.reset(opts.resume.lastSeq);
   }
 
   get state(): ClientState {
@@ -117,11 +77,11 @@ export class ItineraClient {
   }
   /** Highest callback/fault seq handled. */
   get lastSeq(): number {
-    return this.seq;
+    return this.inbox.seq;
   }
   /** What `resume` needs to pick this session up later (another page load, another process). */
   get resumeInfo(): ResumeInfo | undefined {
-    return this.sessionId && this.token ? { session: this.sessionId, token: this.token, lastSeq: this.seq } : undefined;
+    return this.sessionId && this.token ? { session: this.sessionId, token: this.token, lastSeq: this.inbox.seq } : undefined;
   }
 
   async connect(): Promise<void> {
@@ -159,22 +119,17 @@ export class ItineraClient {
 
   /** Handle callbacks named `action` (e.g. `Result`). Returns a function that removes the handler. */
   on(action: string, handler: CallbackHandler): () => void {
-    let set = this.handlers.get(action);
-    if (!set) this.handlers.set(action, (set = new Set()));
-    set.add(handler);
-    return () => set!.delete(handler);
+    return this.callbacks.on(action, handler);
   }
 
   /** Handle every callback, whatever its action. */
   onCallback(handler: CallbackHandler): () => void {
-    this.anyHandlers.add(handler);
-    return () => this.anyHandlers.delete(handler);
+    return this.callbacks.onCallback(handler);
   }
 
   /** Handle fault frames (an accepted message whose itinerary failed for good). */
   onFault(handler: FaultHandler): () => void {
-    this.faultHandlers.add(handler);
-    return () => this.faultHandlers.delete(handler);
+    return this.callbacks.onFault(handler);
   }
 
   /**
@@ -182,14 +137,7 @@ export class ItineraClient {
    * callback action of its name (`{ Result(body) {…}, Equation(body) {…} }`).
    */
   bind(contract: object): () => void {
-    const names = new Set<string>();
-    for (let o: object | null = contract; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-      for (const k of Object.getOwnPropertyNames(o)) {
-        if (k !== 'constructor' && typeof (contract as Record<string, unknown>)[k] === 'function') names.add(k);
-      }
-    }
-    const offs = [...names].map((n) => this.on(n, (body, frame) => (contract as Record<string, CallbackHandler>)[n]!.call(contract, body, frame)));
-    return () => offs.forEach((off) => off());
+    return this.callbacks.bind(contract);
   }
 
   /** Lifecycle events: connected, resumed, disconnected, closing, expired, fallback, error, closed. */
@@ -199,17 +147,7 @@ export class ItineraClient {
 
   /** The next `event` (rejects with TIMEOUT after `timeoutMs`). */
   nextEvent<K extends keyof ClientEvents>(event: K, timeoutMs = 30_000): Promise<ClientEvents[K]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new ItineraClientError(CLIENT_ERROR_CODES.TIMEOUT, `No ${String(event)} event within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      const off = this.emitter.on(event, (p) => {
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      });
-    });
+    return this.emitter.next(event, timeoutMs, () => new ItineraClientError(CLIENT_ERROR_CODES.TIMEOUT, `No ${String(event)} event within ${timeoutMs} ms.`));
   }
 
   /** Move the session to another transport (resumed there, same seq). */
@@ -219,7 +157,7 @@ export class ItineraClient {
     if (this.current === 'idle' || this.current === 'closed') return;
     if (this.connecting) await this.connecting.catch(() => undefined);
     const old = this.link;
-    this.flushAck();
+    this.inbox.flush();
     this.dropLink();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.current = 'reconnecting';
@@ -241,7 +179,7 @@ export class ItineraClient {
     const end = opts.end ?? true;
     this.current = 'closed';
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.flushAck();
+    this.inbox.flush();
     const link = this.link;
     this.dropLink();
     this.queue.failAll(CLIENT_ERROR_CODES.CLIENT_CLOSED, 'The client was closed before this message was sent.');
@@ -286,37 +224,23 @@ export class ItineraClient {
   }
 
   private chooseTransport(): TransportName {
-    const wanted = this.opts.transport ?? 'auto';
-    if (wanted === 'long-polling') return 'long-polling';
-    const hasWs = Boolean(this.opts.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket);
-    if (wanted === 'websocket') {
-      if (!hasWs) throw new ItineraClientError('BAD_OPTIONS', 'No WebSocket here: pass { WebSocket: require("ws") } in Node, or use transport "long-polling".');
-      return 'websocket';
-    }
-    return this.fellBack || !hasWs ? 'long-polling' : 'websocket';
+    return chooseTransport(this.opts, this.fellBack);
   }
 
   private fetchFn(): FetchLike {
-    const f = this.opts.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-    if (!f) throw new ItineraClientError('BAD_OPTIONS', 'No fetch here: pass { fetch } or use transport "websocket".');
-    return f.bind(globalThis) as FetchLike;
+    return fetchOf(this.opts);
   }
 
   private makeLink(transport: TransportName): Link {
     const gen = ++this.generation;
     const mine = () => gen === this.generation;
-    const events = {
-      frames: (frames: OutboxFrame[]) => (mine() ? this.enqueueFrames(frames) : Promise.resolve()),
-      closing: (info: ClosingInfo) => mine() && this.emitter.emit('closing', info, this.reportError),
-      lost: (loss: LinkLoss) => mine() && this.onLost(loss),
-      lastSeq: () => this.seq,
+    this.link = createLink(transport, this.base, this.opts, {
+      frames: (frames: OutboxFrame[]) => (mine() ? this.inbox.enqueue(frames) : Promise.resolve()),
+      closing: (info: ClosingInfo) => void (mine() && this.emitter.emit('closing', info, this.reportError)),
+      lost: (loss: LinkLoss) => void (mine() && this.onLost(loss)),
+      lastSeq: () => this.inbox.seq,
       error: (error: ItineraClientError) => this.emitter.emit('error', { error }),
-    };
-    const opts = { connectTimeoutMs: this.opts.connectTimeoutMs };
-    this.link =
-      transport === 'websocket'
-        ? new WebSocketLink(`${this.base.replace(/^http/i, 'ws')}/duplex`, (this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket)!, events, opts)
-        : new PollingLink(this.base, this.fetchFn(), events, opts);
+    });
     return this.link;
   }
 
@@ -327,14 +251,13 @@ export class ItineraClient {
 
   private onWelcome(link: Link, welcome: Welcome): void {
     const resumed = welcome.resumed && welcome.session === this.sessionId;
-    if (!resumed) this.seq = 0;
-    this.ackedSeq = this.seq;
+    this.inbox.reset(resumed ? this.inbox.seq : 0);
     this.sessionId = welcome.session;
     this.token = welcome.token;
     this.welcome = welcome;
     this.current = 'connected';
     this.attempt = 0;
-    if (resumed) this.emitter.emit('resumed', { session: welcome.session, transport: link.transport, lastSeq: this.seq }, this.reportError);
+    if (resumed) this.emitter.emit('resumed', { session: welcome.session, transport: link.transport, lastSeq: this.inbox.seq }, this.reportError);
     else this.emitter.emit('connected', { session: welcome.session, transport: link.transport }, this.reportError);
     if (this.link === link) this.queue.pump(link);
   }
@@ -342,8 +265,7 @@ export class ItineraClient {
   private onLost(loss: LinkLoss): void {
     if (this.current === 'closed') return;
     this.dropLink();
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
+    this.inbox.stop();
     const reason = loss.closing?.reason ?? 'lost';
     if (reason === 'replaced' || reason === 'ended') {
       this.current = 'closed';
@@ -392,43 +314,7 @@ export class ItineraClient {
     if (this.sessionId) this.emitter.emit('expired', { session: this.sessionId }, this.reportError);
     this.sessionId = undefined;
     this.token = undefined;
-    this.seq = 0;
-    this.ackedSeq = 0;
-  }
-
-  /** Frames are handled one at a time, in seq order; a seq already handled is dropped. */
-  private enqueueFrames(frames: OutboxFrame[]): Promise<void> {
-    const run = async (): Promise<void> => {
-      for (const f of frames) await this.handleFrame(f);
-    };
-    const p = this.frameChain.then(run);
-    this.frameChain = p.catch(() => undefined);
-    return p;
-  }
-
-  private async handleFrame(f: OutboxFrame): Promise<void> {
-    if (f.seq <= this.seq) return;
-    try {
-      if (f.type === 'callback') {
-        for (const h of [...(this.handlers.get(f.action) ?? []), ...this.anyHandlers]) await h(f.body, f);
-      } else {
-        for (const h of this.faultHandlers) await h(f.error, f);
-      }
-    } catch (error) {
-      this.emitter.emit('error', { error, frame: f });
-    }
-    this.seq = f.seq;
-    if (this.seq - this.ackedSeq >= 32) this.flushAck();
-    else this.ackTimer ??= setTimeout(() => this.flushAck(), this.opts.ackDelayMs);
-  }
-
-  private flushAck(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    if (this.link && this.current === 'connected' && this.seq > this.ackedSeq) {
-      this.link.ack(this.seq);
-      this.ackedSeq = this.seq;
-    }
+    this.inbox.reset(0);
   }
 
   private readonly reportError = (error: unknown): void => this.emitter.emit('error', { error });

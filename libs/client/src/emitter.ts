@@ -22,6 +22,21 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
     }
   }
 
+  /** The next `event`; rejects with `onTimeout()` after `timeoutMs`. */
+  next<K extends keyof Events>(event: K, timeoutMs: number, onTimeout: () => Error): Promise<Events[K]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(onTimeout());
+      }, timeoutMs);
+      const off = this.on(event, (p) => {
+        clearTimeout(timer);
+        off();
+        resolve(p);
+      });
+    });
+  }
+
   count<K extends keyof Events>(event: K): number {
     return this.listeners.get(event)?.size ?? 0;
   }

@@ -9,6 +9,8 @@ export interface Logger {
   fatal(obj: object | string, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
   isLevelEnabled?(level: string): boolean;
+  /** Write out buffered lines (pino writes asynchronously). */
+  flush?(cb?: (err?: Error) => void): void;
 }
 
 const noop = () => undefined;

@@ -32,5 +32,18 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  return (opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options)) as unknown as Logger;
+  if (opts.destination) return pino(options, opts.destination as pino.DestinationStream) as unknown as Logger;
+  // Asynchronous writes to stdout (fast on the hot path), flushed synchronously on shutdown:
+  // a signal-driven exit does not run pino's own exit handler.
+  const dest = pino.destination({ dest: 1, sync: false });
+  const logger = pino(options, dest) as unknown as Logger;
+  logger.flush = (cb?: (err?: Error) => void) => {
+    try {
+      dest.flushSync();
+      cb?.();
+    } catch (err) {
+      cb?.(err as Error);
+    }
+  };
+  return logger;
 }

@@ -290,5 +290,7 @@ export class Bus {
     await this.box.close();
     await this.closeStores();
     this.logger.info({}, 'bus stopped');
+    // Logs are written asynchronously; a signal-driven exit follows right after this hook.
+    await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
 }

@@ -222,13 +222,15 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
         const answer = await batch(info.id, after);
         return { ...answer, closing: { reason: 'shutdown', ...(closing.retryAfterMs !== undefined ? { retryAfterMs: closing.retryAfterMs } : {}) } };
       }
+      // The client already gave up (aborted while we read the store): nothing to hold for.
+      if (req.raw.socket?.destroyed) return { items: [], more: false };
       return hold(req, reply, info.id, after);
     });
 
     app.delete('/duplex/sessions/:session', async (req: SessionRequest, reply) => {
       const session = authed.get(req)!.id;
-      await sessions.end(session);
       registry.end(session, 'ended');
+      await sessions.end(session);
       logger.debug({ session }, 'duplex session ended (DELETE)');
       return reply.code(204).send();
     });

@@ -1,8 +1,9 @@
 import type { RawData, WebSocket } from 'ws';
-import { ItineraError, toItineraError, type Logger, type OnRampGateway, type SessionStore } from '@itinera/core';
+import { ItineraError, toItineraError, type Logger, type OnRampGateway, type OutboxFrame, type SessionStore } from '@itinera/core';
 import { CLOSE_CODES, clientIdOf, errorFrame, parseClientFrame, type ClosingReason, type HelloFrame, type SendFrame } from './duplex-frames';
 import type { DuplexOptions } from './duplex-options';
 import type { DuplexEndpoint, DuplexRegistry } from './duplex-registry';
+import { OutboxPump } from './duplex-outbox-pump';
 import { acceptDuplexSend } from './duplex-send';
 
 export interface ConnectionContext {
@@ -29,15 +30,13 @@ const rawText = (data: RawData): string =>
 export class DuplexConnection implements DuplexEndpoint {
   readonly transport = 'ws' as const;
   session?: string;
-  private sentSeq = 0;
+  private pump?: OutboxPump;
   private hello?: Promise<void>;
   private badStreak = 0;
   private missedPings = 0;
   private ticksWithoutHello = 0;
   private lastTouch = 0;
   private finished = false;
-  private draining = false;
-  private drainAgain = false;
   private unsubscribe?: () => void;
   private readonly log: Logger;
   private markClosed!: () => void;
@@ -86,6 +85,8 @@ export class DuplexConnection implements DuplexEndpoint {
     }
     // A client answering pings is active: keep its session from expiring.
     if (answeredLast && this.session) void this.keepAlive(true);
+    // Self-healing delivery: a wake-up lost to a store hiccup is made up here.
+    void this.pump?.run();
   }
 
   /** Send `closing` and close (shutdown, expiry, replacement, end). */
@@ -189,6 +190,7 @@ export class DuplexConnection implements DuplexEndpoint {
     let id: string;
     let token: string;
     let resumed: boolean;
+    let from = 0;
     try {
       if (frame.session !== undefined) {
         const info = await sessions.authenticate(frame.session, frame.token);
@@ -198,7 +200,7 @@ export class DuplexConnection implements DuplexEndpoint {
         const lastSeq = Math.min(frame.lastSeq ?? 0, info.lastSeq);
         // The client has handled up to lastSeq: that is a cumulative ack.
         if (lastSeq > info.ackedSeq) await sessions.ack(id, lastSeq);
-        this.sentSeq = Math.max(lastSeq, info.ackedSeq);
+        from = Math.max(lastSeq, info.ackedSeq);
       } else {
         ({ id, token } = await sessions.create());
         resumed = false;
@@ -213,8 +215,19 @@ export class DuplexConnection implements DuplexEndpoint {
     this.session = id;
     this.lastTouch = Date.now();
     registry.claim(id, this);
-    this.unsubscribe = sessions.subscribe(id, () => void this.drain());
-    this.log.debug({ session: id, resumed, from: this.sentSeq }, 'duplex session on WebSocket');
+    const pump = new OutboxPump({
+      sessions,
+      session: id,
+      from,
+      batch: options.pollBatch,
+      write: (frames) => this.write(frames),
+      isOpen: () => this.isOpen,
+      onGone: () => this.end('expired'),
+      log: this.log,
+    });
+    this.pump = pump;
+    this.unsubscribe = sessions.subscribe(id, () => void pump.run());
+    this.log.debug({ session: id, resumed, from }, 'duplex session on WebSocket');
     this.sendJson({
       type: 'welcome',
       session: id,
@@ -224,7 +237,7 @@ export class DuplexConnection implements DuplexEndpoint {
       inactivityTimeoutMs: options.sessionTtlMs,
       maxFrameBytes: options.maxFrameBytes,
     });
-    await this.drain();
+    await pump.run();
   }
 
   private async onSend(session: string, frame: SendFrame): Promise<void> {
@@ -240,9 +253,9 @@ export class DuplexConnection implements DuplexEndpoint {
   private async onBye(session: string): Promise<void> {
     this.finished = true;
     this.detach();
-    await this.guard(() => this.ctx.sessions.end(session));
-    // Other connections of the session on this node learn it is over.
+    // Other connections of the session on this node learn it is over (before the store's wake-up says "gone").
     this.ctx.registry.end(session, 'ended');
+    await this.guard(() => this.ctx.sessions.end(session));
     this.log.debug({ session }, 'duplex session ended (bye)');
     try {
       this.ws.close(CLOSE_CODES.bye, 'bye');
@@ -251,44 +264,12 @@ export class DuplexConnection implements DuplexEndpoint {
     }
   }
 
-  /**
-   * Send every pending frame above what this connection sent, in seq order. Runs
-   * one at a time; a wake-up during a run makes it loop once more.
-   */
-  private async drain(): Promise<void> {
-    if (!this.session || this.finished) return;
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = true;
-    const session = this.session;
-    const batch = this.ctx.options.pollBatch;
-    try {
-      do {
-        this.drainAgain = false;
-        for (;;) {
-          if (!this.isOpen) return;
-          const frames = await this.ctx.sessions.pending(session, this.sentSeq, batch);
-          const fresh = frames.filter((f) => f.seq > this.sentSeq);
-          if (fresh.length > 0 && this.isOpen) {
-            // The last write's callback: the socket took the batch (back-pressure before reading more).
-            const written = new Promise<void>((resolve) => {
-              fresh.forEach((f, i) => this.ws.send(JSON.stringify(f), i === fresh.length - 1 ? () => resolve() : undefined));
-            });
-            this.sentSeq = fresh[fresh.length - 1]!.seq;
-            await Promise.race([written, this.closed]);
-          }
-          if (frames.length < batch) break;
-        }
-      } while (this.drainAgain);
-    } catch (error) {
-      const err = toItineraError(error);
-      if (err.code === 'SESSION_NOT_FOUND') this.end('expired');
-      else this.log.warn({ session, err: error }, 'duplex delivery failed; retried on the next wake-up');
-    } finally {
-      this.draining = false;
-    }
+  /** Write frames in order; resolves when the socket took the last one (or closed). */
+  private write(frames: OutboxFrame[]): Promise<void> {
+    const written = new Promise<void>((resolve) => {
+      frames.forEach((f, i) => this.ws.send(JSON.stringify(f), i === frames.length - 1 ? () => resolve() : undefined));
+    });
+    return Promise.race([written, this.closed]);
   }
 
   /** Record activity (throttled); a session found gone closes the socket with `expired`. */
