@@ -19,7 +19,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
   try {
     const [bus, bare] = await Promise.all([
       startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory'), nodeFlags: ctx.profileFlags('http-bus') }),
-      startChild('bare Fastify', 'children/fastify-bare.ts'),
+      startChild('bare Fastify', 'children/fastify-bare.ts', { nodeFlags: ctx.profileFlags('http-bare') }),
     ]);
     children.push(bus.child, bare.child);
     const body = JSON.stringify(makeBody(1, o.bodyBytes));
