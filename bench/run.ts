@@ -52,6 +52,8 @@ process.on('uncaughtException', (err) => {
   void shutdown(1);
 });
 process.on('unhandledRejection', (err) => {
+  // Sockets and requests cut by the shutdown itself are expected.
+  if (shuttingDown) return;
   process.stderr.write(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   void shutdown(1);
 });

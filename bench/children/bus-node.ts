@@ -5,7 +5,9 @@
  * publication and the worker, not an HTTP client.
  *
  * Environment: the usual ITINERA_* / REDIS_URL variables, plus
- * BENCH_ROLES (`gateway,worker` by default) and BENCH_ITINERARIES (folder).
+ * BENCH_ROLES (`gateway,worker` by default), BENCH_ITINERARIES (folder) and
+ * BENCH_DRAIN (a queue to consume with a no-op handler: on the embedded box the
+ * itinerary's target queue would otherwise grow in the heap for the whole run).
  */
 import { loadConfig, startNode } from '@itinera/runtime';
 import { cpuSeconds, lanes, makeBody, serve } from './serve';
@@ -38,6 +40,9 @@ serve(async () => {
     faulted.inc(by ?? 1);
     settled.inc(by ?? 1);
   };
+
+  const drain = process.env.BENCH_DRAIN;
+  if (drain) await bus.box.consume(drain, async () => undefined, { concurrency: config.workerConcurrency });
 
   return {
     info: { url: node.url, transport: config.transport, concurrency: config.workerConcurrency },

@@ -15,7 +15,7 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
   const children: Child[] = [];
   try {
     const [bus, plain] = await Promise.all([
-      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory'), nodeFlags: ctx.profileFlags('embedded-bus') }),
+      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory', { BENCH_DRAIN: 'bench.out' }), nodeFlags: ctx.profileFlags('embedded-bus') }),
       startChild('plain calls', 'children/plain-calls.ts', { env: { BENCH_ITINERARIES: ctx.itineraries }, nodeFlags: ctx.profileFlags('embedded-plain') }),
     ]);
     children.push(bus.child, plain.child);

@@ -18,6 +18,13 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** The runner's environment without bus settings: a child gets only the ones its figure sets. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('ITINERA_') || k.startsWith('BENCH_') || k === 'REDIS_URL' || k === 'PORT' || k === 'HOST') delete env[k];
+  return env;
+}
+
 /** Every child this run started: stopped on exit, on errors and on Ctrl-C. */
 const live = new Set<Child>();
 
@@ -43,7 +50,7 @@ export class Child {
     this.proc = fork(resolve(BENCH_DIR, script), [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx', ...(opts.nodeFlags ?? [])],
-      env: { ...process.env, ...(opts.env ?? {}) },
+      env: { ...inheritedEnv(), ...(opts.env ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

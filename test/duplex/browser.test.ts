@@ -59,15 +59,17 @@ describe('the client bundle and the demo page in Chromium (fake bus)', () => {
   async function openDemo(transport: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${srv.url}/demo/index.html?transport=${transport}&fresh`);
-    await page.waitForSelector('#status[data-state="connected"]');
+    await page.waitForSelector('#chat-status[data-state="connected"]');
+    await page.waitForSelector('#calc-status[data-state="connected"]');
     return page;
   }
 
   it('the demo page: chat between two pages, the calculator with its fault, and the transport switch', async () => {
     const ada = await openDemo('websocket');
     const bob = await openDemo('long-polling');
-    expect(await ada.getAttribute('#status', 'data-transport')).toBe('websocket');
-    expect(await bob.getAttribute('#status', 'data-transport')).toBe('long-polling');
+    expect(await ada.getAttribute('#chat-status', 'data-transport')).toBe('websocket');
+    expect(await bob.getAttribute('#chat-status', 'data-transport')).toBe('long-polling');
+    expect(await bob.getAttribute('#calc-status', 'data-transport')).toBe('long-polling');
 
     // Sending before registering is a NOT_REGISTERED fault.
     await ada.fill('#chat-text', 'too early');
@@ -105,10 +107,11 @@ describe('the client bundle and the demo page in Chromium (fake bus)', () => {
     await ada.waitForSelector('#calc-equation:has-text("0 + 100 - 50 * 3 / 2 = 75")');
 
     // Bob moves to a WebSocket: same session, still in the chat.
-    const session = await bob.textContent('#session');
+    const session = await bob.textContent('#chat-session');
     await bob.check('#transport-websocket');
-    await bob.waitForSelector('#status[data-state="connected"][data-transport="websocket"]');
-    expect(await bob.textContent('#session')).toBe(session);
+    await bob.waitForSelector('#chat-status[data-state="connected"][data-transport="websocket"]');
+    await bob.waitForSelector('#calc-status[data-state="connected"][data-transport="websocket"]');
+    expect(await bob.textContent('#chat-session')).toBe(session);
     await ada.fill('#chat-text', 'still there?');
     await ada.click('#chat-send');
     await bob.waitForSelector('#chat-messages li:has-text("Ada: still there?")');

@@ -1,6 +1,8 @@
 /* global URLSearchParams, location, sessionStorage */
-// The demo page: the chat and calculator samples over one duplex session.
-// Uses the browser bundle of the client (window.Itinera, served at /client/itinera.js).
+// The demo page: the chat and calculator samples, each over its own duplex session
+// (as each WCF service proxy has its own session, so one sample's per-session state
+// never touches the other's). Uses the browser bundle of the client (window.Itinera,
+// served at /client/itinera.js).
 (function () {
   'use strict';
   const { ItineraClient } = window.Itinera;
@@ -13,54 +15,99 @@
     : sessionStorage.getItem('itinera.transport') || 'websocket';
   $(`transport-${initialTransport}`).checked = true;
 
-  // Keep the session across reloads of this tab (a reload resumes it).
-  let resume;
-  try {
-    resume = params.has('fresh') ? undefined : JSON.parse(sessionStorage.getItem('itinera.session') || 'null') || undefined;
-  } catch {
-    resume = undefined;
-  }
-
-  const client = new ItineraClient({ transport: initialTransport, resume, reconnect: { minDelayMs: 250, maxDelayMs: 5000 } });
-  const saveSession = () => {
-    const info = client.resumeInfo;
-    if (info) sessionStorage.setItem('itinera.session', JSON.stringify(info));
-  };
-
   function log(text) {
     const li = document.createElement('li');
     li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
     $('log').prepend(li);
   }
 
-  function setStatus(state) {
-    const el = $('status');
-    el.textContent = state === 'connected' ? `connected (${client.transport === 'websocket' ? 'WebSocket' : 'long polling'})` : state;
-    el.className = `status status-${state}`;
-    el.dataset.state = state;
-    el.dataset.transport = client.transport || '';
-    $('session').textContent = client.session ? client.session.slice(0, 8) : '–';
-  }
-
-  // Which panel a message belongs to, so its fault lands there.
-  const panelOf = new Map();
-  async function send(panel, itinerary, action, body) {
-    const errorEl = $(`${panel}-error`);
-    errorEl.textContent = '';
+  /**
+   * One client per sample (`panel` is the id prefix of its elements). The session is kept
+   * in sessionStorage, so a reload of this tab resumes it.
+   */
+  function makeClient(panel, label) {
+    const key = `itinera.session.${panel}`;
+    let resume;
     try {
-      const accepted = await client.send(itinerary, action, body);
-      panelOf.set(accepted.id, panel);
-      return accepted;
-    } catch (err) {
-      errorEl.textContent = `${err.code}: ${err.message}`;
-      log(`${action} refused: ${err.code}`);
-      return undefined;
+      resume = params.has('fresh') ? undefined : JSON.parse(sessionStorage.getItem(key) || 'null') || undefined;
+    } catch {
+      resume = undefined;
     }
+    const client = new ItineraClient({ transport: initialTransport, resume, reconnect: { minDelayMs: 250, maxDelayMs: 5000 } });
+    const save = () => {
+      const info = client.resumeInfo;
+      if (info) sessionStorage.setItem(key, JSON.stringify(info));
+    };
+    const setStatus = (state) => {
+      const el = $(`${panel}-status`);
+      el.textContent = state === 'connected' ? `connected (${client.transport === 'websocket' ? 'WebSocket' : 'long polling'})` : state;
+      el.className = `status status-${state}`;
+      el.dataset.state = state;
+      el.dataset.transport = client.transport || '';
+      $(`${panel}-session`).textContent = client.session ? client.session.slice(0, 8) : '–';
+    };
+    client.onCallback((_body, frame) => {
+      $(`${panel}-seq`).textContent = String(frame.seq);
+      save();
+    });
+    client.onFault((error, frame) => {
+      $(`${panel}-error`).textContent = `${error.code}: ${error.message}`;
+      $(`${panel}-seq`).textContent = String(frame.seq);
+      log(`${label}: fault ${error.code} (seq ${frame.seq})`);
+    });
+    client.onEvent('connected', (e) => (setStatus('connected'), save(), log(`${label}: connected over ${e.transport}, session ${e.session}`)));
+    client.onEvent('resumed', (e) => (setStatus('connected'), log(`${label}: resumed over ${e.transport} after seq ${e.lastSeq}`)));
+    client.onEvent('disconnected', (e) => (setStatus(e.willReconnect ? 'reconnecting' : 'closed'), log(`${label}: disconnected (${e.reason})`)));
+    client.onEvent('closing', (e) => log(`${label}: server closing (${e.reason}${e.retryAfterMs ? `, back in ${e.retryAfterMs} ms` : ''})`));
+    client.onEvent('expired', (e) => log(`${label}: session ${e.session} expired; starting a new one`));
+    client.onEvent('fallback', () => log(`${label}: WebSocket unavailable, using long polling`));
+    client.onEvent('error', (e) => log(`${label}: error ${e.error && e.error.message}`));
+
+    /** Send; a refusal shows in the panel. Resolves with the accepted frame or undefined. */
+    async function send(itinerary, action, body) {
+      $(`${panel}-error`).textContent = '';
+      try {
+        return await client.send(itinerary, action, body);
+      } catch (err) {
+        $(`${panel}-error`).textContent = `${err.code}: ${err.message}`;
+        log(`${label}: ${action} refused (${err.code})`);
+        return undefined;
+      }
+    }
+
+    function start() {
+      setStatus('connecting');
+      client.connect().catch((err) => {
+        setStatus('closed');
+        log(`${label}: cannot connect (${err.message})`);
+      });
+    }
+
+    async function switchTo(transport) {
+      setStatus('connecting');
+      try {
+        await client.switchTransport(transport);
+      } catch (err) {
+        log(`${label}: switch failed (${err.message})`);
+      }
+    }
+
+    window.addEventListener('pagehide', save);
+    return { client, send, start, switchTo };
   }
 
-  // ---- callbacks (the callback contract of both samples) ----
-  let chatClientId;
-  client.bind({
+  // ---- chat: RegisterClient / SendMessage / UnRegisterClient, NotifyClient callbacks ----
+  const chat = makeClient('chat', 'chat');
+  let chatClientId = sessionStorage.getItem('itinera.chat.clientId') || undefined;
+  const showClientId = () => {
+    $('chat-client-id').textContent = chatClientId || '–';
+    $('chat-unregister').disabled = !chatClientId;
+    if (chatClientId) sessionStorage.setItem('itinera.chat.clientId', chatClientId);
+    else sessionStorage.removeItem('itinera.chat.clientId');
+  };
+  if (params.has('fresh')) chatClientId = undefined;
+  showClientId();
+  chat.client.bind({
     NotifyClient(body) {
       const li = document.createElement('li');
       li.textContent = body.text;
@@ -68,10 +115,33 @@
       li.scrollIntoView({ block: 'nearest' });
       if (body.clientId) {
         chatClientId = body.clientId;
-        $('chat-client-id').textContent = chatClientId;
-        $('chat-unregister').disabled = false;
+        showClientId();
       }
     },
+  });
+  chat.client.onEvent('expired', () => {
+    chatClientId = undefined;
+    showClientId();
+  });
+  $('chat-register-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void chat.send('chat', 'RegisterClient', { name: $('chat-name').value.trim() });
+  });
+  $('chat-unregister').addEventListener('click', async () => {
+    if (chatClientId && (await chat.send('chat', 'UnRegisterClient', { clientId: chatClientId }))) {
+      chatClientId = undefined;
+      showClientId();
+    }
+  });
+  $('chat-send-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const input = $('chat-text');
+    if (await chat.send('chat', 'SendMessage', { text: input.value })) input.value = '';
+  });
+
+  // ---- calculator: AddTo / SubtractFrom / MultiplyBy / DivideBy / Clear, Result and Equation callbacks ----
+  const calc = makeClient('calc', 'calculator');
+  calc.client.bind({
     Result(body) {
       $('calc-result').textContent = String(body.result);
     },
@@ -80,73 +150,25 @@
       $('calc-result').textContent = '0';
     },
   });
-  client.onFault((error, frame) => {
-    const panel = panelOf.get(frame.id) || (error.code === 'DIVIDE_BY_ZERO' ? 'calc' : error.code === 'NOT_REGISTERED' ? 'chat' : undefined);
-    if (panel) $(`${panel}-error`).textContent = `${error.code}: ${error.message}`;
-    log(`fault ${error.code} (seq ${frame.seq})`);
-  });
-  client.onCallback((_body, frame) => {
-    $('seq').textContent = String(frame.seq);
-    saveSession();
-  });
-
-  // ---- connection events ----
-  client.onEvent('connected', (e) => (setStatus('connected'), saveSession(), log(`connected over ${e.transport}, session ${e.session}`)));
-  client.onEvent('resumed', (e) => (setStatus('connected'), log(`resumed over ${e.transport} after seq ${e.lastSeq}`)));
-  client.onEvent('disconnected', (e) => (setStatus(e.willReconnect ? 'reconnecting' : 'closed'), log(`disconnected (${e.reason})`)));
-  client.onEvent('closing', (e) => log(`server closing: ${e.reason}${e.retryAfterMs ? `, back in ${e.retryAfterMs} ms` : ''}`));
-  client.onEvent('expired', (e) => {
-    log(`session ${e.session} expired; starting a new one`);
-    chatClientId = undefined;
-    $('chat-client-id').textContent = '–';
-    $('chat-unregister').disabled = true;
-  });
-  client.onEvent('fallback', () => log('WebSocket unavailable: using long polling'));
-  client.onEvent('error', (e) => log(`error: ${e.error && e.error.message}`));
-
-  // ---- controls ----
-  $('chat-register-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    void send('chat', 'chat', 'RegisterClient', { name: $('chat-name').value.trim() });
-  });
-  $('chat-unregister').addEventListener('click', async () => {
-    if (!chatClientId) return;
-    if (await send('chat', 'chat', 'UnRegisterClient', { clientId: chatClientId })) {
-      chatClientId = undefined;
-      $('chat-client-id').textContent = '–';
-      $('chat-unregister').disabled = true;
-    }
-  });
-  $('chat-send-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const input = $('chat-text');
-    if (await send('chat', 'chat', 'SendMessage', { text: input.value })) input.value = '';
-  });
   for (const button of document.querySelectorAll('button[data-op]')) {
     button.addEventListener('click', () => {
       const op = button.dataset.op;
-      void send('calc', 'calculator', op, op === 'Clear' ? {} : { n: Number($('calc-n').value) });
+      void calc.send('calculator', op, op === 'Clear' ? {} : { n: Number($('calc-n').value) });
     });
   }
-  for (const radio of document.querySelectorAll('input[name="transport"]')) {
-    radio.addEventListener('change', async () => {
-      sessionStorage.setItem('itinera.transport', radio.value);
-      setStatus('connecting');
-      log(`switching to ${radio.value}`);
-      try {
-        await client.switchTransport(radio.value);
-      } catch (err) {
-        log(`switch failed: ${err.message}`);
-      }
-    });
-  }
-  window.addEventListener('pagehide', () => saveSession());
 
-  setStatus('connecting');
-  client.connect().catch((err) => {
-    setStatus('closed');
-    log(`cannot connect: ${err.message}`);
-  });
+  // ---- transport switch: both sessions move, keeping their sequence ----
+  for (const radio of document.querySelectorAll('input[name="transport"]')) {
+    radio.addEventListener('change', () => {
+      sessionStorage.setItem('itinera.transport', radio.value);
+      log(`switching to ${radio.value}`);
+      void chat.switchTo(radio.value);
+      void calc.switchTo(radio.value);
+    });
+  }
+
+  chat.start();
+  calc.start();
   // For tests and the console.
-  window.itineraDemo = { client };
+  window.itineraDemo = { chat: chat.client, calculator: calc.client };
 })();

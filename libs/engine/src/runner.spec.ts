@@ -163,7 +163,7 @@ describe('ItineraryRunner', () => {
     const env = envelope('it', { origin: { transport: 'ws', session: 's1' } });
     const r = await runner.run(env, 'send');
     expect(r.status).toBe('faulted');
-    expect(sessions.states.get('s1')).toMatchObject({ count: 2 });
+    expect(sessions.states.get('s1')).toMatchObject({ it: { count: 2 } });
   });
 
   it('skips a state-writing step already applied when the message is redelivered (at-least-once)', async () => {
@@ -182,7 +182,7 @@ describe('ItineraryRunner', () => {
     // The worker died before recording completion; the box delivers the published envelope again.
     const again = structuredClone(published);
     await runner.run(again, 'send', { attempt: 2 });
-    expect(sessions.states.get('s1')).toMatchObject({ count: 1 });
+    expect(sessions.states.get('s1')).toMatchObject({ it: { count: 1 } });
     expect(again.trace[0]).toMatchObject({ outcome: 'skipped', attempt: 2, note: 'already applied before a redelivery' });
     // The marker never shows in the facts maps and rules see.
     expect(runner.facts(again, { count: 1 }).state).toEqual({ count: 1 });

@@ -69,7 +69,7 @@ export class ItineraryRunner {
 
   async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number } = {}): Promise<RunResult> {
     const def = this.definition(envelope);
-    const state = new SessionStateHandle(envelope.origin.session, this.deps.runtime.sessions);
+    const state = new SessionStateHandle(envelope.origin.session, this.deps.runtime.sessions, envelope.itinerary.name);
     const steps = def.steps;
     while (envelope.itinerary.cursor < steps.length) {
       const index = envelope.itinerary.cursor;

@@ -16,14 +16,25 @@ export class SessionStateHandle implements SessionState {
   /** Step ids whose state write landed (stored with the state, so a redelivery skips them). */
   private applied: string[] = [];
 
+  /** The whole stored state: every itinerary's slice. */
+  private whole: Record<string, unknown> = {};
+
+  /**
+   * @param scope the itinerary name: each itinerary has its own state in a session, as
+   * each WCF service has its own PerSession instance (the calculator's Clear does not
+   * reset the chat's registration).
+   */
   constructor(
     readonly sessionId: string | undefined,
     private readonly store: SessionStore,
+    private readonly scope: string,
   ) {}
 
   async load(): Promise<void> {
     if (this.loaded || !this.sessionId) return;
-    const { [APPLIED]: applied, ...value } = await this.store.getState(this.sessionId);
+    this.whole = await this.store.getState(this.sessionId);
+    const slice = this.whole[this.scope];
+    const { [APPLIED]: applied, ...value } = slice && typeof slice === 'object' ? (slice as Record<string, unknown>) : {};
     this.value = value;
     this.applied = Array.isArray(applied) ? (applied as string[]) : [];
     this.loaded = true;
@@ -48,7 +59,10 @@ export class SessionStateHandle implements SessionState {
     const next = this.dirty;
     this.dirty = undefined;
     const applied = [...this.applied.slice(-(APPLIED_WINDOW - 1)), stepId];
-    if (this.sessionId) await this.store.setState(this.sessionId, { ...next, [APPLIED]: applied });
+    if (this.sessionId) {
+      this.whole = { ...this.whole, [this.scope]: { ...next, [APPLIED]: applied } };
+      await this.store.setState(this.sessionId, this.whole);
+    }
     this.value = next;
     this.applied = applied;
   }

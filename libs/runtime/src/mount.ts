@@ -29,6 +29,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     maxFrameBytes: config.maxFrameBytes,
   };
   const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions };
+  let polling: ReturnType<typeof registerPollingDuplex> | undefined;
   // One encapsulated plugin: the on-ramp's problem+json error handler covers every route in it.
   void app.register(async (scope) => {
     registerHttpOnRamp(scope, {
@@ -40,7 +41,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       metrics: () => bus.metrics.render(),
       rateLimitPerSecond: config.rateLimit,
     });
-    registerPollingDuplex(scope, deps);
+    polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });
   const ws = attachWebSocketDuplex(server, deps);
@@ -54,8 +55,8 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
 
   return {
     async close(opts) {
-      sweeper.stop();
-      await ws.close(opts);
+      await sweeper.stop();
+      await Promise.all([ws.close(opts), polling?.close(opts)]);
     },
   };
 }
