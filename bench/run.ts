@@ -8,6 +8,7 @@
  */
 import { stopAll, killAllNow } from './lib/children';
 import { createContext, parseOptions, type BenchContext, type FigureKey } from './lib/context';
+import { busyCores } from './lib/machine-load';
 import { summariseProfiles } from './lib/profile';
 import { startBenchRedis, type BenchRedis } from './lib/redis';
 import { failedFigure, machine, table, writeResults, type Figure } from './lib/report';
@@ -72,8 +73,12 @@ async function main(): Promise<void> {
   ctx.log(`${o.quick ? 'quick' : 'full'} run; redis-server ${redis.version} at ${redis.url}; figures: ${o.only.join(', ')}`);
 
   const figures: Figure[] = [];
+  /** Other work on the machine just before each figure (cores busy while the benchmark ran nothing). */
+  const otherLoad: Record<string, number | null> = {};
   for (const key of o.only) {
     const t0 = Date.now();
+    otherLoad[key] = await busyCores();
+    if ((otherLoad[key] ?? 0) > 0.25) ctx.log(`note: other processes keep ${otherLoad[key]} cores busy; ${key} figures will be noisy`);
     try {
       figures.push(...(await FIGURES[key].run(ctx)));
     } catch (err) {
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
     await redis.admin.flushall();
   }
 
-  const result = { machine: machine(redis.version, o.quick ? 'quick' : 'full'), figures };
+  const result = { machine: { ...machine(redis.version, o.quick ? 'quick' : 'full'), otherLoadCores: otherLoad }, figures };
   writeResults(o.out, result);
   process.stdout.write(`\n${table(figures)}\n\n`);
   process.stdout.write(`machine: ${JSON.stringify(result.machine)}\n`);

@@ -43,6 +43,12 @@ describe('HTTP on-ramp errors (problem+json, stable codes)', () => {
     expectProblem(await http(`${bus.url}/messages`, { body: {}, headers: { 'itinera-action': 'Unheard' } }), 422, 'NO_ITINERARY_MATCHED');
   });
 
+  it('FORBIDDEN 403 for an itinerary closed to HTTP (fed only by its queue on-ramp)', async () => {
+    const res = await http(`${bus.url}/itineraries/order-fulfilment/messages`, { body: { orderId: 1 } });
+    expectProblem(res, 403, 'FORBIDDEN');
+    expect(res.body.detail).toMatch(/onRamps\.http is false/);
+  });
+
   it('UNKNOWN_ACTION 422 for an action the itinerary does not declare', async () => {
     expectProblem(await http(`${bus.url}/itineraries/orders/messages`, { body: {}, headers: { 'itinera-action': 'DeleteOrder' } }), 422, 'UNKNOWN_ACTION');
   });

@@ -49,8 +49,8 @@ export interface ItineraryDefinition {
   description?: string;
   /** Operations this itinerary accepts (like a service contract). Omitted: any action. */
   actions?: Record<string, ActionDefinition>;
-  /** Extra on-ramps (HTTP and duplex are always on). */
-  onRamps?: { queue?: QueueOnRamp[] };
+  /** On-ramps: HTTP and duplex are on unless set to false; queue on-ramps are declared. */
+  onRamps?: { http?: boolean; duplex?: boolean; queue?: QueueOnRamp[] };
   steps: StepDefinition[];
 }
 

@@ -79,6 +79,7 @@ export class BusGateway implements OnRampGateway {
     const selectedAt = new Date().toISOString();
     const target = message.itinerary ? { name: message.itinerary, version: message.version } : await deps.select(message);
     const def = deps.itineraries.itinerary(target.name, target.version);
+    this.checkOnRamp(def, message);
     this.checkAction(def, message);
 
     let hash: string | undefined;
@@ -173,6 +174,15 @@ export class BusGateway implements OnRampGateway {
       throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
     }
     return found.value as Accepted;
+  }
+
+  /** An itinerary may close an on-ramp (e.g. one fed only by a queue is internal). */
+  private checkOnRamp(def: ItineraryDefinition, message: InboundMessage): void {
+    const t = message.transport;
+    const kind = t === 'http' ? 'http' : t === 'ws' || t === 'poll' ? 'duplex' : undefined;
+    if (kind && def.onRamps?.[kind] === false) {
+      throw new ItineraError('FORBIDDEN', `${def.name}@${def.version} does not accept messages over ${kind === 'http' ? 'HTTP' : 'duplex sessions'} (onRamps.${kind} is false)`);
+    }
   }
 
   private checkAction(def: ItineraryDefinition, message: InboundMessage): void {

@@ -128,6 +128,8 @@ export class ItineraryRunner {
     const maxAttempts = Math.max(1, policy.attempts);
     let attempt = 0;
     let decision: ResolverDecision | undefined;
+    // Static steps have nothing to report; the trace shows what a rules or expression resolver decided.
+    const decided = () => (step.resolver && decision ? { resolver: decision } : {});
     for (;;) {
       attempt++;
       const t0 = performance.now();
@@ -176,7 +178,7 @@ export class ItineraryRunner {
         if (result && result.outcome === 'faulted') throw result.error;
         await state.flush(id);
         record(
-          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...(step.resolver ? { resolver: decision } : {}) },
+          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...decided() },
           before !== undefined ? { before, after: envelope.body } : {},
         );
         return { outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed' };
@@ -184,12 +186,12 @@ export class ItineraryRunner {
         state.discard();
         const error = toItineraError(err, 'STEP_FAILED');
         if (error.transient && attempt < maxAttempts) {
-          record({ ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, resolver: decision, error: { code: error.code, message: error.message } });
+          record({ ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, ...decided(), error: { code: error.code, message: error.message } });
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
         }
-        record({ ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, resolver: decision, error: { code: error.code, message: error.message } });
+        record({ ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, ...decided(), error: { code: error.code, message: error.message } });
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
