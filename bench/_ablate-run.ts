@@ -8,7 +8,7 @@ import { median } from './lib/stats';
   const sets = process.argv.slice(3);
   try {
     for (const set of sets) {
-      const { child } = await startChild('ablate', '_ablate.ts', { env: { ABLATE: set === 'none' ? '' : set, ITINERA_TRANSPORT: transport, REDIS_URL: redis.url, ITINERA_LOG_LEVEL: 'warn', BENCH_ITINERARIES: '/work/main/bench/itineraries', ...(transport === 'memory' ? { BENCH_DRAIN: 'bench.out' } : {}) } });
+      const { child } = await startChild('ablate', '_ablate.ts', { nodeFlags: process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/abprof/' + set] : [], env: { ABLATE: set === 'none' ? '' : set, ITINERA_TRANSPORT: transport, REDIS_URL: redis.url, ITINERA_LOG_LEVEL: 'warn', BENCH_ITINERARIES: '/work/main/bench/itineraries', ...(transport === 'memory' ? { BENCH_DRAIN: 'bench.out' } : {}) } });
       const args = { itinerary: 'bench-flow', window: 64, bodyBytes: 1024 };
       await child.request('drive', { ...args, n: 4000 });
       await child.request('drive', { ...args, n: 4000 });

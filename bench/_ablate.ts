@@ -21,7 +21,7 @@ serve(async () => {
   }
   if (process.env.BENCH_DRAIN) await bus.box.consume(process.env.BENCH_DRAIN, async () => undefined, { concurrency: 16 });
   return {
-    info: {},
+    info: { url: node.url },
     handlers: {
       async drive(a: any) {
         const template = makeBody(0, a.bodyBytes);

@@ -1,8 +1,13 @@
 /**
  * The child side of the benchmark's IPC protocol: `ready` once set up, then one
  * `reply` per `request`. `exit` runs the cleanup and exits with code 0 (so
- * --cpu-prof writes its profile). A closed channel (the runner died) exits too.
+ * the process ends cleanly). A closed channel (the runner died) exits too.
+ * `profile-start` / `profile-stop` record a CPU profile of just the measured
+ * runs (start-up and warm-up left out) into a .cpuprofile file.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
 export type Handlers = Record<string, (args: any) => Promise<unknown> | unknown>;
 
 export function serve(setup: () => Promise<{ info: Record<string, unknown>; handlers: Handlers; cleanup?: () => Promise<void> }>): void {
@@ -33,8 +38,9 @@ export function serve(setup: () => Promise<{ info: Record<string, unknown>; hand
   process.on('SIGINT', () => void exit(130));
 
   setup()
-    .then(({ info, handlers, cleanup: c }) => {
+    .then(({ info, handlers: own, cleanup: c }) => {
       cleanup = c;
+      const handlers: Handlers = { ...profiler(), ...own };
       process.on('message', async (m: any) => {
         if (m?.type !== 'request') return;
         if (m.cmd === 'exit') return void exit(0);
@@ -84,4 +90,27 @@ export function makeBody(i: number, bytes: number): Record<string, unknown> {
 export function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/** CPU profiling on request, through the inspector (no --cpu-prof: that would include start-up). */
+function profiler(): Handlers {
+  let session: Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  return {
+    'profile-start': async () => {
+      session = new Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+    },
+    'profile-stop': async (a: { file: string }) => {
+      if (!session) throw new Error('profile-stop without profile-start');
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(a.file, JSON.stringify(profile));
+      session.disconnect();
+      session = undefined;
+      return a.file;
+    },
+  };
 }

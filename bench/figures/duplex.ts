@@ -22,7 +22,7 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
   const children: Child[] = [];
   try {
     const [bus, echo, raw] = await Promise.all([
-      startChild('bus (bullmq)', 'children/bus-node.ts', { env: ctx.busEnv('bullmq'), nodeFlags: ctx.profileFlags('duplex-bus') }),
+      startChild('bus (bullmq)', 'children/bus-node.ts', { env: ctx.busEnv('bullmq') }),
       startChild('ws echo', 'children/ws-echo.ts'),
       startChild('raw BullMQ', 'children/bullmq-raw.ts', { env: { REDIS_URL: ctx.redis.url, BENCH_CONCURRENCY: String(o.concurrency), BENCH_QUEUE: 'raw.latency' } }),
     ]);
@@ -36,6 +36,7 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
 
     const all = { ws: [] as Samples, poll: [] as Samples, echo: [] as Samples, bull: [] as Samples };
     const rounds: Record<string, unknown>[] = [];
+    await ctx.profileStart([bus.child]);
     for (let r = 0; r < o.rounds; r++) {
       const ws = await wsRoundTrips(url, o.roundTrips, body);
       const poll = await pollRoundTrips(url, o.roundTrips, body);
@@ -49,6 +50,7 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
       rounds.push(round_);
       ctx.log(`duplex: round ${r + 1}: ws p50/p99 ${round_.ws.p50}/${round_.ws.p99} ms, poll ${round_.poll.p50}/${round_.poll.p99}, echo ${round_.echo.p50}/${round_.echo.p99}, bullmq ${round_.bullmq.p50}/${round_.bullmq.p99}`);
     }
+    await ctx.profileStop([[bus.child, 'duplex-bus']]);
     const p = (s: Samples, q: number) => round(percentile(s, q), 3);
     const base50 = round(p(all.echo, 50) + p(all.bull, 50), 3);
     const base99 = round(p(all.echo, 99) + p(all.bull, 99), 3);

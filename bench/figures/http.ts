@@ -18,8 +18,8 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
   const children: Child[] = [];
   try {
     const [bus, bare] = await Promise.all([
-      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory'), nodeFlags: ctx.profileFlags('http-bus') }),
-      startChild('bare Fastify', 'children/fastify-bare.ts', { nodeFlags: ctx.profileFlags('http-bare') }),
+      startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory') }),
+      startChild('bare Fastify', 'children/fastify-bare.ts'),
     ]);
     children.push(bus.child, bare.child);
     const body = JSON.stringify(makeBody(1, o.bodyBytes));
@@ -39,6 +39,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
     await run(bus.info.url, o.httpWarmupSeconds);
     await run(bare.info.url, o.httpWarmupSeconds);
     const rounds: { side: string; reqPerS: number; p50: number; p99: number; serverCpu: number }[] = [];
+    await ctx.profileStart([bus.child, bare.child]);
     for (let r = 0; r < o.rounds; r++) {
       for (const [side, c, url] of [
         ['bus', bus.child, bus.info.url],
@@ -51,6 +52,10 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         ctx.log(`http: round ${r + 1} ${side}: ${(res.requests.total / res.duration).toFixed(0)} req/s, p99 ${res.latency.p99} ms, server CPU ${(cpu / res.duration).toFixed(2)} cores`);
       }
     }
+    await ctx.profileStop([
+      [bus.child, 'http-bus'],
+      [bare.child, 'http-bare'],
+    ]);
     const of = (side: string) => median(rounds.filter((x) => x.side === side).map((x) => x.reqPerS));
     return [
       figure({

@@ -68,12 +68,19 @@ export async function scalingFigures(ctx: BenchContext): Promise<Figure[]> {
     ctx.log('scaling: starting a gateway node and a worker node (bullmq)');
     const [gateway, w1] = await Promise.all([
       startChild('gateway (bullmq)', 'children/bus-node.ts', { env: env('gateway') }),
-      startChild('worker 1 (bullmq)', 'children/bus-node.ts', { env: env('worker'), nodeFlags: ctx.profileFlags('scaling-worker') }),
+      startChild('worker 1 (bullmq)', 'children/bus-node.ts', { env: env('worker') }),
     ]);
     children.push(gateway.child, w1.child);
     const workers = [w1.child];
     const figures: Figure[] = [];
+    await ctx.profileStart([w1.child]);
+    let profiling = true;
     for (const c of configs) {
+      if (c.workers === 2 && profiling) {
+        // The profile covers the one-worker configurations.
+        await ctx.profileStop([[w1.child, 'scaling-worker']]);
+        profiling = false;
+      }
       if (c.workers === 2 && workers.length < 2) {
         ctx.log('scaling: starting a second worker node');
         const w2 = await startChild('worker 2 (bullmq)', 'children/bus-node.ts', { env: env('worker') });
@@ -88,6 +95,7 @@ export async function scalingFigures(ctx: BenchContext): Promise<Figure[]> {
       ctx.log(`scaling: ${label(c)}: ${res.msgsPerS} msg/s (worker CPU ${res.workerCpuMsPerMsg} ms/msg, gateway ${res.gatewayCpuMsPerMsg} ms/msg)`);
       figures.push(figure({ name: `scaling: ${label(c)}`, unit: 'msg/s', value: res.msgsPerS, baseline: null, target: null, raw: { ...c, n, ...res } }));
     }
+    if (profiling) await ctx.profileStop([[w1.child, 'scaling-worker']]);
     return figures;
   } finally {
     await Promise.all(children.map((c) => c.stop()));

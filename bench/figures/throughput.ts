@@ -43,8 +43,8 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
   const children: Child[] = [];
   try {
     const [bus, raw] = await Promise.all([
-      startChild('bus (bullmq)', 'children/bus-node.ts', { env: ctx.busEnv('bullmq'), nodeFlags: ctx.profileFlags('throughput-bus') }),
-      startChild('raw BullMQ', 'children/bullmq-raw.ts', { env: { REDIS_URL: ctx.redis.url, BENCH_CONCURRENCY: String(o.concurrency) }, nodeFlags: ctx.profileFlags('throughput-raw') }),
+      startChild('bus (bullmq)', 'children/bus-node.ts', { env: ctx.busEnv('bullmq') }),
+      startChild('raw BullMQ', 'children/bullmq-raw.ts', { env: { REDIS_URL: ctx.redis.url, BENCH_CONCURRENCY: String(o.concurrency) } }),
     ]);
     children.push(bus.child, raw.child);
     const busArgs = { itinerary: 'bench-flow', window: o.window, bodyBytes: o.bodyBytes, wait: true };
@@ -56,6 +56,7 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
     ctx.log(`throughput: warm-up bus ${rate(wb).toFixed(0)} msg/s, raw ${rate(wr).toFixed(0)} msg/s; runs of ${nBus} / ${nRaw}`);
 
     const rounds: { side: 'bus' | 'raw'; msgsPerS: number; cmdsPerMsg: number; cpuS: number; redisCpuS: number; publishMs: number; totalMs: number; n: number; byCommand: Record<string, number> }[] = [];
+    await ctx.profileStart([bus.child, raw.child]);
     for (let r = 0; r < o.rounds; r++) {
       for (const side of ['bus', 'raw'] as const) {
         const outBefore = side === 'bus' ? await ctx.redis.admin.llen(OUT_WAIT) : 0;
@@ -81,6 +82,10 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
         ctx.log(`throughput: round ${r + 1} ${side}: ${rate(res).toFixed(0)} msg/s, ${(delta.total / res.n).toFixed(1)} commands/msg, CPU ${((res.cpuS * 1000) / res.n).toFixed(3)} ms/msg (redis ${((redisS * 1000) / res.n).toFixed(3)})`);
       }
     }
+    await ctx.profileStop([
+      [bus.child, 'throughput-bus'],
+      [raw.child, 'throughput-raw'],
+    ]);
     const of = (side: 'bus' | 'raw', k: 'msgsPerS' | 'cmdsPerMsg') => round(median(rounds.filter((x) => x.side === side).map((x) => x[k])), 2);
     return [
       figure({

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BENCH_DIR } from './children';
+import { BENCH_DIR, type Child } from './children';
 import type { BenchRedis } from './redis';
 
 export const FIGURE_KEYS = ['throughput', 'duplex', 'http', 'embedded', 'sessions', 'scaling'] as const;
@@ -85,8 +85,10 @@ export interface BenchContext {
   /** bench/itineraries */
   itineraries: string;
   log(msg: string): void;
-  /** Node flags for a child: --cpu-prof into bench/results/profiles/ with --profile. */
-  profileFlags(name: string): string[];
+  /** With --profile: start CPU profiles in these children (call just before the measured rounds). */
+  profileStart(children: Child[]): Promise<void>;
+  /** With --profile: stop them and write bench/results/profiles/<name>.cpuprofile. */
+  profileStop(named: [Child, string][]): Promise<void>;
   /** Environment for a bus child. */
   busEnv(transport: 'memory' | 'bullmq', extra?: Record<string, string>): Record<string, string>;
 }
@@ -103,8 +105,12 @@ export function createContext(o: BenchOptions, redis: BenchRedis): BenchContext 
     redis,
     itineraries: join(BENCH_DIR, 'itineraries'),
     log: (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`),
-    // One folder per child: the tsx loader thread writes a profile of its own beside the main thread's.
-    profileFlags: (name) => (o.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []),
+    profileStart: async (children) => {
+      if (o.profile) await Promise.all(children.map((c) => c.request('profile-start')));
+    },
+    profileStop: async (named) => {
+      if (o.profile) await Promise.all(named.map(([c, name]) => c.request('profile-stop', { file: join(profileDir, `${name}.cpuprofile`) })));
+    },
     busEnv: (transport, extra = {}) => ({
       ITINERA_TRANSPORT: transport,
       ...(transport === 'bullmq' ? { REDIS_URL: redis.url } : {}),

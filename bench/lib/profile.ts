@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ROOT } from './children';
 
@@ -86,18 +86,9 @@ export function summariseProfile(file: string, top = 15): string {
   ].join('\n');
 }
 
-/** Summaries of the profiles in bench/results/profiles/<child>/ (the main thread's: the largest file of each). */
+/** Summaries of every profile in bench/results/profiles. */
 export function summariseProfiles(dir = PROFILE_DIR): string {
   if (!existsSync(dir)) return 'no profiles';
-  const out: string[] = [];
-  for (const child of readdirSync(dir)) {
-    const sub = join(dir, child);
-    if (!statSync(sub).isDirectory()) continue;
-    const files = readdirSync(sub)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => join(sub, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size);
-    if (files[0]) out.push(summariseProfile(files[0]));
-  }
-  return out.length ? out.join('\n\n') : 'no profiles';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  return files.length ? files.map((f) => summariseProfile(join(dir, f))).join('\n\n') : 'no profiles';
 }
