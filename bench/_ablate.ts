@@ -23,6 +23,7 @@ serve(async () => {
   return {
     info: { url: node.url },
     handlers: {
+      mem: async () => { (globalThis as any).gc?.(); return process.memoryUsage(); },
       async drive(a: any) {
         const template = makeBody(0, a.bodyBytes);
         const base = done.value; const c0 = cpuSeconds(); const t0 = performance.now();

@@ -1,17 +1,18 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,sessions,scaling] [--profile]`
+ * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,sessions,scaling] [--profile] [--readme]`
  *
  * Starts what it needs (a redis-server on a free port, bus and baseline child
  * processes), runs each figure's bus and baseline interleaved after a warm-up,
  * prints the table and writes bench/results/latest.json. Every child and the
  * redis-server are stopped at the end, on errors and on Ctrl-C.
  */
-import { stopAll, killAllNow } from './lib/children';
+import { join } from 'node:path';
+import { BENCH_DIR, killAllNow, stopAll } from './lib/children';
 import { createContext, parseOptions, type BenchContext, type FigureKey } from './lib/context';
 import { busyCores } from './lib/machine-load';
 import { summariseProfiles } from './lib/profile';
 import { startBenchRedis, type BenchRedis } from './lib/redis';
-import { failedFigure, machine, table, writeResults, type Figure } from './lib/report';
+import { failedFigure, machine, readmeSection, table, writeReadmeSection, writeResults, type Figure } from './lib/report';
 import { throughputFigures } from './figures/throughput';
 import { duplexFigures } from './figures/duplex';
 import { httpFigures } from './figures/http';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
 
   const result = { machine: { ...machine(redis.version, o.quick ? 'quick' : 'full'), otherLoadCores: otherLoad }, figures };
   writeResults(o.out, result);
+  if (o.readme) writeReadmeSection(join(BENCH_DIR, 'README.md'), readmeSection(result, ['npm run bench', ...(o.quick ? ['-- --quick'] : [])].join(' ')));
   process.stdout.write(`\n${table(figures)}\n\n`);
   process.stdout.write(`machine: ${JSON.stringify(result.machine)}\n`);
   process.stdout.write(`written: ${o.out} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);

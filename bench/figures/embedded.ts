@@ -40,6 +40,7 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
       [plain.child, 'embedded-plain'],
     ]);
     const of = (side: string) => median(rounds.filter((x) => x.side === side).map((x) => x.msgsPerS));
+    const cpuMs = (side: string) => round(median(rounds.filter((x) => x.side === side).map((x) => (x.cpuS * 1000) / x.n)), 4);
     return [
       figure({
         name: 'msg/s, 3-step itinerary, embedded box',
@@ -50,6 +51,7 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
         baselineIs: 'the same JSONata map and rules policy as plain function calls',
         raw: { rounds, warmup: { bus: rate(wb), plain: rate(wp) } },
       }),
+      figure({ name: 'process CPU per message, embedded box', unit: 'ms', value: cpuMs('bus'), baseline: cpuMs('plain'), target: null, baselineIs: 'the plain-calls process' }),
     ];
   } finally {
     await Promise.all(children.map((c) => c.stop()));

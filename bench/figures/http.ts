@@ -57,6 +57,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
       [bare.child, 'http-bare'],
     ]);
     const of = (side: string) => median(rounds.filter((x) => x.side === side).map((x) => x.reqPerS));
+    const cpuUs = (side: string) => round(median(rounds.filter((x) => x.side === side).map((x) => (x.serverCpu * 1e6) / x.reqPerS)), 1);
     return [
       figure({
         name: 'HTTP on-ramp req/s, receive-stage reply',
@@ -67,6 +68,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, pipelining ${o.httpPipelining}, ${o.bodyBytes} B body`,
         raw: { rounds },
       }),
+      figure({ name: 'server CPU per HTTP request', unit: 'µs', value: cpuUs('bus'), baseline: cpuUs('bare'), target: null, baselineIs: 'the bare Fastify process' }),
     ];
   } finally {
     await Promise.all(children.map((c) => c.stop()));

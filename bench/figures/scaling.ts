@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { startChild, type Child } from '../lib/children';
 import type { BenchContext } from '../lib/context';
 import { figure, type Figure } from '../lib/report';
@@ -41,6 +42,17 @@ async function runVia(gateway: Child, workers: Child[], c: Config, n: number, wi
   await drive;
   const gw = (await gateway.request<number>('cpu')) - gw0;
   return { msgsPerS: round(n / (ms / 1000), 0), workerCpuMsPerMsg: round(((now.cpuS - base.cpuS) * 1000) / n, 3), gatewayCpuMsPerMsg: round((gw * 1000) / n, 3) };
+}
+
+async function emptyOutQueue(ctx: BenchContext): Promise<void> {
+  const connection = ctx.redis.admin.duplicate();
+  const q = new Queue('bench.out', { connection, prefix: '{itinera}' });
+  try {
+    await q.obliterate({ force: true });
+  } finally {
+    await q.close();
+    connection.disconnect();
+  }
 }
 
 /**
@@ -87,6 +99,8 @@ export async function scalingFigures(ctx: BenchContext): Promise<Figure[]> {
         children.push(w2.child);
         workers.push(w2.child);
       }
+      // Nothing consumes bench.out: empty it, or 64 KB bodies pile up in Redis from one configuration to the next.
+      await emptyOutQueue(ctx);
       const use = workers.slice(0, c.workers);
       // Warm-up (both workers of a pair, the new one included), then a run of about runSeconds.
       const warm = await runVia(gateway.child, use, c, o.warmupMessages, o.window);

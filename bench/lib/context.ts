@@ -32,6 +32,8 @@ export interface BenchOptions {
   profile: boolean;
   logLevel: string;
   out: string;
+  /** Write the table into bench/README.md too. */
+  readme: boolean;
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -41,7 +43,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!m) throw new Error(`unknown argument ${a}; use --quick, --only=throughput,duplex,…, --profile, --rounds=N, --sessions=N`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'http-connections', 'http-pipelining']);
+  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'http-connections', 'http-pipelining', 'readme']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}; see bench/README.md`);
   const quick = flags.get('quick') === 'true';
   const only = (flags.get('only') ?? FIGURE_KEYS.join(','))
@@ -76,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: flags.get('profile') === 'true',
     logLevel: flags.get('log-level') ?? 'warn',
     out: resolve(flags.get('out') ?? join(BENCH_DIR, 'results/latest.json')),
+    readme: flags.get('readme') === 'true',
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type as osType } from 'node:os';
 import { dirname } from 'node:path';
 import { round } from './stats';
@@ -60,7 +60,7 @@ export function machine(redisVersion: string, mode: string): Record<string, unkn
 
 const fmt = (v: number | null, unit = ''): string => {
   if (v === null || !Number.isFinite(v)) return '-';
-  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : Math.abs(v) >= 1 ? 2 : 3;
   return `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
 };
 
@@ -85,4 +85,38 @@ export function table(figures: Figure[]): string {
 export function writeResults(path: string, data: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(data, null, 2) + '\n');
+}
+
+/** The README section: machine, the figures, the scaling table with CPU per message, how it was run. */
+export function readmeSection(result: { machine: Record<string, any>; figures: Figure[] }, command: string): string {
+  const m = result.machine;
+  const main = result.figures.filter((f) => !f.name.startsWith('scaling:'));
+  const scaling = result.figures.filter((f) => f.name.startsWith('scaling:') && !f.error);
+  const lines = [
+    `Measured with \`${command}\` on ${m.date?.slice(0, 10)} (commit ${m.commit ?? '?'}): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}.`,
+    '',
+    table(main),
+  ];
+  if (scaling.length) {
+    lines.push('', 'Scaling (BullMQ box, gateway in its own process; CPU per message of the worker processes together and of the gateway):', '');
+    lines.push('| steps | body | workers | msg/s | worker CPU ms/msg | gateway CPU ms/msg |', '| --- | --- | --- | --- | --- | --- |');
+    for (const f of scaling) {
+      const r = f.raw as { steps: number; bodyBytes: number; workers: number; msgsPerS: number; workerCpuMsPerMsg: number; gatewayCpuMsPerMsg: number };
+      lines.push(`| ${r.steps} | ${r.bodyBytes / 1024} KB | ${r.workers} | ${r.msgsPerS} | ${r.workerCpuMsPerMsg} | ${r.gatewayCpuMsPerMsg} |`);
+    }
+  }
+  const load = Object.entries(m.otherLoadCores ?? {}).filter(([, v]) => typeof v === 'number' && v > 0.25);
+  if (load.length) lines.push('', `Other work kept the machine busy during this run (cores, sampled before each figure): ${load.map(([k, v]) => `${k} ${v}`).join(', ')}; those figures are noisier.`);
+  return lines.join('\n');
+}
+
+/** Replace what stands between the RESULTS markers of a README. */
+export function writeReadmeSection(readme: string, section: string): void {
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- RESULTS:START -->';
+  const end = '<!-- RESULTS:END -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${readme} has no ${start} … ${end} markers`);
+  writeFileSync(readme, `${text.slice(0, i + start.length)}\n${section}\n${text.slice(j)}`);
 }

@@ -1,5 +1,12 @@
-/** Split `--flag value` / `--flag=value` options from positional arguments. */
-export function parseArgs(args: readonly string[], flags: readonly string[]): { positional: string[]; options: Record<string, string>; unknown: string[] } {
+/**
+ * Split `--flag value` / `--flag=value` options from positional arguments.
+ * Flags in `booleans` take no value (`--json`).
+ */
+export function parseArgs(
+  args: readonly string[],
+  flags: readonly string[],
+  booleans: readonly string[] = [],
+): { positional: string[]; options: Record<string, string>; unknown: string[] } {
   const positional: string[] = [];
   const options: Record<string, string> = {};
   const unknown: string[] = [];
@@ -11,6 +18,10 @@ export function parseArgs(args: readonly string[], flags: readonly string[]): { 
     }
     const eq = a.indexOf('=');
     const flag = a.slice(2, eq < 0 ? undefined : eq);
+    if (booleans.includes(flag)) {
+      options[flag] = eq < 0 ? 'true' : a.slice(eq + 1);
+      continue;
+    }
     if (!flags.includes(flag)) {
       unknown.push(a);
       continue;

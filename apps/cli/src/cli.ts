@@ -1,18 +1,32 @@
 import { EXIT, type CliCommand, type CliDeps, type CliIO } from './command';
+import { faultsCommand } from './faults.command';
 import { graphCommand } from './graph.command';
+import { sendCommand } from './send.command';
+import { traceCommand } from './trace.command';
 import { validateCommand } from './validate.command';
 
 export * from './command';
 
-const COMMANDS: CliCommand[] = [validateCommand, graphCommand];
+const COMMANDS: CliCommand[] = [validateCommand, graphCommand, sendCommand, traceCommand, faultsCommand];
 
 function help(io: CliIO): void {
   io.out('Usage: itinera <command> [arguments]');
   io.out('');
   io.out('Commands:');
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  for (const c of COMMANDS) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  // Long usages get a line of their own, so the summaries stay in one readable column.
+  const width = Math.min(40, Math.max(...COMMANDS.map((c) => c.usage.length)));
+  for (const c of COMMANDS) {
+    if (c.usage.length <= width) io.out(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+    else io.out(`  ${c.usage}\n  ${''.padEnd(width)}  ${c.summary}`);
+  }
   io.out(`  ${'help'.padEnd(width)}  Show this help`);
+}
+
+/** One line, `CODE: message` when the error has a stable code (a bus problem, a bad argument). */
+function errorLine(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, '; ');
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) && !message.startsWith(code) ? `${code}: ${message}` : message;
 }
 
 const consoleIO: CliIO = {
@@ -45,7 +59,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   try {
     return await command.run({ args, services: deps.services, adapters: deps.adapters, io, env: deps.env ?? process.env });
   } catch (err) {
-    io.err(`itinera ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`itinera ${name}: ${errorLine(err)}`);
     return EXIT.failed;
   }
 }

@@ -4,3 +4,4 @@ export * from './send-adapters';
 export * from './duplex';
 // The HTTP on-ramp.
 export * from './http/http.receive';
+export * from './http/faults.receive';

@@ -2,6 +2,7 @@ import { newId, type Envelope, type FaultStore, type ItineraError, type Logger, 
 import type { Metrics } from '@itinera/observability';
 import type { ReplyHub } from './reply-hub';
 import { slipKey } from './runner';
+import { faultFrameKey } from './resubmit';
 
 /**
  * Nothing fails silently: a message whose itinerary failed for good is stored as
@@ -48,7 +49,7 @@ export class FaultRecorder {
           session,
           { type: 'fault', correlationId: envelope.correlationId, error: { ...err, step }, ...(envelope.origin.clientMessageId ? { id: envelope.origin.clientMessageId } : {}) },
           // A fault frame must not be lost to a full outbox: it may exceed the limit.
-          { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER, dedupeKey: `fault:${envelope.id}` },
+          { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER, dedupeKey: faultFrameKey(envelope) },
         );
         metrics.callbacks.inc({ type: 'fault' });
       } catch (pushErr) {

@@ -6,6 +6,7 @@ import {
   type Accepted,
   type Envelope,
   type IdempotencyStore,
+  pointerToken,
   type InboundMessage,
   type ItineraryDefinition,
   type Logger,
@@ -35,6 +36,39 @@ export interface GatewayDeps {
   workQueue: string;
   idempotencyTtlMs: number;
   node: string;
+}
+
+/**
+ * Deepest nesting of objects and arrays accepted in a message body (the default of
+ * System.Text.Json and Json.NET). JSON.parse takes any depth, but structuredClone,
+ * JSON.stringify and schema validation recurse and overflow the stack at a few
+ * thousand levels: a deeper body would be a 500 (or a 503 that retries forever on
+ * BullMQ) instead of a client error.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * The first place where `value` cannot travel as JSON: nested deeper than `maxDepth`,
+ * or a number JSON cannot carry (`1e400` parses as Infinity, which JSONata refuses and
+ * JSON.stringify turns into null). Iterative, since the input may be very deep.
+ */
+export function unfitJsonAt(value: unknown, maxDepth: number): { pointer: string; problem: 'depth' | 'number' } | undefined {
+  type Node = { value: unknown; depth: number; key?: string; parent?: Node };
+  const pointerOf = (node: Node): string => {
+    const tokens: string[] = [];
+    for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) tokens.push(pointerToken(n.key));
+    return tokens.length ? '/' + tokens.reverse().join('/') : '';
+  };
+  const stack: Node[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const v = node.value;
+    if ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint') return { pointer: pointerOf(node), problem: 'number' };
+    if (v === null || typeof v !== 'object') continue;
+    if (node.depth >= maxDepth) return { pointer: pointerOf(node), problem: 'depth' };
+    for (const key of Object.keys(v)) stack.push({ value: (v as Record<string, unknown>)[key], depth: node.depth + 1, key, parent: node });
+  }
+  return undefined;
 }
 
 /**
@@ -75,6 +109,7 @@ export class BusGateway implements OnRampGateway {
     if (deps.box.available?.() === false) {
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box (Redis) is unreachable; nothing was accepted, retry in a moment', { transient: true });
     }
+    this.checkJson(message);
     const t0 = performance.now();
     const selectedAt = new Date().toISOString();
     const target = message.itinerary ? { name: message.itinerary, version: message.version } : await deps.select(message);
@@ -162,7 +197,14 @@ export class BusGateway implements OnRampGateway {
       }
     }
     const accepted: Accepted = { messageId: id, correlationId: envelope.correlationId, itinerary, status: record.status, ...(reply ? { reply } : {}) };
-    if (message.idempotencyKey && hash) await deps.idempotency.claim(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs);
+    if (message.idempotencyKey && hash) {
+      // The box holds the message now: failing the request here would tell the client
+      // "not accepted" (and its retry would run it twice). Worst case without the claim
+      // is that a retry runs it again, which a failed answer would cause anyway.
+      await deps.idempotency.claim(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
+        deps.logger.warn({ messageId: id, err }, 'accepted, but the Idempotency-Key could not be recorded; a retry with that key may run it again');
+      });
+    }
     return accepted;
   }
 
@@ -174,6 +216,18 @@ export class BusGateway implements OnRampGateway {
       throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
     }
     return found.value as Accepted;
+  }
+
+  /** Body (and headers, free-form on queue jobs) fit to travel as JSON, checked before anything copies or walks them. */
+  private checkJson(message: InboundMessage): void {
+    for (const [field, value] of [['body', message.body], ['headers', message.headers]] as const) {
+      const unfit = unfitJsonAt(value, MAX_BODY_DEPTH);
+      if (!unfit) continue;
+      const pointer = `/${field}${unfit.pointer}`.slice(0, 400);
+      const problem = unfit.problem === 'depth' ? `nested deeper than ${MAX_BODY_DEPTH} levels` : 'a number out of range (JSON numbers must be finite doubles)';
+      const hint = unfit.problem === 'depth' ? 'send flatter JSON' : 'send a finite number (within ±1.7e308), or the value as a string';
+      throw new ItineraError('BAD_REQUEST', `the ${field} has ${problem} at ${pointer}; ${hint}`, { details: [{ pointer, message: problem }] });
+    }
   }
 
   /** An itinerary may close an on-ramp (e.g. one fed only by a queue is internal). */

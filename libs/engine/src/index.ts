@@ -17,3 +17,4 @@ export * from './reply-hub';
 export * from './fault-recorder';
 export * from './gateway';
 export * from './worker';
+export * from './resubmit';

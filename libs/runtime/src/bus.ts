@@ -17,7 +17,7 @@ import {
   type StepRuntime,
   type StepService,
 } from '@itinera/core';
-import { BusGateway, BusWorker, Expressions, FaultRecorder, ItineraryRegistry, ItineraryRunner, ReplyHub, Resolvers, Schemas, loadRegistry } from '@itinera/engine';
+import { BusGateway, BusWorker, Expressions, FaultRecorder, ItineraryRegistry, ItineraryRunner, ReplyHub, Resolvers, Schemas, loadRegistry, resubmitFault, type FaultRepair, type Resubmitted } from '@itinera/engine';
 import { ALL_STEPS } from '@itinera/steps';
 import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool } from '@itinera/adapters';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
@@ -260,6 +260,12 @@ export class Bus {
     };
     await this.faults.add({ id: newId(), messageId: id, correlationId: id, itinerary, attempts, error: { code: error.code, message: error.message }, envelope, at: envelope.createdAt });
     this.logger.error({ queue, itinerary, error: error.toJSON() }, 'queue on-ramp refused a job; kept as a fault');
+  }
+
+  /** Run a fault's message again (optionally repaired) from the step that failed or `repair.fromStep`. */
+  resubmit(faultId: string, repair?: FaultRepair): Promise<Resubmitted> {
+    const { faults, messages, box, registry, config, logger } = this;
+    return resubmitFault({ faults, messages, box, itineraries: registry, workQueue: WORK_QUEUE, node: config.node, logger }, faultId, repair);
   }
 
   async ready(): Promise<boolean> {

@@ -38,6 +38,10 @@ export const CONFIG_SPEC = {
   ITINERA_BULLMQ_PARTITIONS: { type: 'integer', description: 'Partition queues for per-session order on BullMQ (sessions hashed into them; each runs one job at a time).', default: 16, minimum: 1, maximum: 1024 },
   ITINERA_BULLMQ_LOCK_MS: { type: 'integer', description: 'BullMQ job lock: a worker that dies holding a job loses it after this long.', default: 30000, minimum: 100 },
   ITINERA_BULLMQ_STALLED_INTERVAL_MS: { type: 'integer', description: 'How often workers look for jobs whose worker died (stalled) and deliver them again.', default: 30000, minimum: 100 },
+  ITINERA_ADMIN_TOKEN: {
+    type: 'string',
+    description: 'Bearer token the operator endpoints (`/faults`) require. Unset leaves them open, for local use only: set it in production.',
+  },
   ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
 } satisfies ConfigSpec;
 
@@ -74,6 +78,8 @@ export interface BusConfig {
   bullmqLockMs: number;
   bullmqStalledIntervalMs: number;
   node: string;
+  /** Token the operator endpoints require (`Authorization: Bearer …`); unset: open. */
+  adminToken?: string;
 }
 
 const list = (s: string) =>
@@ -129,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bullmqLockMs: v.ITINERA_BULLMQ_LOCK_MS as number,
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,
+    adminToken: v.ITINERA_ADMIN_TOKEN as string | undefined,
     ...overrides,
   };
 }

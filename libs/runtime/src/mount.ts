@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ItineraError } from '@itinera/core';
-import { attachWebSocketDuplex, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
+import { attachWebSocketDuplex, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
 import { buildBrowserBundle } from '@itinera/client';
 import type { Bus } from './bus';
 
@@ -41,6 +41,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       metrics: () => bus.metrics.render(),
       rateLimitPerSecond: config.rateLimit,
     });
+    registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), adminToken: config.adminToken });
     polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });

@@ -214,6 +214,13 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
         if (!Number.isSafeInteger(after) || after < 0) {
           throw new ItineraError('BAD_REQUEST', 'after must be a non-negative integer: the highest seq you have handled.', { details: [{ pointer: '/after', message: 'must be a non-negative integer' }] });
         }
+        // A seq the session never sent cannot have been handled: acking up to it would drop
+        // the next frames unseen (each poll would ack them before answering).
+        if (after > info.lastSeq) {
+          throw new ItineraError('BAD_REQUEST', `after=${after} is beyond the last seq this session sent (${info.lastSeq}); poll with the highest seq you have handled.`, {
+            details: [{ pointer: '/after', message: `must be at most ${info.lastSeq}` }],
+          });
+        }
       }
       if (after > info.ackedSeq) await sessions.ack(info.id, Math.min(after, info.lastSeq));
       await sessions.touch(info.id);

@@ -91,7 +91,14 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {
-      const pathname = new URL(req.url ?? '/', 'http://bus').pathname;
+      let pathname: string;
+      try {
+        pathname = new URL(req.url ?? '/', 'http://bus').pathname;
+      } catch {
+        // A request target the HTTP parser let through but URL cannot read (`http://[::1`): the client's mistake, not ours.
+        if (server.listenerCount('upgrade') <= 1) refuse(socket, new ItineraError('BAD_REQUEST', `The request target is not a valid URL; the duplex endpoint is ${path}.`));
+        return;
+      }
       if (pathname !== path) {
         if (server.listenerCount('upgrade') <= 1) refuse(socket, new ItineraError('NOT_FOUND', `No WebSocket endpoint at ${pathname}; the duplex endpoint is ${path}.`));
         return;
