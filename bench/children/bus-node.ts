@@ -50,13 +50,17 @@ serve(async () => {
       /** Publish `n` messages, `window` at a time; with `wait`, until this node's worker completed them all. */
       async drive(a: { itinerary: string; n: number; window: number; bodyBytes: number; wait: boolean; timeoutMs?: number }) {
         const template = makeBody(0, a.bodyBytes);
-        const base = completed.value;
         const faultBase = faulted.value;
         const settledBase = settled.value;
         const cpu0 = cpuSeconds();
         const t0 = performance.now();
         await lanes(a.n, a.window, async (i) => {
-          await bus.gateway.accept({ itinerary: a.itinerary, body: { ...template, id: `o-${i}`, amount: i % 3 === 0 ? 150 : 5 }, headers: {}, transport: 'internal' });
+          await bus.gateway.accept({
+            itinerary: a.itinerary,
+            body: { ...template, id: `o-${i}`, amount: i % 3 === 0 ? 150 : 5 },
+            headers: {},
+            transport: 'internal',
+          });
         });
         const publishMs = performance.now() - t0;
         if (a.wait) {

@@ -24,9 +24,12 @@ serve(async () => {
   const map = jsonata(readFileSync(join(dir, 'maps/bench-to-canonical@1.0.0.jsonata'), 'utf8'));
   const policy = JSON.parse(readFileSync(join(dir, 'policies/bench-routing@1.0.0.json'), 'utf8')) as Policy;
   const engine = new Engine(
-    policy.rules.map(
-      (r, index): RuleProperties => ({ name: r.name, priority: r.priority ?? 1, conditions: r.conditions as TopLevelCondition, event: { type: 'fired', params: { index } } }),
-    ),
+    policy.rules.map((r, index): RuleProperties => ({
+      name: r.name,
+      priority: r.priority ?? 1,
+      conditions: r.conditions as TopLevelCondition,
+      event: { type: 'fired', params: { index } },
+    })),
     { allowUndefinedFacts: true, pathResolver: ((json: object, path: string) => JSONPath({ path, json, wrap: false, eval: false })) as never },
   );
   const queue: unknown[] = [];
@@ -46,7 +49,11 @@ serve(async () => {
     const result = await engine.run({ ...facts, body: canonical });
     const fired = result.results[0]?.event?.params as { index: number } | undefined;
     const params = fired ? policy.rules[fired.index].params : policy.defaults;
-    const config = Object.fromEntries(String(params.config).split('&').map((kv) => kv.split('=')));
+    const config = Object.fromEntries(
+      String(params.config)
+        .split('&')
+        .map((kv) => kv.split('=')),
+    );
     queue.push({ action: config.action, headers: { 'itinera-message-id': facts.message.id }, body: canonical });
     if (queue.length > 10_000) queue.length = 0;
   };

@@ -5,7 +5,13 @@ import { echoRoundTrips, pollRoundTrips, wsRoundTrips, type Samples } from '../l
 import { figure, type Figure } from '../lib/report';
 import { percentile, round } from '../lib/stats';
 
-const summary = (s: Samples) => ({ n: s.length, p50: round(percentile(s, 50), 3), p90: round(percentile(s, 90), 3), p99: round(percentile(s, 99), 3), max: round(Math.max(...s), 3) });
+const summary = (s: Samples) => ({
+  n: s.length,
+  p50: round(percentile(s, 50), 3),
+  p90: round(percentile(s, 90), 3),
+  p99: round(percentile(s, 99), 3),
+  max: round(Math.max(...s), 3),
+});
 
 /**
  * Figures 3 and 4: the duplex round trip (send → publication → callback at the
@@ -24,7 +30,9 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
     const [bus, echo, raw] = await Promise.all([
       startChild('bus (bullmq)', 'children/bus-node.ts', { env: ctx.busEnv('bullmq') }),
       startChild('ws echo', 'children/ws-echo.ts'),
-      startChild('raw BullMQ', 'children/bullmq-raw.ts', { env: { REDIS_URL: ctx.redis.url, BENCH_CONCURRENCY: String(o.concurrency), BENCH_QUEUE: 'raw.latency' } }),
+      startChild('raw BullMQ', 'children/bullmq-raw.ts', {
+        env: { REDIS_URL: ctx.redis.url, BENCH_CONCURRENCY: String(o.concurrency), BENCH_QUEUE: 'raw.latency' },
+      }),
     ]);
     children.push(bus.child, echo.child, raw.child);
     const url = bus.info.url as string;
@@ -48,7 +56,9 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
       all.bull.push(...bull);
       const round_ = { ws: summary(ws), poll: summary(poll), echo: summary(ech), bullmq: summary(bull) };
       rounds.push(round_);
-      ctx.log(`duplex: round ${r + 1}: ws p50/p99 ${round_.ws.p50}/${round_.ws.p99} ms, poll ${round_.poll.p50}/${round_.poll.p99}, echo ${round_.echo.p50}/${round_.echo.p99}, bullmq ${round_.bullmq.p50}/${round_.bullmq.p99}`);
+      ctx.log(
+        `duplex: round ${r + 1}: ws p50/p99 ${round_.ws.p50}/${round_.ws.p99} ms, poll ${round_.poll.p50}/${round_.poll.p99}, echo ${round_.echo.p50}/${round_.echo.p99}, bullmq ${round_.bullmq.p50}/${round_.bullmq.p99}`,
+      );
     }
     await ctx.profileStop([[bus.child, 'duplex-bus']]);
     const p = (s: Samples, q: number) => round(percentile(s, q), 3);
@@ -59,8 +69,22 @@ export async function duplexFigures(ctx: BenchContext): Promise<Figure[]> {
     return [
       figure({ name: 'duplex round trip, WebSocket, p50', unit: 'ms', value: p(all.ws, 50), baseline: base50, target: null, baselineIs, raw: raw_ }),
       figure({ name: 'duplex round trip, WebSocket, p99', unit: 'ms', value: p(all.ws, 99), baseline: base99, target: '<= 1.5', baselineIs }),
-      figure({ name: 'duplex round trip, long polling, p50', unit: 'ms', value: p(all.poll, 50), baseline: p(all.ws, 50), target: null, baselineIs: 'the WebSocket figure' }),
-      figure({ name: 'duplex round trip, long polling, p99', unit: 'ms', value: p(all.poll, 99), baseline: p(all.ws, 99), target: '<= 1.3', baselineIs: 'the WebSocket figure' }),
+      figure({
+        name: 'duplex round trip, long polling, p50',
+        unit: 'ms',
+        value: p(all.poll, 50),
+        baseline: p(all.ws, 50),
+        target: null,
+        baselineIs: 'the WebSocket figure',
+      }),
+      figure({
+        name: 'duplex round trip, long polling, p99',
+        unit: 'ms',
+        value: p(all.poll, 99),
+        baseline: p(all.ws, 99),
+        target: '<= 1.3',
+        baselineIs: 'the WebSocket figure',
+      }),
     ];
   } finally {
     await Promise.all(children.map((c) => c.stop()));

@@ -32,7 +32,10 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
     for (let r = 0; r < o.rounds; r++) {
       const b = await bus.child.request<DriveResult>('drive', { ...busArgs, n: nBus });
       const p = await plain.child.request<DriveResult>('drive', { ...plainArgs, n: nPlain });
-      rounds.push({ side: 'bus', msgsPerS: round(rate(b), 0), cpuS: round(b.cpuS, 2), n: b.n }, { side: 'plain', msgsPerS: round(rate(p), 0), cpuS: round(p.cpuS, 2), n: p.n });
+      rounds.push(
+        { side: 'bus', msgsPerS: round(rate(b), 0), cpuS: round(b.cpuS, 2), n: b.n },
+        { side: 'plain', msgsPerS: round(rate(p), 0), cpuS: round(p.cpuS, 2), n: p.n },
+      );
       ctx.log(`embedded: round ${r + 1}: bus ${rate(b).toFixed(0)} msg/s, plain calls ${rate(p).toFixed(0)} msg/s`);
     }
     await ctx.profileStop([
@@ -51,7 +54,14 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
         baselineIs: 'the same JSONata map and rules policy as plain function calls',
         raw: { rounds, warmup: { bus: rate(wb), plain: rate(wp) } },
       }),
-      figure({ name: 'process CPU per message, embedded box', unit: 'ms', value: cpuMs('bus'), baseline: cpuMs('plain'), target: null, baselineIs: 'the plain-calls process' }),
+      figure({
+        name: 'process CPU per message, embedded box',
+        unit: 'ms',
+        value: cpuMs('bus'),
+        baseline: cpuMs('plain'),
+        target: null,
+        baselineIs: 'the plain-calls process',
+      }),
     ];
   } finally {
     await Promise.all(children.map((c) => c.stop()));

@@ -25,7 +25,15 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
     const body = JSON.stringify(makeBody(1, o.bodyBytes));
     const path = '/itineraries/bench-reply/messages';
     const run = (url: string, duration: number) =>
-      cannon({ url: url + path, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: o.httpConnections, pipelining: o.httpPipelining, duration });
+      cannon({
+        url: url + path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections: o.httpConnections,
+        pipelining: o.httpPipelining,
+        duration,
+      });
 
     // Check both answer the same JSON before measuring.
     const answers = await Promise.all(
@@ -48,8 +56,16 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         const cpu0 = await c.request<number>('cpu');
         const res: CannonResult = await run(url, o.httpSeconds);
         const cpu = (await c.request<number>('cpu')) - cpu0;
-        rounds.push({ side, reqPerS: round(res.requests.total / res.duration, 0), p50: res.latency.p50, p99: res.latency.p99, serverCpu: round(cpu / res.duration, 2) });
-        ctx.log(`http: round ${r + 1} ${side}: ${(res.requests.total / res.duration).toFixed(0)} req/s, p99 ${res.latency.p99} ms, server CPU ${(cpu / res.duration).toFixed(2)} cores`);
+        rounds.push({
+          side,
+          reqPerS: round(res.requests.total / res.duration, 0),
+          p50: res.latency.p50,
+          p99: res.latency.p99,
+          serverCpu: round(cpu / res.duration, 2),
+        });
+        ctx.log(
+          `http: round ${r + 1} ${side}: ${(res.requests.total / res.duration).toFixed(0)} req/s, p99 ${res.latency.p99} ms, server CPU ${(cpu / res.duration).toFixed(2)} cores`,
+        );
       }
     }
     await ctx.profileStop([
@@ -68,7 +84,14 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, pipelining ${o.httpPipelining}, ${o.bodyBytes} B body`,
         raw: { rounds },
       }),
-      figure({ name: 'server CPU per HTTP request', unit: 'µs', value: cpuUs('bus'), baseline: cpuUs('bare'), target: null, baselineIs: 'the bare Fastify process' }),
+      figure({
+        name: 'server CPU per HTTP request',
+        unit: 'µs',
+        value: cpuUs('bus'),
+        baseline: cpuUs('bare'),
+        target: null,
+        baselineIs: 'the bare Fastify process',
+      }),
     ];
   } finally {
     await Promise.all(children.map((c) => c.stop()));

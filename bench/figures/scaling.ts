@@ -20,7 +20,13 @@ interface Counts {
 const label = (c: Config) => `${c.steps} step${c.steps > 1 ? 's' : ''}, ${c.bodyBytes / 1024} KB, ${c.workers} worker${c.workers > 1 ? 's' : ''}`;
 
 /** Publish `n` through the gateway node; done when the worker nodes completed them all. */
-async function runVia(gateway: Child, workers: Child[], c: Config, n: number, window: number): Promise<{ msgsPerS: number; workerCpuMsPerMsg: number; gatewayCpuMsPerMsg: number }> {
+async function runVia(
+  gateway: Child,
+  workers: Child[],
+  c: Config,
+  n: number,
+  window: number,
+): Promise<{ msgsPerS: number; workerCpuMsPerMsg: number; gatewayCpuMsPerMsg: number }> {
   const sum = async () => {
     const all = await Promise.all(workers.map((w) => w.request<Counts>('counts')));
     return all.reduce((a, b) => ({ completed: a.completed + b.completed, faulted: a.faulted + b.faulted, cpuS: a.cpuS + b.cpuS }));
@@ -41,7 +47,11 @@ async function runVia(gateway: Child, workers: Child[], c: Config, n: number, wi
   const ms = performance.now() - t0;
   await drive;
   const gw = (await gateway.request<number>('cpu')) - gw0;
-  return { msgsPerS: round(n / (ms / 1000), 0), workerCpuMsPerMsg: round(((now.cpuS - base.cpuS) * 1000) / n, 3), gatewayCpuMsPerMsg: round((gw * 1000) / n, 3) };
+  return {
+    msgsPerS: round(n / (ms / 1000), 0),
+    workerCpuMsPerMsg: round(((now.cpuS - base.cpuS) * 1000) / n, 3),
+    gatewayCpuMsPerMsg: round((gw * 1000) / n, 3),
+  };
 }
 
 async function emptyOutQueue(ctx: BenchContext): Promise<void> {

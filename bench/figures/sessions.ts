@@ -28,7 +28,7 @@ function openSession(url: string): Promise<WebSocket> {
 
 /** Open up to `n` sessions, `batch` handshakes at a time; stops at the first batch that fails (e.g. out of file descriptors). */
 async function openMany(url: string, n: number, batch: number, into: WebSocket[]): Promise<string | undefined> {
-  for (let opened = 0; opened < n; ) {
+  for (let opened = 0; opened < n;) {
     const size = Math.min(batch, n - opened);
     const results = await Promise.allSettled(Array.from({ length: size }, () => openSession(url)));
     for (const r of results) if (r.status === 'fulfilled') into.push(r.value);
@@ -74,7 +74,9 @@ export async function sessionFigures(ctx: BenchContext): Promise<Figure[]> {
     await sleep(500);
     const after = await child.request<Mem>('mem');
     const kb = (k: keyof Mem) => round((after[k] - before[k]) / opened / 1024, 2);
-    ctx.log(`sessions: ${opened} opened in ${openMs} ms; per session rss ${kb('rss')} KB, heap ${kb('heapUsed')} KB${stoppedBy ? `; stopped early: ${stoppedBy}` : ''}`);
+    ctx.log(
+      `sessions: ${opened} opened in ${openMs} ms; per session rss ${kb('rss')} KB, heap ${kb('heapUsed')} KB${stoppedBy ? `; stopped early: ${stoppedBy}` : ''}`,
+    );
     return [
       figure({
         name: `memory per idle WebSocket session (${opened} sessions)`,

@@ -55,7 +55,17 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
     const nRaw = sized(wr, o.runSeconds);
     ctx.log(`throughput: warm-up bus ${rate(wb).toFixed(0)} msg/s, raw ${rate(wr).toFixed(0)} msg/s; runs of ${nBus} / ${nRaw}`);
 
-    const rounds: { side: 'bus' | 'raw'; msgsPerS: number; cmdsPerMsg: number; cpuS: number; redisCpuS: number; publishMs: number; totalMs: number; n: number; byCommand: Record<string, number> }[] = [];
+    const rounds: {
+      side: 'bus' | 'raw';
+      msgsPerS: number;
+      cmdsPerMsg: number;
+      cpuS: number;
+      redisCpuS: number;
+      publishMs: number;
+      totalMs: number;
+      n: number;
+      byCommand: Record<string, number>;
+    }[] = [];
     await ctx.profileStart([bus.child, raw.child]);
     for (let r = 0; r < o.rounds; r++) {
       for (const side of ['bus', 'raw'] as const) {
@@ -78,8 +88,20 @@ export async function throughputFigures(ctx: BenchContext): Promise<Figure[]> {
             .sort((a, b) => b[1] - a[1])
             .map(([k, v]) => [k, round(v / res.n, 2)]),
         );
-        rounds.push({ side, msgsPerS: round(rate(res), 1), cmdsPerMsg: round(delta.total / res.n, 2), cpuS: round(res.cpuS, 2), redisCpuS: round(redisS, 2), publishMs: round(res.publishMs, 0), totalMs: round(res.totalMs, 0), n: res.n, byCommand: perMsg });
-        ctx.log(`throughput: round ${r + 1} ${side}: ${rate(res).toFixed(0)} msg/s, ${(delta.total / res.n).toFixed(1)} commands/msg, CPU ${((res.cpuS * 1000) / res.n).toFixed(3)} ms/msg (redis ${((redisS * 1000) / res.n).toFixed(3)})`);
+        rounds.push({
+          side,
+          msgsPerS: round(rate(res), 1),
+          cmdsPerMsg: round(delta.total / res.n, 2),
+          cpuS: round(res.cpuS, 2),
+          redisCpuS: round(redisS, 2),
+          publishMs: round(res.publishMs, 0),
+          totalMs: round(res.totalMs, 0),
+          n: res.n,
+          byCommand: perMsg,
+        });
+        ctx.log(
+          `throughput: round ${r + 1} ${side}: ${rate(res).toFixed(0)} msg/s, ${(delta.total / res.n).toFixed(1)} commands/msg, CPU ${((res.cpuS * 1000) / res.n).toFixed(3)} ms/msg (redis ${((redisS * 1000) / res.n).toFixed(3)})`,
+        );
       }
     }
     await ctx.profileStop([

@@ -74,7 +74,10 @@ export class Child {
       });
     });
     this.ready = new Promise((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`${this.name} not ready within ${opts.readyTimeoutMs ?? 60_000} ms ${this.tail()}`)), opts.readyTimeoutMs ?? 60_000);
+      const timer = setTimeout(
+        () => rej(new Error(`${this.name} not ready within ${opts.readyTimeoutMs ?? 60_000} ms ${this.tail()}`)),
+        opts.readyTimeoutMs ?? 60_000,
+      );
       this.proc.on('message', (m: any) => {
         if (m?.type === 'ready') {
           clearTimeout(timer);

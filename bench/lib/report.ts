@@ -30,11 +30,30 @@ export function figure(f: Omit<Figure, 'ratio' | 'met'> & { targetOn?: 'ratio' |
     const subject = (targetOn ?? (f.baseline === null ? 'value' : 'ratio')) === 'ratio' ? ratio : f.value;
     if (m && subject !== null && Number.isFinite(subject)) met = m[1] === '>=' ? subject >= Number(m[2]) : subject <= Number(m[2]);
   }
-  return { name: f.name, unit: f.unit, value: f.value, baseline: f.baseline, ratio, target: f.target, met, ...(rest.baselineIs ? { baselineIs: rest.baselineIs } : {}), ...(rest.raw !== undefined ? { raw: rest.raw } : {}) };
+  return {
+    name: f.name,
+    unit: f.unit,
+    value: f.value,
+    baseline: f.baseline,
+    ratio,
+    target: f.target,
+    met,
+    ...(rest.baselineIs ? { baselineIs: rest.baselineIs } : {}),
+    ...(rest.raw !== undefined ? { raw: rest.raw } : {}),
+  };
 }
 
 export function failedFigure(name: string, err: unknown): Figure {
-  return { name, unit: '', value: null, baseline: null, ratio: null, target: null, met: null, error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+  return {
+    name,
+    unit: '',
+    value: null,
+    baseline: null,
+    ratio: null,
+    target: null,
+    met: null,
+    error: err instanceof Error ? err.message.split('\n')[0] : String(err),
+  };
 }
 
 export function machine(redisVersion: string, mode: string): Record<string, unknown> {
@@ -42,6 +61,9 @@ export function machine(redisVersion: string, mode: string): Record<string, unkn
   let commit: string | undefined;
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Uncommitted product changes are part of what was measured.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (dirty) commit += ' + uncommitted changes in libs/apps';
   } catch {
     commit = undefined;
   }
@@ -106,7 +128,11 @@ export function readmeSection(result: { machine: Record<string, any>; figures: F
     }
   }
   const load = Object.entries(m.otherLoadCores ?? {}).filter(([, v]) => typeof v === 'number' && v > 0.25);
-  if (load.length) lines.push('', `Other work kept the machine busy during this run (cores, sampled before each figure): ${load.map(([k, v]) => `${k} ${v}`).join(', ')}; those figures are noisier.`);
+  if (load.length)
+    lines.push(
+      '',
+      `Other work kept the machine busy during this run (cores, sampled before each figure): ${load.map(([k, v]) => `${k} ${v}`).join(', ')}; those figures are noisier.`,
+    );
   return lines.join('\n');
 }
 

@@ -23,7 +23,12 @@ export function stepVariant(n: number): { name: string; version: string; descrip
     steps.push({ id: 'route', service: 'route', resolver: { type: 'rules', policy: 'bench-routing' } });
     steps.push({ id: 'deliver', service: 'send' });
   }
-  return { name: `bench-steps-${n}`, version: '1.0.0', description: `Benchmark: ${n} step(s) after one publication, ending with a send to the bench.out queue.`, steps };
+  return {
+    name: `bench-steps-${n}`,
+    version: '1.0.0',
+    description: `Benchmark: ${n} step(s) after one publication, ending with a send to the bench.out queue.`,
+    steps,
+  };
 }
 
 /** A temporary itineraries folder: bench/itineraries plus the N-step variants. Remove it with the returned function. */

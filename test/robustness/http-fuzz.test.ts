@@ -163,6 +163,12 @@ describe('HTTP on-ramp robustness', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expectClientProblem(await post(calcPath, '{"n":2}', { ...h, 'idempotency-key': key }), 'same 10 KB key, other body');
 
+    // Action names that are Object.prototype members are unknown actions, not a way past the contract.
+    for (const action of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await post(calcPath, body, { 'itinera-action': action });
+      expectClientProblem(res, `Itinera-Action: ${action}`);
+      expect(res.body.code, action).toBe('UNKNOWN_ACTION');
+    }
     for (const [name, value] of [
       ['itinera-action', 'A'.repeat(10_000)],
       ['itinera-action', ' '],

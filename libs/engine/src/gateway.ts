@@ -242,7 +242,8 @@ export class BusGateway implements OnRampGateway {
   private checkAction(def: ItineraryDefinition, message: InboundMessage): void {
     if (!def.actions) return;
     const action = message.action;
-    const spec = action ? def.actions[action] : undefined;
+    // Own keys only: an action named "__proto__" or "constructor" would find Object.prototype's and pass the contract.
+    const spec = action && Object.hasOwn(def.actions, action) ? def.actions[action] : undefined;
     if (!action || !spec) {
       const known = Object.keys(def.actions).join(', ');
       throw new ItineraError(

@@ -47,15 +47,14 @@ export class RulesResolver {
       engine = new PolicyEngine(policy);
       this.engines.set(key, engine);
     }
-    let result;
+    let results;
     try {
-      result = await engine.run(facts);
+      results = await engine.fired(facts);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new ItineraError('RULES_FAILED', `policy "${key}" failed: ${msg}; check its conditions with \`itinera validate\``, { cause: err });
     }
-    const fired = result.results
-      .map((r) => ({ index: (r.event?.params as { index: number }).index, priority: r.priority ?? 1 }))
+    const fired = results
       // Highest priority first; document order breaks ties.
       .sort((a, b) => b.priority - a.priority || a.index - b.index)
       .map((r) => policy.rules[r.index]);
