@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { RawDuplex, http, waitFor } from '@itinera/testing';
-import { CalculatorClient, expectAlive, expectErrorFrame, expectNoPollution, nestedArrays, portOf, prng, startProbeBus } from './support';
+import {
+  CalculatorClient,
+  expectAlive,
+  expectErrorFrame,
+  expectNoPollution,
+  expectReadable,
+  nestedArrays,
+  portOf,
+  prng,
+  rawExchange,
+  startProbeBus,
+} from './support';
 import { RawWebSocket, wsFrame } from './raw-ws';
 
 /**
@@ -105,7 +116,9 @@ describe('WebSocket duplex robustness', () => {
       [{ type: 'hello', session: owner.session, token: 5 }, BAD],
       [{ type: 'hello', token: 'x' }, BAD],
       [{ type: 'hello', lastSeq: 1 }, BAD],
-      ...['"1"', '-1', '1.5', '1e400', 'null', String(2 ** 53)].map((s) => [`{"type":"hello","session":"${owner.session}","token":"${owner.token}","lastSeq":${s}}`, BAD] as [unknown, string[]]),
+      ...['"1"', '-1', '1.5', '1e400', 'null', String(2 ** 53)].map(
+        (s) => [`{"type":"hello","session":"${owner.session}","token":"${owner.token}","lastSeq":${s}}`, BAD] as [unknown, string[]],
+      ),
       [{ type: 'hello', session: 'no-such-session', token: 'x' }, ['SESSION_NOT_FOUND']],
       [{ type: 'hello', session: owner.session, token: 'wrong' }, ['UNAUTHORIZED']],
       [{ type: 'hello', session: owner.session }, ['UNAUTHORIZED']],
@@ -180,10 +193,14 @@ describe('WebSocket duplex robustness', () => {
     const c = await RawDuplex.open(bus.url);
     const n = 600;
     for (let i = 0; i < n; i++) c.send({ type: 'send', id: `b${i}`, itinerary: 'calculator', action: 'AddTo', body: { n: 1 } });
-    const answers = await waitFor(() => {
-      const a = c.frames.filter((f) => f.type === 'accepted' || f.type === 'error');
-      return a.length === n ? a : undefined;
-    }, 'an answer to every send', 30_000);
+    const answers = await waitFor(
+      () => {
+        const a = c.frames.filter((f) => f.type === 'accepted' || f.type === 'error');
+        return a.length === n ? a : undefined;
+      },
+      'an answer to every send',
+      30_000,
+    );
     const accepted = answers.filter((f) => f.type === 'accepted').length;
     for (const e of answers.filter((f) => f.type === 'error')) {
       expectErrorFrame(e, 'burst');
@@ -234,21 +251,64 @@ describe('WebSocket duplex robustness', () => {
     for (const ws of hanging) ws.destroy();
   });
 
+  it('odd upgrade requests are answered with an HTTP error, not a dropped connection', async () => {
+    const port = portOf(bus.url);
+    const upgrade = (target: string, extra = 'Sec-WebSocket-Protocol: itinera.v1\r\n', key = 'dGhlIHNhbXBsZSBub25jZQ==') =>
+      rawExchange(
+        port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+      );
+    const cases: [string, string, string | undefined, RegExp][] = [
+      ['a target URL cannot parse', 'http://[::1', undefined, /^HTTP\/1\.1 400 /],
+      ['another path', '/elsewhere', undefined, /^HTTP\/1\.1 404 /],
+      ['no subprotocol', '/duplex', '', /^HTTP\/1\.1 400 /],
+      ['another subprotocol', '/duplex', 'Sec-WebSocket-Protocol: chat, superchat\r\n', /^HTTP\/1\.1 400 /],
+      ['a subprotocol list of junk', '/duplex', `Sec-WebSocket-Protocol: ${',,, '.repeat(500)}\r\n`, /^HTTP\/1\.1 400 /],
+    ];
+    for (const [name, target, extra, status] of cases) {
+      const answer = await upgrade(target, extra);
+      expect(answer, name).toMatch(status);
+      const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+      const problem = JSON.parse(body);
+      expect(problem.code, name).toMatch(/^[A-Z_]+$/);
+      expectReadable(problem.detail, name);
+      await expectAlive(bus.url, name);
+    }
+    // A bad key is refused by ws itself (400, plain text).
+    expect(await upgrade('/duplex', undefined, 'short')).toMatch(/^HTTP\/1\.1 400 /);
+    await calc.add(5, 'after odd upgrades');
+  });
+
   it('many sockets sending garbage at once: the calculator client gets exactly its results', async () => {
     const seed = 0xd00d;
     const rnd = prng(seed);
     const port = portOf(bus.url);
     const garbage = (): unknown => {
       switch (rnd.int(10)) {
-        case 0: return Buffer.from(Array.from({ length: rnd.int(50) }, () => rnd.int(256)));
-        case 1: return rnd.pick(['', '{', 'null', '[]', '{"type":1}', '{"type":"send"}', '{"type":"ack","seq":-1}', nestedArrays(50_000)]);
-        case 2: return { type: 'send', id: `g${rnd.int(1e6)}`, itinerary: rnd.pick(['probe', 'calculator', 'nope', 'chat']), action: rnd.pick(['AddTo', 'Any', 'Nope']), body: rnd.pick([null, {}, { n: 1 }, [1], 'x', { __proto__: null, a: 1 }]) };
-        case 3: return { type: 'hello', session: 'nope', token: 'x' };
-        case 4: return { type: 'ping' };
-        case 5: return { type: 'ack', seq: rnd.int(1e6) };
-        case 6: return `{"type":"send","id":"u${rnd.int(100)}","itinerary":"probe","action":"Any","body":{"s":"\\u0000\\ud800${'😀'.repeat(rnd.int(5))}"}}`;
-        case 7: return { type: rnd.pick(['bye', 'hello', 'welcome', 'callback']) };
-        default: return { type: 'send', id: `big${rnd.int(1e6)}`, itinerary: 'probe', action: 'Any', body: { pad: 'x'.repeat(rnd.int(20_000)) } };
+        case 0:
+          return Buffer.from(Array.from({ length: rnd.int(50) }, () => rnd.int(256)));
+        case 1:
+          return rnd.pick(['', '{', 'null', '[]', '{"type":1}', '{"type":"send"}', '{"type":"ack","seq":-1}', nestedArrays(50_000)]);
+        case 2:
+          return {
+            type: 'send',
+            id: `g${rnd.int(1e6)}`,
+            itinerary: rnd.pick(['probe', 'calculator', 'nope', 'chat']),
+            action: rnd.pick(['AddTo', 'Any', 'Nope']),
+            body: rnd.pick([null, {}, { n: 1 }, [1], 'x', { __proto__: null, a: 1 }]),
+          };
+        case 3:
+          return { type: 'hello', session: 'nope', token: 'x' };
+        case 4:
+          return { type: 'ping' };
+        case 5:
+          return { type: 'ack', seq: rnd.int(1e6) };
+        case 6:
+          return `{"type":"send","id":"u${rnd.int(100)}","itinerary":"probe","action":"Any","body":{"s":"\\u0000\\ud800${'😀'.repeat(rnd.int(5))}"}}`;
+        case 7:
+          return { type: rnd.pick(['bye', 'hello', 'welcome', 'callback']) };
+        default:
+          return { type: 'send', id: `big${rnd.int(1e6)}`, itinerary: 'probe', action: 'Any', body: { pad: 'x'.repeat(rnd.int(20_000)) } };
       }
     };
     const noisy = await Promise.all(Array.from({ length: 20 }, () => RawDuplex.open(bus.url)));
@@ -302,13 +362,20 @@ describe('WebSocket duplex robustness', () => {
     const strings = ['', 'x', '\u0000', '😀', '__proto__', 'constructor', 'calculator', 'probe', 'AddTo', 'x'.repeat(300)];
     const value = (depth: number): unknown => {
       switch (rnd.int(depth > 2 ? 5 : 7)) {
-        case 0: return null;
-        case 1: return rnd.pick([0, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, 1e308]);
-        case 2: return rnd.pick(strings);
-        case 3: return rnd.next() < 0.5;
-        case 4: return rnd.int(100);
-        case 5: return Array.from({ length: rnd.int(3) }, () => value(depth + 1));
-        default: return Object.fromEntries(Array.from({ length: rnd.int(4) }, () => [rnd.pick(['n', 'id', 'seq', 'type', ...strings]), value(depth + 1)]));
+        case 0:
+          return null;
+        case 1:
+          return rnd.pick([0, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, 1e308]);
+        case 2:
+          return rnd.pick(strings);
+        case 3:
+          return rnd.next() < 0.5;
+        case 4:
+          return rnd.int(100);
+        case 5:
+          return Array.from({ length: rnd.int(3) }, () => value(depth + 1));
+        default:
+          return Object.fromEntries(Array.from({ length: rnd.int(4) }, () => [rnd.pick(['n', 'id', 'seq', 'type', ...strings]), value(depth + 1)]));
       }
     };
     const frame = (): unknown => {
@@ -317,7 +384,8 @@ describe('WebSocket duplex robustness', () => {
       for (const field of ['id', 'itinerary', 'version', 'action', 'body', 'seq', 'session', 'token', 'lastSeq']) {
         if (rnd.next() < 0.4) f[field] = value(0);
       }
-      if (type === 'send' && rnd.next() < 0.5) Object.assign(f, { id: `r${rnd.int(1e6)}`, itinerary: rnd.pick(['probe', 'calculator']), action: rnd.pick(['Any', 'AddTo', 'Clear']) });
+      if (type === 'send' && rnd.next() < 0.5)
+        Object.assign(f, { id: `r${rnd.int(1e6)}`, itinerary: rnd.pick(['probe', 'calculator']), action: rnd.pick(['Any', 'AddTo', 'Clear']) });
       return rnd.next() < 0.1 ? JSON.stringify(f).slice(0, rnd.int(30)) : f;
     };
     let c = await RawDuplex.open(bus.url);

@@ -29,17 +29,20 @@ describe('queue on-ramp robustness', () => {
     const accepted = await acceptedFromQueues();
     const faults = (await queueFaults()).length;
     await bus.bus.box.publish(QUEUE, data);
-    return waitFor(async () => {
-      if ((await acceptedFromQueues()) > accepted) return 'accepted';
-      const now = await queueFaults();
-      if (now.length > faults) {
-        const f = now.find((x) => x.envelope.body === data || JSON.stringify(x.envelope.body) === JSON.stringify(data)) ?? now[now.length - 1]!;
-        expect(f.error.code).toMatch(STABLE_CODE);
-        expectReadable(f.error.message, `fault of ${JSON.stringify(data)?.slice(0, 80)}`);
-        return f.error.code;
-      }
-      return undefined;
-    }, `an outcome for ${JSON.stringify(data)?.slice(0, 80)}`);
+    return waitFor(
+      async () => {
+        if ((await acceptedFromQueues()) > accepted) return 'accepted';
+        const now = await queueFaults();
+        if (now.length > faults) {
+          const f = now.find((x) => x.envelope.body === data || JSON.stringify(x.envelope.body) === JSON.stringify(data)) ?? now[now.length - 1]!;
+          expect(f.error.code).toMatch(STABLE_CODE);
+          expectReadable(f.error.message, `fault of ${JSON.stringify(data)?.slice(0, 80)}`);
+          return f.error.code;
+        }
+        return undefined;
+      },
+      `an outcome for ${JSON.stringify(data)?.slice(0, 80)}`,
+    );
   }
 
   it('odd job data is accepted or kept as a fault with a stable code', async () => {

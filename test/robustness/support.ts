@@ -67,7 +67,16 @@ export function nestedObjects(depth: number): unknown {
 }
 
 /** Text that would betray an internal failure if it reached a client. */
-const LEAKS = [/Cannot read propert/i, /is not a function/i, /is not iterable/i, /\bundefined\b.*\bundefined\b/, /\n\s+at\s/, /TypeError|RangeError|ReferenceError/, /Maximum call stack/i, /node_modules/];
+const LEAKS = [
+  /Cannot read propert/i,
+  /is not a function/i,
+  /is not iterable/i,
+  /\bundefined\b.*\bundefined\b/,
+  /\n\s+at\s/,
+  /TypeError|RangeError|ReferenceError/,
+  /Maximum call stack/i,
+  /node_modules/,
+];
 
 /** A message for a client: a non-empty string with no stack, no JS error text. */
 export function expectReadable(message: unknown, context: string): void {
@@ -139,7 +148,10 @@ export class CalculatorClient {
   /** Every callback this client saw, in order: exactly one per add, seq 1..n without gaps. */
   expectExactly(context: string): void {
     const cbs = this.client.callbacks();
-    expect(cbs.map((f) => f.seq), context).toEqual(cbs.map((_f, i) => i + 1));
+    expect(
+      cbs.map((f) => f.seq),
+      context,
+    ).toEqual(cbs.map((_f, i) => i + 1));
     expect(cbs.length, context).toBe(this.n);
   }
 

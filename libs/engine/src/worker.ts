@@ -4,6 +4,9 @@ import type { ItineraryRunner } from './runner';
 import type { FaultRecorder } from './fault-recorder';
 import type { ReplyHub } from './reply-hub';
 
+/** A message still running after this long is marked `running` in its record. */
+export const RUNNING_AFTER_MS = 250;
+
 export interface WorkerDeps {
   runner: ItineraryRunner;
   box: MessageBox;
@@ -56,8 +59,15 @@ export class BusWorker {
     const { deps } = this;
     const envelope = job.data;
     const traceFrom = envelope.trace.length;
-    if (job.attempt === 1) await deps.messages.update(envelope.id, { status: 'running' });
-    const result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt });
+    // 'running' is written only for a message still running after RUNNING_AFTER_MS: most finish
+    // sooner, and the write would cost every message a store round trip.
+    const running = setTimeout(() => void deps.messages.update(envelope.id, { status: 'running' }).catch(() => undefined), RUNNING_AFTER_MS);
+    let result;
+    try {
+      result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt });
+    } finally {
+      clearTimeout(running);
+    }
     const newTrace = envelope.trace.slice(traceFrom);
     switch (result.status) {
       case 'completed':

@@ -73,7 +73,10 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
         ? new ItineraError('PAYLOAD_TOO_LARGE', `the body is larger than the limit (${app.initialConfig.bodyLimit} bytes); send a smaller message or raise ITINERA_MAX_BODY_BYTES`)
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
-          : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)
+          : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+            ? // Fastify drops the parser's reason; its parser also refuses "__proto__" and "constructor.prototype" keys (prototype poisoning), so say both.
+              new ItineraError('INVALID_JSON', 'the body is not valid JSON, or it has a "__proto__" or "constructor": { "prototype" } key (refused for safety); send one JSON value without them')
+            : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)
             ? new ItineraError('INVALID_JSON', `the body is not valid JSON: ${err.message}`)
             : err.statusCode === 404
               ? new ItineraError('NOT_FOUND', err.message)

@@ -13,6 +13,8 @@ export const DEFAULT_MAX_TRACE = 1000;
  * key, trace entries append, `updatedAt` defaults to now.
  */
 export function applyPatch(record: MessageRecord, patch: MessagePatch, trace: TraceEntry[] | undefined, maxTrace: number): void {
+  // A late 'running' (set on a timer by a worker) never overwrites a final status.
+  if (patch.status === 'running' && (record.status === 'completed' || record.status === 'faulted')) return;
   const target = record as unknown as Record<string, unknown>;
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined) continue;

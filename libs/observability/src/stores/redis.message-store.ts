@@ -19,6 +19,11 @@ const CTX = 'ctx.';
 const UPDATE = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local n = tonumber(ARGV[3])
+-- A late 'running' never overwrites a final status (see applyPatch).
+if n > 0 and ARGV[5] == '"running"' and ARGV[4] == 'status' then
+  local st = redis.call('HGET', KEYS[1], 'status')
+  if st == '"completed"' or st == '"faulted"' then return 0 end
+end
 if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + n)) end
 if #ARGV > 3 + n then
   redis.call('RPUSH', KEYS[2], unpack(ARGV, 4 + n, #ARGV))
@@ -84,8 +89,10 @@ export class RedisMessageStore implements MessageStore {
 
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
     const values: string[] = [];
+    // status first: the script looks at ARGV[4..5] to keep a final status final.
+    if (patch.status !== undefined) values.push('status', JSON.stringify(patch.status));
     for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
+      if (value === undefined || field === 'status') continue;
       if (field === 'context') {
         for (const [name, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) values.push(CTX + name, JSON.stringify(v));
         values.push('context', '{}');

@@ -113,6 +113,16 @@ export function describeRecordStores(name: string, factory: () => Promise<Stores
         expect(await s.messages.get(id)).toBeUndefined();
       });
 
+      it('never lets a late running overwrite a final status', async () => {
+        const id = uid('m');
+        await s.messages.put(sampleRecord(id));
+        await s.messages.update(id, { status: 'completed' });
+        await s.messages.update(id, { status: 'running' });
+        expect((await s.messages.get(id))?.status).toBe('completed');
+        await s.messages.update(id, { status: 'faulted' });
+        expect((await s.messages.get(id))?.status).toBe('faulted');
+      });
+
       it('replaces a record on put', async () => {
         const id = uid('m');
         await s.messages.put(sampleRecord(id));
