@@ -224,7 +224,7 @@ export class BusGateway implements OnRampGateway {
       const unfit = unfitJsonAt(value, MAX_BODY_DEPTH);
       if (!unfit) continue;
       const pointer = `/${field}${unfit.pointer}`.slice(0, 400);
-      const problem = unfit.problem === 'depth' ? `nested deeper than ${MAX_BODY_DEPTH} levels` : 'a number out of range (JSON numbers must be finite doubles)';
+      const problem = unfit.problem === 'depth' ? `objects or arrays nested deeper than ${MAX_BODY_DEPTH} levels` : 'a number out of range (JSON numbers must be finite doubles)';
       const hint = unfit.problem === 'depth' ? 'send flatter JSON' : 'send a finite number (within ±1.7e308), or the value as a string';
       throw new ItineraError('BAD_REQUEST', `the ${field} has ${problem} at ${pointer}; ${hint}`, { details: [{ pointer, message: problem }] });
     }
