@@ -12,6 +12,7 @@ async function main() {
   const finished = new Promise<void>((r) => (done = r));
   await node.bus.box.consume('bench.out', async () => { if (++got === n) done(); }, { concurrency: 64 });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const inflight: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     inflight.push(node.bus.gateway.accept({ itinerary: 'bench-flow', action: 'Go', body: { productId: i, amount: (i % 20) + 1, customerId: 7 }, headers: {}, transport: 'http' }));
@@ -20,6 +21,8 @@ async function main() {
   await Promise.all(inflight);
   await finished;
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  console.log(`cpu per message: ${((cpu.user + cpu.system) / n).toFixed(1)} us`);
   console.log(`${n} msgs in ${ms.toFixed(0)} ms: ${(n / (ms / 1000)).toFixed(0)} msg/s`);
   await node.close();
 }

@@ -135,10 +135,12 @@ export class ItineraryRunner {
       const t0 = performance.now();
       const attemptNo = deliveryAttempt > 1 ? deliveryAttempt : attempt;
       let before: unknown;
-      const id = makeStepId(envelope.id, index, step.id);
+      // The deterministic step id costs a hash: computed only when a step or the redelivery check needs it.
+      let id: string | undefined;
+      const stepIdOf = () => (id ??= makeStepId(envelope.id, index, step.id));
       try {
         await state.load();
-        if (state.wasApplied(id)) {
+        if (state.sessionId && state.wasApplied(stepIdOf())) {
           // At-least-once delivery: this step's state write landed before the worker stopped.
           record({ ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo, note: 'already applied before a redelivery' });
           return { outcome: 'skipped' };
@@ -164,7 +166,9 @@ export class ItineraryRunner {
           envelope,
           step,
           stepIndex: index,
-          stepId: id,
+          get stepId() {
+            return stepIdOf();
+          },
           stage,
           attempt: attemptNo,
           params: checked.value,
@@ -176,7 +180,7 @@ export class ItineraryRunner {
         if (runtime.logger.isLevelEnabled?.('debug') && step.service === 'transform') before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
-        await state.flush(id);
+        if (state.dirty) await state.flush(stepIdOf());
         record(
           { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...decided() },
           before !== undefined ? { before, after: envelope.body } : {},

@@ -12,7 +12,7 @@ const APPLIED_WINDOW = 32;
 export class SessionStateHandle implements SessionState {
   private loaded = false;
   private value: Record<string, unknown> = {};
-  private dirty: Record<string, unknown> | undefined;
+  private pending: Record<string, unknown> | undefined;
   /** Step ids whose state write landed (stored with the state, so a redelivery skips them). */
   private applied: string[] = [];
 
@@ -41,11 +41,16 @@ export class SessionStateHandle implements SessionState {
   }
 
   get(): Record<string, unknown> {
-    return this.dirty ?? this.value;
+    return this.pending ?? this.value;
   }
 
   set(next: Record<string, unknown>): void {
-    this.dirty = next;
+    this.pending = next;
+  }
+
+  /** A step changed the state and it is not written yet. */
+  get dirty(): boolean {
+    return this.pending !== undefined;
   }
 
   /** Whether step `stepId` already wrote this state (the message is being redelivered). */
@@ -55,9 +60,9 @@ export class SessionStateHandle implements SessionState {
 
   /** Write the state a step changed, marked with the step's id, in the same write. */
   async flush(stepId: string): Promise<void> {
-    if (!this.dirty) return;
-    const next = this.dirty;
-    this.dirty = undefined;
+    if (!this.pending) return;
+    const next = this.pending;
+    this.pending = undefined;
     const applied = [...this.applied.slice(-(APPLIED_WINDOW - 1)), stepId];
     if (this.sessionId) {
       this.whole = { ...this.whole, [this.scope]: { ...next, [APPLIED]: applied } };
@@ -68,6 +73,6 @@ export class SessionStateHandle implements SessionState {
   }
 
   discard(): void {
-    this.dirty = undefined;
+    this.pending = undefined;
   }
 }

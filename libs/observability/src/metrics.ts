@@ -4,7 +4,20 @@
  */
 type Labels = Record<string, string>;
 
-const key = (labels: Labels) =>
+/** Label sets repeat (a few services × outcomes): their rendered keys are cached. */
+const keyCache = new Map<string, string>();
+const key = (labels: Labels): string => {
+  let probe = '';
+  for (const k in labels) probe += k + '\u0000' + labels[k] + '\u0001';
+  let hit = keyCache.get(probe);
+  if (hit === undefined) {
+    hit = renderKey(labels);
+    if (keyCache.size < 10_000) keyCache.set(probe, hit);
+  }
+  return hit;
+};
+
+const renderKey = (labels: Labels) =>
   Object.keys(labels)
     .sort()
     .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)

@@ -22,9 +22,12 @@ describe('MemoryMessageBox', () => {
     await box.close();
   });
 
-  it('rejects data it cannot copy', async () => {
+  it('rejects data it cannot serialise as JSON (as the BullMQ box would)', async () => {
     const box = new MemoryMessageBox();
-    await expect(box.publish('q', { fn: () => 1 })).rejects.toMatchObject({ code: 'INVALID_JOB_DATA' });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(box.publish('q', cyclic)).rejects.toMatchObject({ code: 'INVALID_JOB_DATA' });
+    await expect(box.publish('q', { n: 1n })).rejects.toMatchObject({ code: 'INVALID_JOB_DATA' });
     await box.close();
   });
 

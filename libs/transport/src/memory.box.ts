@@ -35,12 +35,13 @@ export class MemoryMessageBox implements MessageBox {
     assertQueueName(queue);
     const q = this.queue(queue);
     if (opts.jobId !== undefined && q.holds(opts.jobId)) return;
-    let copy: unknown;
+    let copy: string;
     try {
-      // Copy as a serialising transport would, so no caller shares state with a handler.
-      copy = structuredClone(data);
+      // Serialised as JSON, exactly as the BullMQ box does: no caller shares state with a
+      // handler, and both boxes accept (and drop) the same things.
+      copy = JSON.stringify(data);
     } catch (err) {
-      throw new ItineraError('INVALID_JOB_DATA', `Job data for queue "${queue}" cannot be copied: publish plain JSON data.`, { cause: err });
+      throw new ItineraError('INVALID_JOB_DATA', `Job data for queue "${queue}" cannot be serialised: publish plain JSON data.`, { cause: err });
     }
     const job: MemoryJob = { id: opts.jobId ?? newId(), queue, data: copy, attempt: 1 };
     if (opts.orderingKey !== undefined) job.orderingKey = opts.orderingKey;

@@ -72,9 +72,10 @@ export class MemoryConsumer implements Consumer, MemoryWorker {
     }
   }
 
-  /** A fresh copy per delivery: a handler that mutates its data cannot change what a retry sees. */
+  /** A fresh copy per delivery (parsed from the JSON held): a handler that mutates its data cannot change what a retry sees. */
   private view(job: MemoryJob): BoxJob<unknown> {
-    const view: BoxJob<unknown> = { id: job.id, queue: job.queue, data: structuredClone(job.data), attempt: job.attempt };
+    const data = job.data === undefined ? undefined : JSON.parse(job.data as string);
+    const view: BoxJob<unknown> = { id: job.id, queue: job.queue, data, attempt: job.attempt };
     if (job.orderingKey !== undefined) view.orderingKey = job.orderingKey;
     return view;
   }

@@ -10,9 +10,13 @@ export interface MemoryMessageStoreOptions {
   maxTrace?: number;
 }
 
-/** Message records in process memory, copied in and out so callers never share state with the store. */
+/**
+ * Message records in process memory, laid out as the Redis store lays them out: the
+ * record as put (a JSON string) and the updates since, applied in order on read.
+ * Writes are one serialisation each, and no caller ever shares state with the store.
+ */
 export class MemoryMessageStore implements MessageStore {
-  private readonly records: BoundedMap<MessageRecord>;
+  private readonly records: BoundedMap<{ record: string; log: string[] }>;
   private readonly ttlMs: number;
   private readonly maxTrace: number;
 
@@ -23,22 +27,27 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async put(record: MessageRecord): Promise<void> {
-    const copy = structuredClone(record);
-    if (copy.trace.length > this.maxTrace) copy.trace.splice(0, copy.trace.length - this.maxTrace);
-    this.records.set(record.messageId, copy, this.ttlMs);
+    const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
+    this.records.set(record.messageId, { record: JSON.stringify(stored), log: [] }, this.ttlMs);
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
-    const record = this.records.get(messageId);
-    return record && structuredClone(record);
+    const entry = this.records.get(messageId);
+    if (!entry) return undefined;
+    const record = JSON.parse(entry.record) as MessageRecord;
+    for (const u of entry.log) {
+      const { patch, trace } = JSON.parse(u) as { patch: MessagePatch; trace?: TraceEntry[] };
+      applyPatch(record, patch, trace, this.maxTrace);
+    }
+    return record;
   }
 
   /** An update for an unknown (or expired) id does nothing: `put` comes first. */
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
-    const record = this.records.get(messageId);
-    if (!record) return;
-    applyPatch(record, structuredClone(patch), trace && structuredClone(trace), this.maxTrace);
-    this.records.set(messageId, record, this.ttlMs);
+    const entry = this.records.get(messageId);
+    if (!entry) return;
+    entry.log.push(JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch, ...(trace?.length ? { trace } : {}) }));
+    this.records.set(messageId, entry, this.ttlMs);
   }
 
   async close(): Promise<void> {}
