@@ -11,6 +11,7 @@ import {
   type ItineraryDefinition,
   type ResolverDecision,
   type ResolverDefinition,
+  type RetryPolicy,
   type Stage,
   type StepContext,
   type StepDefinition,
@@ -101,6 +102,37 @@ export class ItineraryRunner {
     };
   }
 
+  /** Options of a step without a run-time resolver: validated once (at load) and filled with defaults once. */
+  private readonly staticParams = new WeakMap<StepDefinition, Record<string, unknown>>();
+
+  private paramsFor(step: StepDefinition, index: number, service: StepService, resolved: Record<string, unknown> | undefined): Record<string, unknown> {
+    if (!resolved) {
+      let cached = this.staticParams.get(step);
+      if (!cached) {
+        cached = this.checkParams(step, index, service, { ...(step.options ?? {}) });
+        this.staticParams.set(step, cached);
+      }
+      // A shallow copy: a step that changes its params cannot change them for the next message.
+      return { ...cached };
+    }
+    return this.checkParams(step, index, service, { ...(step.options ?? {}), ...resolved });
+  }
+
+  private checkParams(step: StepDefinition, index: number, service: StepService, merged: Record<string, unknown>): Record<string, unknown> {
+    const checked = applySpec(service.spec, merged, { pointer: joinPointer('steps', index, 'options'), what: `service "${step.service}"` });
+    if (checked.errors.length) {
+      throw new ItineraError('STEP_PARAMS_INVALID', `step "${step.id}" got invalid parameters from its resolver:\n${formatDetails(checked.errors)}`, {
+        details: checked.errors,
+      });
+    }
+    return checked.value as Record<string, unknown>;
+  }
+
+  private record(envelope: Envelope, entry: TraceEntry, extra?: { before?: unknown; after?: unknown }): void {
+    envelope.trace.push(entry);
+    this.deps.observer?.step?.(envelope, entry, extra ?? NO_EXTRA);
+  }
+
   private async runStep(
     envelope: Envelope,
     def: ItineraryDefinition,
@@ -112,56 +144,50 @@ export class ItineraryRunner {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
     const stage = step.stage ?? 'send';
-    const started = Date.now();
-    const startIso = new Date(started).toISOString();
-    const base = { step: step.id, service: step.service, stage, start: startIso, node: runtime.node };
-    const record = (entry: TraceEntry, extra: { before?: unknown; after?: unknown } = {}) => {
-      envelope.trace.push(entry);
-      this.deps.observer?.step?.(envelope, entry, extra);
-    };
+    const base = { step: step.id, service: step.service, stage, start: new Date().toISOString(), node: runtime.node };
     if (!service) {
       const error = new ItineraError('UNKNOWN_SERVICE', `step "${step.id}" names the service "${step.service}", which is not registered`);
-      record({ ...base, durationMs: 0, outcome: 'faulted', attempt: deliveryAttempt, error: error.toJSON() });
+      this.record(envelope, { ...base, durationMs: 0, outcome: 'faulted', attempt: deliveryAttempt, error: error.toJSON() });
       return { outcome: 'faulted', error, attempts: 1 };
     }
-    const policy = step.retry ?? { attempts: 1 };
+    const policy = step.retry ?? NO_RETRY;
     const maxAttempts = Math.max(1, policy.attempts);
+    const dynamic = step.resolver !== undefined && step.resolver.type !== 'static';
+    // The deterministic step id costs a hash: computed only when a step or the redelivery check needs it.
+    let id: string | undefined;
+    const stepIdOf = () => (id ??= makeStepId(envelope.id, index, step.id));
     let attempt = 0;
     let decision: ResolverDecision | undefined;
-    // Static steps have nothing to report; the trace shows what a rules or expression resolver decided.
-    const decided = () => (step.resolver && decision ? { resolver: decision } : {});
     for (;;) {
       attempt++;
       const t0 = performance.now();
       const attemptNo = deliveryAttempt > 1 ? deliveryAttempt : attempt;
+      // Static steps have nothing to report; the trace shows what a rules or expression resolver decided.
+      const decided = step.resolver && decision ? { resolver: decision } : undefined;
       let before: unknown;
-      // The deterministic step id costs a hash: computed only when a step or the redelivery check needs it.
-      let id: string | undefined;
-      const stepIdOf = () => (id ??= makeStepId(envelope.id, index, step.id));
       try {
-        await state.load();
-        if (state.sessionId && state.wasApplied(stepIdOf())) {
-          // At-least-once delivery: this step's state write landed before the worker stopped.
-          record({ ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo, note: 'already applied before a redelivery' });
-          return { outcome: 'skipped' };
-        }
-        const facts = this.facts(envelope, state.get());
-        if (step.when !== undefined) {
-          const ok = await runtime.expressions.evaluate(step.when, facts);
-          if (!ok) {
-            record({ ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo });
+        if (state.sessionId) {
+          await state.load();
+          if (state.wasApplied(stepIdOf())) {
+            // At-least-once delivery: this step's state write landed before the worker stopped.
+            this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo, note: 'already applied before a redelivery' });
             return { outcome: 'skipped' };
           }
         }
-        const resolved = await resolvers.resolve(step.resolver, facts);
-        decision = resolved.decision;
-        const merged = { ...(step.options ?? {}), ...resolved.params };
-        const checked = applySpec(service.spec, merged, { pointer: joinPointer('steps', index, 'options'), what: `service "${step.service}"` });
-        if (checked.errors.length) {
-          throw new ItineraError('STEP_PARAMS_INVALID', `step "${step.id}" got invalid parameters from its resolver:\n${formatDetails(checked.errors)}`, {
-            details: checked.errors,
-          });
+        if (step.when !== undefined || dynamic) {
+          const facts = this.facts(envelope, state.get());
+          if (step.when !== undefined && !(await runtime.expressions.evaluate(step.when, facts))) {
+            this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo });
+            return { outcome: 'skipped' };
+          }
+          if (step.resolver) {
+            const resolved = await resolvers.resolve(step.resolver, facts);
+            decision = resolved.decision;
+          }
+        } else if (step.resolver) {
+          decision = (await resolvers.resolve(step.resolver, EMPTY_FACTS)).decision;
         }
+        const params = this.paramsFor(step, index, service, dynamic ? (decision?.params ?? {}) : staticResolverParams(step));
         const ctx: StepContext = {
           envelope,
           step,
@@ -171,35 +197,45 @@ export class ItineraryRunner {
           },
           stage,
           attempt: attemptNo,
-          params: checked.value,
+          params,
           decision,
           facts: () => this.facts(envelope, state.get()),
           state,
           runtime,
         };
-        if (runtime.logger.isLevelEnabled?.('debug') && step.service === 'transform') before = envelope.body;
+        if (step.service === 'transform' && runtime.logger.isLevelEnabled?.('debug')) before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
         if (state.dirty) await state.flush(stepIdOf());
-        record(
-          { ...base, durationMs: elapsed(t0), outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed', attempt: attemptNo, ...decided() },
-          before !== undefined ? { before, after: envelope.body } : {},
-        );
-        return { outcome: result?.outcome === 'terminated' ? 'terminated' : 'completed' };
+        const outcome = result?.outcome === 'terminated' ? 'terminated' : 'completed';
+        const resolver = step.resolver && decision ? { resolver: decision } : undefined;
+        this.record(envelope, { ...base, durationMs: elapsed(t0), outcome, attempt: attemptNo, ...resolver }, before !== undefined ? { before, after: envelope.body } : undefined);
+        return { outcome };
       } catch (err) {
         state.discard();
         const error = toItineraError(err, 'STEP_FAILED');
+        const resolver = step.resolver && decision ? { resolver: decision } : decided;
         if (error.transient && attempt < maxAttempts) {
-          record({ ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, ...decided(), error: { code: error.code, message: error.message } });
+          this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, ...resolver, error: { code: error.code, message: error.message } });
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
         }
-        record({ ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, ...decided(), error: { code: error.code, message: error.message } });
+        this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, ...resolver, error: { code: error.code, message: error.message } });
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
   }
+}
+
+const NO_EXTRA = {};
+const NO_RETRY: RetryPolicy = { attempts: 1 };
+/** A static resolver's params need no facts. */
+const EMPTY_FACTS = {} as Facts;
+
+/** Params of a `static` resolver (merged over the options like any resolver's), or undefined without one. */
+function staticResolverParams(step: StepDefinition): Record<string, unknown> | undefined {
+  return step.resolver?.type === 'static' && step.resolver.params ? step.resolver.params : undefined;
 }
 
 const elapsed = (t0: number) => Math.round((performance.now() - t0) * 1000) / 1000;
