@@ -108,7 +108,7 @@ export class Bus {
       },
     });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
-    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs, timeoutMs: 1000, logger });
+    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs, maxRecords: redis ? undefined : config.memoryRecords, timeoutMs: 1000, logger });
 
     const expressions = new Expressions(registry, { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth });
     const schemas = new Schemas(registry.schemas());

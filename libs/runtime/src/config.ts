@@ -31,6 +31,7 @@ export const CONFIG_SPEC = {
   ITINERA_JSONATA_MAX_DEPTH: { type: 'integer', description: 'Deepest JSONata evaluation stack.', default: 500, minimum: 10 },
   ITINERA_IDEMPOTENCY_TTL_MS: { type: 'integer', description: 'How long an Idempotency-Key is remembered.', default: 86400000, minimum: 1000 },
   ITINERA_RECORD_TTL_MS: { type: 'integer', description: 'How long message records (GET /messages/{id}) are kept in Redis.', default: 86400000, minimum: 1000 },
+  ITINERA_MEMORY_RECORDS: { type: 'integer', description: 'On the embedded transport: message records (GET /messages/{id}), faults and idempotency keys kept in memory, the newest first.', default: 10000, minimum: 100 },
   ITINERA_SHUTDOWN_TIMEOUT_MS: { type: 'integer', description: 'Graceful shutdown deadline for in-flight work.', default: 10000, minimum: 0 },
   ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
   ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
@@ -70,6 +71,7 @@ export interface BusConfig {
   jsonataMaxDepth: number;
   idempotencyTtlMs: number;
   recordTtlMs: number;
+  memoryRecords: number;
   shutdownTimeoutMs: number;
   retryAfterMs: number;
   allowEviction: boolean;
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jsonataMaxDepth: v.ITINERA_JSONATA_MAX_DEPTH as number,
     idempotencyTtlMs: v.ITINERA_IDEMPOTENCY_TTL_MS as number,
     recordTtlMs: v.ITINERA_RECORD_TTL_MS as number,
+    memoryRecords: v.ITINERA_MEMORY_RECORDS as number,
     shutdownTimeoutMs: v.ITINERA_SHUTDOWN_TIMEOUT_MS as number,
     retryAfterMs: v.ITINERA_RETRY_AFTER_MS as number,
     allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,
