@@ -28,6 +28,7 @@ export class AdapterProvider {
   readonly allowList: readonly string[];
   private readonly adapters = new Map<string, SendAdapter<any>>();
   private readonly env: Record<string, string>;
+  private readonly cache = new Map<string, ResolvedEndpoint>();
 
   constructor(adapters: readonly SendAdapter<any>[], opts: AdapterProviderOptions = {}) {
     for (const a of adapters) {
@@ -63,12 +64,17 @@ export class AdapterProvider {
    * `details` carry pointers under `pointer`) or ADDRESS_NOT_ALLOWED.
    */
   resolve<O = Record<string, unknown>>(endpoint: Endpoint, pointer = ''): ResolvedEndpoint<O> {
+    // Endpoints repeat (a policy decides among a few): a valid one with a string config is parsed once.
+    const key = typeof endpoint?.config === 'string' || endpoint?.config === undefined ? `${endpoint?.adapter}\u0000${endpoint?.address}\u0000${endpoint?.config ?? ''}` : undefined;
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (hit) return { ...hit, options: { ...hit.options } } as ResolvedEndpoint<O>;
     const c = this.check(endpoint, pointer);
     if (c.errors.length > 0) {
       throw new ItineraError('ENDPOINT_INVALID', `endpoint invalid: ${c.errors.map((e) => e.message).join('; ')}`, { details: c.errors });
     }
     const r = c.resolved!;
     assertAddressAllowed(r.adapter.name, r.address, this.allowList);
+    if (key !== undefined && this.cache.size < 1000) this.cache.set(key, { ...r, options: { ...r.options } });
     return r as ResolvedEndpoint<O>;
   }
 
