@@ -11,7 +11,10 @@ export const FACT_NAMES = ['body', 'action', 'headers', 'context', 'state', 'mes
  * filter is refused instead of being run.
  */
 function dataOnlyPath(value: object, path: string): unknown {
-  return JSONPath({ path, json: value, wrap: false, eval: false });
+  // wrap: true and unwrapping here give what wrap: false gives, without jsonpath-plus
+  // building an Error object to return a single value (about 10x slower).
+  const found = JSONPath({ path, json: value, wrap: true, eval: false }) as unknown[];
+  return found.length === 0 ? undefined : found.length === 1 ? found[0] : found;
 }
 
 interface OperatorLookup {

@@ -153,9 +153,7 @@ export class ItineraryRunner {
     const policy = step.retry ?? NO_RETRY;
     const maxAttempts = Math.max(1, policy.attempts);
     const dynamic = step.resolver !== undefined && step.resolver.type !== 'static';
-    // The deterministic step id costs a hash: computed only when a step or the redelivery check needs it.
-    let id: string | undefined;
-    const stepIdOf = () => (id ??= makeStepId(envelope.id, index, step.id));
+    const stepIdOf = () => makeStepId(envelope.id, index, step.id);
     let attempt = 0;
     let decision: ResolverDecision | undefined;
     for (;;) {
@@ -188,21 +186,7 @@ export class ItineraryRunner {
           decision = (await resolvers.resolve(step.resolver, EMPTY_FACTS)).decision;
         }
         const params = this.paramsFor(step, index, service, dynamic ? (decision?.params ?? {}) : staticResolverParams(step));
-        const ctx: StepContext = {
-          envelope,
-          step,
-          stepIndex: index,
-          get stepId() {
-            return stepIdOf();
-          },
-          stage,
-          attempt: attemptNo,
-          params,
-          decision,
-          facts: () => this.facts(envelope, state.get()),
-          state,
-          runtime,
-        };
+        const ctx = new RunContext(this, envelope, step, index, stage, attemptNo, params, decision, state, runtime);
         if (step.service === 'transform' && runtime.logger.isLevelEnabled?.('debug')) before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
@@ -225,6 +209,30 @@ export class ItineraryRunner {
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
+  }
+}
+
+/** What a step service gets: a class, so no closures are made per step. */
+class RunContext implements StepContext {
+  constructor(
+    private readonly runner: ItineraryRunner,
+    readonly envelope: Envelope,
+    readonly step: StepDefinition,
+    readonly stepIndex: number,
+    readonly stage: Stage,
+    readonly attempt: number,
+    readonly params: Record<string, unknown>,
+    readonly decision: ResolverDecision | undefined,
+    readonly state: SessionStateHandle,
+    readonly runtime: StepRuntime,
+  ) {}
+
+  get stepId(): string {
+    return makeStepId(this.envelope.id, this.stepIndex, this.step.id);
+  }
+
+  facts(): Facts {
+    return this.runner.facts(this.envelope, this.state.get());
   }
 }
 

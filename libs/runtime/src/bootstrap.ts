@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext, Type } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
+import { fromFastifyError, sendProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
@@ -33,7 +35,13 @@ export interface StartOptions {
 export async function startNode(opts: StartOptions): Promise<StartedNode> {
   const config = opts.config ?? loadConfig(process.env, opts.overrides);
   const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node } });
-  const adapter = new FastifyAdapter({ bodyLimit: config.maxBodyBytes, logger: false, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.maxBodyBytes,
+    logger: false,
+    return503OnClosing: true,
+    // Errors Fastify raises before routing (bad percent-encoding, …) are problem+json too.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => void sendProblem(reply, fromFastifyError(err), req.url),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
     logger: ['error', 'warn'],
     abortOnError: false,
