@@ -10,12 +10,16 @@ export interface RedisMessageStoreOptions extends RedisStoreBase {
 
 /**
  * Message records in Redis, written with as few commands as the semantics allow (every
- * message writes one): `<prefix>:msg:<id>` holds the record as put (one JSON string,
- * `SET … PX`), and `<prefix>:msg:<id>:log` a list of the updates since (`RPUSH`). A read
- * takes both in one round trip and applies the updates in order with the same
- * `applyPatch` the memory store uses. An update of an unknown id leaves only a log that
- * nobody reads and that expires; `put` removes the log of an earlier life of the record.
- * Commands per message: put 2, each update 2, read 2.
+ * message writes one): `<prefix>:msg:<id>` is a string of newline-separated JSON
+ * documents, the record as put (`SET … PX`, which also drops any earlier life of the
+ * record) followed by each update since (`APPEND`, which keeps the TTL). A read (`GET`)
+ * applies the updates in order with the same `applyPatch` the memory store uses. JSON
+ * never holds a raw newline, so the lines split cleanly. Commands per message: put 1,
+ * each update 1, read 1 (there were 7, 7 and 2 with a hash and a list).
+ *
+ * An update must follow its put (the engine publishes an envelope only after putting
+ * its record); one for an unknown or expired record is removed again at once, since
+ * APPEND would leave a key without a TTL (a second command, on that rare path only).
  */
 export class RedisMessageStore implements MessageStore {
   private readonly conn: StoreConnection;
@@ -29,36 +33,33 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async put(record: MessageRecord): Promise<void> {
-    const [key, log] = this.keys(record.messageId);
     const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
-    await this.conn.exec('message store', async (client) => {
-      // A pipeline, not MULTI: nothing updates a record before its put resolves (the envelope is published after).
-      await execOrThrow(client.pipeline().set(key, JSON.stringify(stored), 'PX', this.ttlMs).del(log));
-    });
+    await this.conn.exec('message store', (client) => client.set(this.key(record.messageId), JSON.stringify(stored), 'PX', this.ttlMs));
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
-    const [key, log] = this.keys(messageId);
-    const [raw, updates] = await this.conn.exec('message store', async (client) => {
-      const replies = await client.pipeline().get(key).lrange(log, 0, -1).exec();
-      return [replies?.[0]?.[1] as string | null, (replies?.[1]?.[1] ?? []) as string[]] as const;
-    });
+    const raw = await this.conn.exec('message store', (client) => client.get(this.key(messageId)));
     if (!raw) return undefined;
-    const record = JSON.parse(raw) as MessageRecord;
-    for (const u of updates) {
-      const { patch, trace } = JSON.parse(u) as { patch: MessagePatch; trace?: TraceEntry[] };
+    const lines = raw.split('\n');
+    // Updates without a put before them (an unknown id) are not a record.
+    if (!lines[0]) return undefined;
+    const record = JSON.parse(lines[0]) as MessageRecord;
+    for (let i = 1; i < lines.length; i++) {
+      if (!lines[i]) continue;
+      const { patch, trace } = JSON.parse(lines[i]) as { patch: MessagePatch; trace?: TraceEntry[] };
       applyPatch(record, patch, trace, this.maxTrace);
     }
     return record;
   }
 
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
-    const [, log] = this.keys(messageId);
     const entry = JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch, ...(trace?.length ? { trace } : {}) });
+    const line = '\n' + entry;
+    const key = this.key(messageId);
     await this.conn.exec('message store', async (client) => {
-      const replies = await client.pipeline().rpush(log, entry).pexpire(log, this.ttlMs).exec();
-      const failed = replies?.find(([err]) => err);
-      if (failed) throw failed[0];
+      // APPEND answers the new length: the line's own length means there was no record
+      // (unknown or expired id), and the key it just made has no TTL, so it goes.
+      if ((await client.append(key, line)) === Buffer.byteLength(line)) await client.del(key);
     });
   }
 
@@ -66,14 +67,8 @@ export class RedisMessageStore implements MessageStore {
     return this.conn.close();
   }
 
-  private keys(messageId: string): [string, string] {
-    const hash = this.conn.key('msg', messageId);
-    return [hash, `${hash}:log`];
+  private key(messageId: string): string {
+    return this.conn.key('msg', messageId);
   }
 }
 
-async function execOrThrow(tx: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<void> {
-  const replies = await tx.exec();
-  const failed = replies?.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
-}
