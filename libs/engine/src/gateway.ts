@@ -53,6 +53,28 @@ export const MAX_BODY_DEPTH = 64;
  * JSON.stringify turns into null). Iterative, since the input may be very deep.
  */
 export function unfitJsonAt(value: unknown, maxDepth: number): { pointer: string; problem: 'depth' | 'number' } | undefined {
+  // Every message passes here: a walk with two flat stacks, no object per value. The
+  // pointer is worked out only on the rare failure, by a second, path-keeping walk.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  let failed: 'depth' | 'number' | undefined;
+  while (values.length > 0 && !failed) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint') failed = 'number';
+    else if (v !== null && typeof v === 'object') {
+      if (depth >= maxDepth) failed = 'depth';
+      else
+        for (const key of Object.keys(v)) {
+          values.push((v as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+        }
+    }
+  }
+  return failed && { pointer: unfitPointer(value, maxDepth, failed) ?? '', problem: failed };
+}
+
+function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'number'): string | undefined {
   type Node = { value: unknown; depth: number; key?: string; parent?: Node };
   const pointerOf = (node: Node): string => {
     const tokens: string[] = [];
@@ -63,9 +85,12 @@ export function unfitJsonAt(value: unknown, maxDepth: number): { pointer: string
   while (stack.length > 0) {
     const node = stack.pop()!;
     const v = node.value;
-    if ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint') return { pointer: pointerOf(node), problem: 'number' };
+    if (problem === 'number' && ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint')) return pointerOf(node);
     if (v === null || typeof v !== 'object') continue;
-    if (node.depth >= maxDepth) return { pointer: pointerOf(node), problem: 'depth' };
+    if (node.depth >= maxDepth) {
+      if (problem === 'depth') return pointerOf(node);
+      continue;
+    }
     for (const key of Object.keys(v)) stack.push({ value: (v as Record<string, unknown>)[key], depth: node.depth + 1, key, parent: node });
   }
   return undefined;
