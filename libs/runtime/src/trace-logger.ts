@@ -20,6 +20,9 @@ export class TraceLogger implements RunObserver {
   step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void {
     this.metrics.steps.inc({ service: entry.service, outcome: entry.outcome });
     this.metrics.stepDuration.observe({ service: entry.service }, entry.durationMs);
+    const faulted = entry.outcome === 'faulted';
+    // The line is built only when it will be written (a faulted step logs at warn).
+    if (!(this.logger.isLevelEnabled?.(faulted ? 'warn' : 'info') ?? true)) return;
     const line: Record<string, unknown> = {
       messageId: envelope.id,
       correlationId: envelope.correlationId,
@@ -37,7 +40,7 @@ export class TraceLogger implements RunObserver {
       line.before = extra.before;
       line.after = extra.after;
     }
-    if (entry.outcome === 'faulted') this.logger.warn(line, 'step');
+    if (faulted) this.logger.warn(line, 'step');
     else this.logger.info(line, 'step');
   }
 }
