@@ -7,8 +7,11 @@ import semver from 'semver';
  */
 export class Versioned<T> {
   private readonly byName = new Map<string, Map<string, T>>();
+  /** Latest version by name: looked up on every message, so sorted once. */
+  private readonly latestCache = new Map<string, string | undefined>();
 
   add(name: string, version: string, item: T): void {
+    this.latestCache.delete(name);
     let versions = this.byName.get(name);
     if (!versions) this.byName.set(name, (versions = new Map()));
     versions.set(version, item);
@@ -24,9 +27,12 @@ export class Versioned<T> {
   }
 
   latest(name: string): string | undefined {
+    if (this.latestCache.has(name)) return this.latestCache.get(name);
     const versions = this.versions(name);
     const releases = versions.filter((v) => semver.prerelease(v) === null);
-    return (releases.length ? releases : versions).at(-1);
+    const latest = (releases.length ? releases : versions).at(-1);
+    this.latestCache.set(name, latest);
+    return latest;
   }
 
   /**
