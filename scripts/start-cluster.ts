@@ -1,6 +1,6 @@
 /**
  * `npm run start:cluster`: the docker-compose topology from local processes.
- * A local redis-server (AOF in a temporary folder, noeviction) on a free port
+ * A local redis-server (AOF with fsync on every write, in a temporary folder, noeviction) on a free port
  * unless REDIS_URL is set, two gateways on PORT and PORT+1, two workers. Prints
  * each process's role, pid and URL; stops them all on SIGTERM or Ctrl-C.
  */
@@ -49,7 +49,7 @@ async function startRedis(): Promise<string> {
   }
   const port = await freePort();
   redisDir = mkdtempSync(join(tmpdir(), 'itinera-cluster-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], {
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], {
     stdio: 'ignore',
   });
   children.push({ role: 'redis', proc, url: `redis://127.0.0.1:${port}` });

@@ -128,7 +128,29 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
     cluster.workers[cluster.workers.indexOf(runner)] = await cluster.startNode('worker', `${runner.name}-b`);
   });
 
-  it('Redis restarts (AOF) while messages flow: every message answered 2xx completes', async () => {
+  it('SIGTERM of a worker in the middle of a step: it finishes the message before it exits, nothing runs twice', async () => {
+    const c = await RawDuplex.open(gw(1));
+    const accepted = await c.call('t1', 'slow', 'Go', { n: 9 });
+    await c.next((f) => f.action === 'Started');
+    const runner = await waitFor(
+      () => cluster.workers.find((w) => w.logs.some((l) => l.messageId === accepted.messageId && l.step === 'started')),
+      'the worker running the message',
+    );
+    runner.proc.kill('SIGTERM');
+    const done = await c.next((f) => f.action === 'Done', 15_000);
+    expect(done.body).toEqual({ n: 9 });
+    await runner.exited;
+    // Nest re-raises the signal after its shutdown hooks: a clean exit is code 0 or "killed by SIGTERM".
+    expect(runner.proc.exitCode === 0 || runner.proc.signalCode === 'SIGTERM').toBe(true);
+    // The draining worker ran `done` itself: no redelivery.
+    expect(runner.logs.some((l) => l.messageId === accepted.messageId && l.step === 'done')).toBe(true);
+    await sleep(300);
+    expect(c.callbacks().filter((f) => f.action === 'Done')).toHaveLength(1);
+    await c.close();
+    cluster.workers[cluster.workers.indexOf(runner)] = await cluster.startNode('worker', `${runner.name}-c`);
+  });
+
+  it('Redis crashes (SIGKILL, AOF with fsync always) and restarts while messages flow: every message answered 2xx completes', async () => {
     const accepted: string[] = [];
     const sending = (async () => {
       for (let i = 0; i < 40; i++) {
@@ -141,7 +163,7 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
       }
     })();
     await sleep(200);
-    await cluster.redis.stop(false);
+    await cluster.redis.stop(true);
     await sleep(300);
     await cluster.redis.start();
     await sending;

@@ -52,7 +52,8 @@ async function waitReady(url: string, proc: ChildProcess, ms = 60_000): Promise<
  * with AOF, the topology of `npm run start:cluster`.
  */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  const redis = await startRedis({ appendonly: true });
+  // fsync on every write: a Redis crash (SIGKILL) then loses nothing already answered 2xx.
+  const redis = await startRedis({ appendonly: true, appendfsync: 'always' });
   const nodes: NodeProcess[] = [];
   const startNode = async (role: 'gateway' | 'worker', name: string): Promise<NodeProcess> => {
     const port = await freePort();

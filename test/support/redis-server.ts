@@ -40,14 +40,14 @@ function ping(port: number): Promise<boolean> {
  * Start a real redis-server on a free port with its data in a temporary folder
  * (AOF on by default), `maxmemory-policy noeviction`, as the bus requires.
  */
-export async function startRedis(opts: { appendonly?: boolean; maxmemoryPolicy?: string } = {}): Promise<RedisServer> {
+export async function startRedis(opts: { appendonly?: boolean; maxmemoryPolicy?: string; appendfsync?: 'always' | 'everysec' } = {}): Promise<RedisServer> {
   ensureInstalled();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'itinera-redis-'));
   let child: ChildProcess | undefined;
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', opts.appendonly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
+    '--appendonly', opts.appendonly === false ? 'no' : 'yes', '--appendfsync', opts.appendfsync ?? 'everysec',
     '--maxmemory-policy', opts.maxmemoryPolicy ?? 'noeviction', '--daemonize', 'no', '--loglevel', 'warning',
   ];
   const start = async () => {
