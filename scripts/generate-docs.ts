@@ -26,7 +26,12 @@ export function renderReference(): string {
     if (s.stages) out.push(`Stages: ${s.stages.map((x) => `\`${x}\``).join(', ')}.`, '');
     out.push(specToMarkdown(s.spec));
   }
-  out.push('## Send adapters', '', 'An endpoint `{ adapter, address, config }` names one of these; `config` (an object or `key=value&key=value`) must match the table.', '');
+  out.push(
+    '## Send adapters',
+    '',
+    'An endpoint `{ adapter, address, config }` names one of these; `config` (an object or `key=value&key=value`) must match the table.',
+    '',
+  );
   for (const a of ALL_ADAPTERS) out.push(`### \`${a.name}\``, '', a.summary, '', specToMarkdown(a.spec));
   out.push('## Configuration', '', 'Environment variables, validated at start (a bad value stops start-up with `VARIABLE: message`).', '');
   const rows = Object.entries(CONFIG_SPEC as ConfigSpec).map(([k, f]) => {

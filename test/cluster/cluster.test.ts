@@ -154,9 +154,10 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
     const accepted: string[] = [];
     const sending = (async () => {
       for (let i = 0; i < 40; i++) {
-        const r = await http(`${gw(i % 2)}/itineraries/orders/messages`, { body: { productId: i, amount: 1, customerId: 1 }, headers: { 'itinera-action': 'CreateOrder' } }).catch(
-          () => undefined,
-        );
+        const r = await http(`${gw(i % 2)}/itineraries/orders/messages`, {
+          body: { productId: i, amount: 1, customerId: 1 },
+          headers: { 'itinera-action': 'CreateOrder' },
+        }).catch(() => undefined);
         if (r && r.status >= 200 && r.status < 300) accepted.push(r.headers.get('itinera-message-id')!);
         else if (r) expect(r.status).toBe(503);
         await sleep(25);

@@ -30,7 +30,10 @@ describe('long-polling duplex', () => {
     expect(a.headers.get('itinera-message-id')).toBe(a.body.messageId);
     const r = await p.poll(0);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ items: [{ type: 'callback', seq: 1, action: 'Echo', correlationId: a.body.correlationId, body: { v: 1 }, id: 'm1' }], more: false });
+    expect(r.body).toEqual({
+      items: [{ type: 'callback', seq: 1, action: 'Echo', correlationId: a.body.correlationId, body: { v: 1 }, id: 'm1' }],
+      more: false,
+    });
     const reply = await p.send('m2', 'echo', 'Reply', { q: 1 });
     expect(reply.status).toBe(202);
     expect(reply.body.reply).toEqual({ echoed: { q: 1 } });

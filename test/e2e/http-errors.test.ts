@@ -18,7 +18,10 @@ describe('HTTP on-ramp errors (problem+json, stable codes)', () => {
   };
 
   it('INVALID_JSON 400', async () => {
-    const res = await http(`${bus.url}/itineraries/orders/messages`, { raw: '{"productId": 1,', headers: { 'content-type': 'application/json', 'itinera-action': 'CreateOrder' } });
+    const res = await http(`${bus.url}/itineraries/orders/messages`, {
+      raw: '{"productId": 1,',
+      headers: { 'content-type': 'application/json', 'itinera-action': 'CreateOrder' },
+    });
     expectProblem(res, 400, 'INVALID_JSON');
   });
 
@@ -92,7 +95,10 @@ describe('HTTP on-ramp errors (problem+json, stable codes)', () => {
   });
 
   it('202 Accepted with Location for a message that runs after publication', async () => {
-    const res = await http(`${bus.url}/itineraries/calculator/messages`, { body: { n: 2 }, headers: { 'itinera-action': 'AddTo', 'itinera-correlation-id': 'my-corr-1' } });
+    const res = await http(`${bus.url}/itineraries/calculator/messages`, {
+      body: { n: 2 },
+      headers: { 'itinera-action': 'AddTo', 'itinera-correlation-id': 'my-corr-1' },
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ correlationId: 'my-corr-1', itinerary: 'calculator@1.0.0', status: 'accepted' });
     expect(res.headers.get('location')).toBe(`/messages/${res.body.messageId}`);

@@ -126,7 +126,10 @@ describe('samples over the WebSocket duplex (embedded transport)', () => {
     const s = await http(`${bus.url}/duplex/sessions`, { method: 'POST', body: {} });
     expect(s.status).toBe(201);
     const auth = { authorization: `Bearer ${s.body.token}` };
-    const sent = await http(`${bus.url}/duplex/sessions/${s.body.session}/messages`, { body: { id: 'p1', itinerary: 'calculator', action: 'AddTo', body: { n: 4 } }, headers: auth });
+    const sent = await http(`${bus.url}/duplex/sessions/${s.body.session}/messages`, {
+      body: { id: 'p1', itinerary: 'calculator', action: 'AddTo', body: { n: 4 } },
+      headers: auth,
+    });
     expect(sent.body).toMatchObject({ type: 'accepted', id: 'p1' });
     const poll = await http(`${bus.url}/duplex/sessions/${s.body.session}/poll?after=0`, { headers: auth });
     expect(poll.body.items).toEqual([expect.objectContaining({ type: 'callback', seq: 1, action: 'Result', body: { result: 4 } })]);

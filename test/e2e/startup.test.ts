@@ -10,7 +10,11 @@ const ROOT = resolve(__dirname, '../..');
 /** Run `npm start`'s entry point as a real process; resolve with its exit code and output. */
 function runBus(env: Record<string, string>, untilMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string; ready: boolean }> {
   return new Promise((done) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'apps/bus/src/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'apps/bus/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let ready = false;
@@ -68,13 +72,22 @@ describe('step tracing in the logs', () => {
     });
     const bus = await startTestBus({ logger: createLogger({ level: 'debug', redact: ['customer'], destination: sink }) });
     try {
-      const res = await http(`${bus.url}/itineraries/orders/messages`, { body: { productId: 5, amount: 1, customerId: 99, password: 'hunter2' }, headers: { 'itinera-action': 'CreateOrder' } });
+      const res = await http(`${bus.url}/itineraries/orders/messages`, {
+        body: { productId: 5, amount: 1, customerId: 99, password: 'hunter2' },
+        headers: { 'itinera-action': 'CreateOrder' },
+      });
       const id = res.headers.get('itinera-message-id');
       await waitFor(() => lines.some((l) => l.messageId === id && l.step === 'deliver'), 'the last step line');
       const steps = lines.filter((l) => l.msg === 'step' && l.messageId === id);
       expect(steps.map((l) => l.step)).toEqual(['validate', 'to-canonical', 'reply', 'order-number', 'decide', 'route', 'deliver']);
       for (const l of steps) {
-        expect(l).toMatchObject({ correlationId: expect.any(String), itinerary: 'orders@1.0.0', service: expect.any(String), stage: expect.any(String), outcome: 'completed' });
+        expect(l).toMatchObject({
+          correlationId: expect.any(String),
+          itinerary: 'orders@1.0.0',
+          service: expect.any(String),
+          stage: expect.any(String),
+          outcome: 'completed',
+        });
         expect(typeof l.durationMs).toBe('number');
       }
       expect(steps.find((l) => l.step === 'decide').decision).toMatchObject({ type: 'rules', source: 'order-decision@1.0.0' });

@@ -42,7 +42,10 @@ describe('itinerary versions', () => {
     const pinned = await http(`${bus.url}/itineraries/calculator/messages?version=1.0.0`, { body: { n: 1 }, headers: { 'itinera-action': 'AddTo' } });
     expect(pinned.body.itinerary).toBe('calculator@1.0.0');
     // Without a session the calculator faults NO_SESSION (it keeps per-session state), still on 1.0.0.
-    await waitFor(async () => ['completed', 'faulted'].includes((await http(`${bus.url}/messages/${pinned.body.messageId}`)).body.status), 'the pinned message');
+    await waitFor(
+      async () => ['completed', 'faulted'].includes((await http(`${bus.url}/messages/${pinned.body.messageId}`)).body.status),
+      'the pinned message',
+    );
     expect((await http(`${bus.url}/messages/${pinned.body.messageId}`)).body.itinerary).toBe('calculator@1.0.0');
 
     const c = await RawDuplex.open(bus.url);

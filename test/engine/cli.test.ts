@@ -19,7 +19,9 @@ describe('itinera validate', () => {
     const r = await cli(['validate', dir]);
     expect(r.code).toBe(1);
     const file = relative(process.cwd(), join(dir, 'itinerary.json'));
-    expect(r.out).toContain(`${file}: /steps/0/resolver/policy: no policy "order-decison" in policies/: create it or fix the name; deployed: order-decision (did you mean "order-decision"?)`);
+    expect(r.out).toContain(
+      `${file}: /steps/0/resolver/policy: no policy "order-decison" in policies/: create it or fix the name; deployed: order-decision (did you mean "order-decision"?)`,
+    );
     expect(r.out.some((l) => l.startsWith(`${file}: /steps/1/resolver/version: policy "order-decision" has no version 2.0.0`))).toBe(true);
     expect(r.out.at(-1)).toMatch(/: 2 errors in 1 file$/);
     expect(r.all).not.toMatch(/^\s+at /m);

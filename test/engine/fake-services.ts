@@ -5,17 +5,22 @@ import { defineAdapter, defineStep, type ErrorDetail, type LoadCheckContext } fr
  * the same kind of specs and checks, so the loader's behaviour is tested on
  * its own.
  */
-const refCheck = (field: string, exists: (ctx: LoadCheckContext, name: string) => boolean, what: string) => (options: Record<string, unknown>, ctx: LoadCheckContext): ErrorDetail[] => {
-  const name = options[field];
-  return typeof name === 'string' && !exists(ctx, name) ? [{ pointer: `${ctx.pointer}/${field}`, message: `no ${what} "${name}"` }] : [];
-};
+const refCheck =
+  (field: string, exists: (ctx: LoadCheckContext, name: string) => boolean, what: string) =>
+  (options: Record<string, unknown>, ctx: LoadCheckContext): ErrorDetail[] => {
+    const name = options[field];
+    return typeof name === 'string' && !exists(ctx, name) ? [{ pointer: `${ctx.pointer}/${field}`, message: `no ${what} "${name}"` }] : [];
+  };
 
 export const FAKE_SERVICES = [
   defineStep({
     name: 'transform',
     summary: 'JSONata map',
     spec: { map: { type: 'string', description: 'map name', required: true }, version: { type: 'string', description: 'map version' } },
-    check: (o, ctx) => (typeof o.map === 'string' && !ctx.hasMap(o.map, o.version as string | undefined) ? [{ pointer: `${ctx.pointer}/map`, message: `no map "${o.map}" in maps/` }] : []),
+    check: (o, ctx) =>
+      typeof o.map === 'string' && !ctx.hasMap(o.map, o.version as string | undefined)
+        ? [{ pointer: `${ctx.pointer}/map`, message: `no map "${o.map}" in maps/` }]
+        : [],
     run: () => undefined,
   }),
   defineStep({
@@ -63,6 +68,4 @@ export const FAKE_SERVICES = [
   }),
 ];
 
-export const FAKE_ADAPTERS = ['http', 'queue'].map((name) =>
-  defineAdapter({ name, summary: name, spec: {}, send: async () => ({}) }),
-);
+export const FAKE_ADAPTERS = ['http', 'queue'].map((name) => defineAdapter({ name, summary: name, spec: {}, send: async () => ({}) }));

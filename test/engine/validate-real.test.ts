@@ -24,7 +24,11 @@ describe('the invalid fixtures against the real step services and adapters', () 
   }
 
   it('the samples are valid with the real services', async () => {
-    const { errors } = await loadRegistry(join(__dirname, '..', '..', 'itineraries'), { services: ALL_STEPS, adapters: ALL_ADAPTERS, invokables: ['order-number'] });
+    const { errors } = await loadRegistry(join(__dirname, '..', '..', 'itineraries'), {
+      services: ALL_STEPS,
+      adapters: ALL_ADAPTERS,
+      invokables: ['order-number'],
+    });
     expect(errors).toEqual([]);
   });
 });

@@ -29,7 +29,11 @@ const CASES: Record<string, Expected[]> = {
     ['itinerary.json', '/steps/1/resolver/version', /policy "order-decision" has no version 2.0.0; deployed versions: 1.0.0/],
   ],
   'missing-schema': [
-    ['itinerary.json', '/actions/CreateOrder/schema', /no schema "create-ordr" in schemas\/: create schemas\/create-ordr.json or fix the name; known: create-order/],
+    [
+      'itinerary.json',
+      '/actions/CreateOrder/schema',
+      /no schema "create-ordr" in schemas\/: create schemas\/create-ordr.json or fix the name; known: create-order/,
+    ],
     ['itinerary.json', '/steps/0/options/schema', /"create-ordr"/],
   ],
   'bad-options': [
@@ -50,17 +54,29 @@ const CASES: Record<string, Expected[]> = {
   'bad-jsonata-when': [['itinerary.json', '/steps/0/when', /JSONata syntax error at position 13: Unexpected end of expression/]],
   'bad-jsonata-expression': [['itinerary.json', '/steps/0/resolver/expression', /JSONata syntax error at position 20: /]],
   'unknown-operator': [
-    ['policies/order-decision.json', '/rules/0/conditions/all/0/operator', /unknown operator "greaterThen" \(did you mean "greaterThan"\?\): use one of equal, /],
+    [
+      'policies/order-decision.json',
+      '/rules/0/conditions/all/0/operator',
+      /unknown operator "greaterThen" \(did you mean "greaterThan"\?\): use one of equal, /,
+    ],
     ['policies/order-decision.json', '/rules/0/conditions/all/1/any/0/path', /script filters are not allowed in rule paths/],
   ],
   'duplicate-version': [
     ['a.json', '/version', /itinerary "orders@1.0.0" is also defined in .*duplicate-version\/b.json/],
     ['b.json', '/version', /itinerary "orders@1.0.0" is also defined in .*duplicate-version\/a.json/],
   ],
-  'unknown-service': [['itinerary.json', '/steps/0/service', /unknown service "transfrom"; known services: callback, invoke, reply, send, transform, validate \(did you mean "transform"\?\)/]],
+  'unknown-service': [
+    [
+      'itinerary.json',
+      '/steps/0/service',
+      /unknown service "transfrom"; known services: callback, invoke, reply, send, transform, validate \(did you mean "transform"\?\)/,
+    ],
+  ],
   'duplicate-step-id': [['itinerary.json', '/steps/1/id', /duplicate step id "ack" \(also \/steps\/0\/id\)/]],
   'receive-after-send': [['itinerary.json', '/steps/1/stage', /a "receive" step cannot follow a "send" step/]],
-  'selector-unknown-itinerary': [['policies/itinerary-selector.json', '/rules/0/params/itinerary', /no itinerary named "ordres" is deployed; deployed: orders/]],
+  'selector-unknown-itinerary': [
+    ['policies/itinerary-selector.json', '/rules/0/params/itinerary', /no itinerary named "ordres" is deployed; deployed: orders/],
+  ],
 };
 
 describe('loadRegistry: invalid folders', () => {
@@ -123,7 +139,11 @@ describe('loadRegistry: the valid folder', () => {
     expect(await resolvers.selectItinerary(facts)).toMatchObject({ name: 'orders', fired: ['orders'] });
     const decide = registry!.itinerary('orders').steps[3];
     expect((await resolvers.resolve(decide.resolver, facts)).params).toEqual({ name: 'OrderCanceled', body: { reason: 'Not in store' } });
-    expect(await expressions.map('to-canonical', '1.0.0', { productId: 1, amount: 2, customerId: 3 })).toEqual({ order: { product: 1, quantity: 2, customer: 3 } });
-    expect(schemas.validate('create-order', { productId: 1, amount: 'x', customerId: 3 })).toEqual([{ pointer: '/amount', message: 'must be an integer, got a string' }]);
+    expect(await expressions.map('to-canonical', '1.0.0', { productId: 1, amount: 2, customerId: 3 })).toEqual({
+      order: { product: 1, quantity: 2, customer: 3 },
+    });
+    expect(schemas.validate('create-order', { productId: 1, amount: 'x', customerId: 3 })).toEqual([
+      { pointer: '/amount', message: 'must be an integer, got a string' },
+    ]);
   });
 });

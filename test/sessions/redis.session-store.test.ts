@@ -25,7 +25,10 @@ const freshPrefix = () => `{itinera-test-${randomBytes(4).toString('hex')}}`;
 describeSessionStore('redis', ({ ttlMs, now }) => new RedisSessionStore({ redis: server.url, prefix: freshPrefix(), ttlMs, now }));
 
 async function codeOf(p: Promise<unknown>): Promise<ItineraError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ItineraError);
   return err as ItineraError;
 }

@@ -46,9 +46,24 @@ export async function startRedis(opts: { appendonly?: boolean; maxmemoryPolicy?:
   const dir = mkdtempSync(join(tmpdir(), 'itinera-redis-'));
   let child: ChildProcess | undefined;
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', opts.appendonly === false ? 'no' : 'yes', '--appendfsync', opts.appendfsync ?? 'everysec',
-    '--maxmemory-policy', opts.maxmemoryPolicy ?? 'noeviction', '--daemonize', 'no', '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendonly === false ? 'no' : 'yes',
+    '--appendfsync',
+    opts.appendfsync ?? 'everysec',
+    '--maxmemory-policy',
+    opts.maxmemoryPolicy ?? 'noeviction',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
   ];
   const start = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });

@@ -10,9 +10,7 @@
 
   const params = new URLSearchParams(location.search);
   const TRANSPORTS = ['websocket', 'long-polling'];
-  const initialTransport = TRANSPORTS.includes(params.get('transport'))
-    ? params.get('transport')
-    : sessionStorage.getItem('itinera.transport') || 'websocket';
+  const initialTransport = TRANSPORTS.includes(params.get('transport')) ? params.get('transport') : sessionStorage.getItem('itinera.transport') || 'websocket';
   $(`transport-${initialTransport}`).checked = true;
 
   function log(text) {

@@ -17,7 +17,10 @@ export const validateCommand: CliCommand = {
     }
     const dir = itinerariesDir(positional[0], env);
     // The CLI cannot see the app's registered TypeScript steps; name them to have `invoke` steps checked.
-    const invokables = options.invokables?.split(',').map((s) => s.trim()).filter(Boolean);
+    const invokables = options.invokables
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const { registry, errors } = await loadRegistry(dir, { services, adapters, ...(invokables ? { invokables } : {}) });
     if (!registry) {
       io.out(formatDetails(errors));

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ItineraClient } from './client';
 
-
 /** A scripted server behind a WebSocket-shaped object. */
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -35,7 +34,19 @@ class FakeSocket {
     const f = JSON.parse(data);
     this.sent.push(f);
     if (f.type === 'hello') {
-      setTimeout(() => this.deliver({ type: 'welcome', session: f.session ?? 'S', token: f.token ?? 'T', resumed: Boolean(f.session), heartbeatMs: 60_000, inactivityTimeoutMs: 600_000, maxFrameBytes: 1000 }), 1);
+      setTimeout(
+        () =>
+          this.deliver({
+            type: 'welcome',
+            session: f.session ?? 'S',
+            token: f.token ?? 'T',
+            resumed: Boolean(f.session),
+            heartbeatMs: 60_000,
+            inactivityTimeoutMs: 600_000,
+            maxFrameBytes: 1000,
+          }),
+        1,
+      );
     } else if (f.type === 'send' && this.answerSends) {
       this.deliver({ type: 'accepted', id: f.id, messageId: `m-${f.id}`, correlationId: `k-${f.id}` });
     } else if (f.type === 'bye') {
@@ -68,7 +79,14 @@ const cb = (seq: number, action = 'Result', body: unknown = { result: seq }) => 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function make(extra: Record<string, unknown> = {}): ItineraClient {
-  return new ItineraClient({ url: 'http://bus.test', transport: 'websocket', WebSocket: FakeSocket, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, ackDelayMs: 10, ...extra });
+  return new ItineraClient({
+    url: 'http://bus.test',
+    transport: 'websocket',
+    WebSocket: FakeSocket,
+    reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+    ackDelayMs: 10,
+    ...extra,
+  });
 }
 
 afterEach(() => {

@@ -294,20 +294,23 @@ export class ItineraClient {
     const backoff = Math.min(max, min * 2 ** Math.min(this.attempt, 20)) * (0.8 + 0.4 * Math.random());
     this.attempt++;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      if (this.current !== 'reconnecting') return;
-      this.establish().catch((err: unknown) => {
+    this.reconnectTimer = setTimeout(
+      () => {
         if (this.current !== 'reconnecting') return;
-        if (r.maxAttempts !== undefined && this.attempt >= r.maxAttempts) {
-          this.current = 'closed';
-          this.queue.failAll(CLIENT_ERROR_CODES.CONNECT_FAILED, `Could not reconnect after ${this.attempt} attempts.`);
-          this.emitter.emit('closed', { reason: 'reconnect-failed' }, this.reportError);
-          return;
-        }
-        this.emitter.emit('error', { error: err }, this.reportError);
-        this.scheduleReconnect();
-      });
-    }, delayMs ?? Math.round(backoff));
+        this.establish().catch((err: unknown) => {
+          if (this.current !== 'reconnecting') return;
+          if (r.maxAttempts !== undefined && this.attempt >= r.maxAttempts) {
+            this.current = 'closed';
+            this.queue.failAll(CLIENT_ERROR_CODES.CONNECT_FAILED, `Could not reconnect after ${this.attempt} attempts.`);
+            this.emitter.emit('closed', { reason: 'reconnect-failed' }, this.reportError);
+            return;
+          }
+          this.emitter.emit('error', { error: err }, this.reportError);
+          this.scheduleReconnect();
+        });
+      },
+      delayMs ?? Math.round(backoff),
+    );
   }
 
   private forgetSession(): void {

@@ -31,7 +31,14 @@ export class OutgoingQueue {
       const o: Outgoing = { n: ++this.counter, frame, resolve, reject, settled: false };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         o.timer = setTimeout(
-          () => this.fail(o, new ItineraClientError(CLIENT_ERROR_CODES.TIMEOUT, `No answer to ${frame.action} (${frame.id}) within ${timeoutMs} ms; it may still be accepted.`)),
+          () =>
+            this.fail(
+              o,
+              new ItineraClientError(
+                CLIENT_ERROR_CODES.TIMEOUT,
+                `No answer to ${frame.action} (${frame.id}) within ${timeoutMs} ms; it may still be accepted.`,
+              ),
+            ),
           timeoutMs,
         );
       }

@@ -35,7 +35,12 @@ export class PollingLink implements Link {
 
   /** End a session over HTTP without a link (DELETE). */
   static async endSession(base: string, fetchFn: FetchLike, session: string, token: string): Promise<void> {
-    const link = new PollingLink(base, fetchFn, { frames: async () => undefined, closing: () => undefined, lost: () => undefined, lastSeq: () => 0 }, { connectTimeoutMs: 5000 });
+    const link = new PollingLink(
+      base,
+      fetchFn,
+      { frames: async () => undefined, closing: () => undefined, lost: () => undefined, lastSeq: () => 0 },
+      { connectTimeoutMs: 5000 },
+    );
     link.session = session;
     link.token = token;
     await link.close(true);

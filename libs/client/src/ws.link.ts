@@ -69,14 +69,19 @@ export class WebSocketLink implements Link {
         return;
       }
       this.ws = ws;
-      const timer = setTimeout(() => fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `No welcome from ${this.url} within ${this.opts.connectTimeoutMs} ms.`)), this.opts.connectTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `No welcome from ${this.url} within ${this.opts.connectTimeoutMs} ms.`)),
+        this.opts.connectTimeoutMs,
+      );
       ws.onopen = () => {
-        if (ws.protocol !== SUBPROTOCOL) return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The server at ${this.url} did not accept the subprotocol ${SUBPROTOCOL}.`));
+        if (ws.protocol !== SUBPROTOCOL)
+          return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The server at ${this.url} did not accept the subprotocol ${SUBPROTOCOL}.`));
         ws.send(JSON.stringify(resume ? { type: 'hello', session: resume.session, token: resume.token, lastSeq: resume.lastSeq } : { type: 'hello' }));
       };
       ws.onerror = () => undefined; // onclose follows with the code
       ws.onclose = (ev) => {
-        if (!settled) return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The WebSocket to ${this.url} closed before welcome (code ${ev.code}).`));
+        if (!settled)
+          return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The WebSocket to ${this.url} closed before welcome (code ${ev.code}).`));
         this.onClose(ev.code, ev.reason);
       };
       ws.onmessage = (ev) => {
@@ -163,7 +168,10 @@ export class WebSocketLink implements Link {
 
   private onClose(code: number, reason: string): void {
     this.stopHeartbeat();
-    this.failPending(CLIENT_ERROR_CODES.CONNECTION_LOST, `The connection dropped (code ${code}) before the bus answered; the message may or may not have been accepted.`);
+    this.failPending(
+      CLIENT_ERROR_CODES.CONNECTION_LOST,
+      `The connection dropped (code ${code}) before the bus answered; the message may or may not have been accepted.`,
+    );
     if (this.done) return;
     this.done = true;
     this.detach();
@@ -183,7 +191,10 @@ export class WebSocketLink implements Link {
       if (!ws || this.done) return;
       if (Date.now() - this.lastHeard > 2 * ms + 1000) {
         this.stopHeartbeat();
-        this.failPending(CLIENT_ERROR_CODES.CONNECTION_LOST, 'The connection went silent before the bus answered; the message may or may not have been accepted.');
+        this.failPending(
+          CLIENT_ERROR_CODES.CONNECTION_LOST,
+          'The connection went silent before the bus answered; the message may or may not have been accepted.',
+        );
         this.done = true;
         this.detach();
         try {

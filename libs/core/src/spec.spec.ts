@@ -16,7 +16,9 @@ describe('applySpec', () => {
 
   it('names the unknown, missing and bad keys', () => {
     const r = applySpec(spec, { methd: 'GET', timeoutMs: 'soon', method: 'PATCH' }, { coerceStrings: true, pointer: '/steps/0/options' });
-    expect(r.errors.map((e) => e.pointer).sort()).toEqual(['/steps/0/options/method', '/steps/0/options/methd', '/steps/0/options/timeoutMs', '/steps/0/options/url'].sort());
+    expect(r.errors.map((e) => e.pointer).sort()).toEqual(
+      ['/steps/0/options/method', '/steps/0/options/methd', '/steps/0/options/timeoutMs', '/steps/0/options/url'].sort(),
+    );
     expect(r.errors.find((e) => e.pointer.endsWith('methd'))?.message).toMatch(/unknown option "methd"/);
   });
 

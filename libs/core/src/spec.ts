@@ -104,20 +104,33 @@ export function applySpec<T = Record<string, unknown>>(
     let v = src[key];
     if (v === undefined) {
       if (field.default !== undefined) out[key] = structuredClone(field.default);
-      else if (field.required && !opts.partial) errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} is required: ${field.description}` });
+      else if (field.required && !opts.partial)
+        errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} is required: ${field.description}` });
       continue;
     }
     if (opts.coerceStrings && typeof v === 'string' && field.type !== 'string' && field.type !== 'any') v = coerce(field.type, v);
     if (!typeOk(field.type, v)) {
-      errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} must be ${field.type === 'integer' ? 'an integer' : `a ${field.type}`}, got ${JSON.stringify(v)}` });
+      errors.push({
+        pointer: at(key),
+        file: opts.file,
+        message: `option "${key}"${where} must be ${field.type === 'integer' ? 'an integer' : `a ${field.type}`}, got ${JSON.stringify(v)}`,
+      });
       continue;
     }
     if (field.enum && !field.enum.includes(v as string | number)) {
-      errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} must be one of ${field.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}` });
+      errors.push({
+        pointer: at(key),
+        file: opts.file,
+        message: `option "${key}"${where} must be one of ${field.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}`,
+      });
       continue;
     }
     if (typeof v === 'number' && ((field.minimum !== undefined && v < field.minimum) || (field.maximum !== undefined && v > field.maximum))) {
-      errors.push({ pointer: at(key), file: opts.file, message: `option "${key}"${where} must be between ${field.minimum ?? '-∞'} and ${field.maximum ?? '∞'}, got ${v}` });
+      errors.push({
+        pointer: at(key),
+        file: opts.file,
+        message: `option "${key}"${where} must be between ${field.minimum ?? '-∞'} and ${field.maximum ?? '∞'}, got ${v}`,
+      });
       continue;
     }
     out[key] = v;

@@ -24,7 +24,10 @@ export class ExpressionResolver {
     }
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
       const got = result === undefined ? 'nothing' : Array.isArray(result) ? 'an array' : JSON.stringify(result);
-      throw new ItineraError('EXPRESSION_FAILED', `expression resolver ${JSON.stringify(source)} must yield an object of params, got ${got}: make it return { "key": value, ... }`);
+      throw new ItineraError(
+        'EXPRESSION_FAILED',
+        `expression resolver ${JSON.stringify(source)} must yield an object of params, got ${got}: make it return { "key": value, ... }`,
+      );
     }
     const params = { ...(result as Record<string, unknown>) };
     return { params, decision: { type: 'expression', source, params } };

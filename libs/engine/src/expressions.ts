@@ -96,7 +96,10 @@ export class Expressions implements ExpressionsContract {
   async map(name: string, version: string | undefined, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
     const doc = this.mapSource.map(name, version);
     if (!doc) {
-      throw new ItineraError('MAP_NOT_FOUND', `no map "${name}${version ? `@${version}` : ''}" in maps/: add maps/${name}@${version ?? '1.0.0'}.jsonata or fix the name`);
+      throw new ItineraError(
+        'MAP_NOT_FOUND',
+        `no map "${name}${version ? `@${version}` : ''}" in maps/: add maps/${name}@${version ?? '1.0.0'}.jsonata or fix the name`,
+      );
     }
     const key = `${doc.name}@${doc.version}`;
     let expr = this.maps.get(key);
@@ -125,7 +128,11 @@ export class Expressions implements ExpressionsContract {
   private compile(source: string, what: string): jsonata.Expression {
     let expr: jsonata.Expression;
     try {
-      expr = jsonata(source, { timeout: this.limits.timeoutMs, stack: this.limits.maxDepth, ...(this.limits.maxSequence > 0 ? { sequence: this.limits.maxSequence } : {}) });
+      expr = jsonata(source, {
+        timeout: this.limits.timeoutMs,
+        stack: this.limits.maxDepth,
+        ...(this.limits.maxSequence > 0 ? { sequence: this.limits.maxSequence } : {}),
+      });
     } catch (err) {
       throw new ItineraError('EXPRESSION_FAILED', `${what} does not compile: ${syntaxMessage(source, err)}`, { cause: err });
     }
@@ -144,10 +151,18 @@ export class Expressions implements ExpressionsContract {
   private failure(err: unknown, what: string, source: string): ItineraError {
     const e = err as JsonataError;
     if (e?.code === 'D1012') {
-      return new ItineraError('EXPRESSION_TIMEOUT', `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`, { cause: err });
+      return new ItineraError(
+        'EXPRESSION_TIMEOUT',
+        `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`,
+        { cause: err },
+      );
     }
     if (e?.code === 'D1011' || err instanceof RangeError) {
-      return new ItineraError('EXPRESSION_FAILED', `${what} nested deeper than ${this.limits.maxDepth} evaluation frames and was stopped: look for runaway recursion, or make the recursion tail-recursive`, { cause: err });
+      return new ItineraError(
+        'EXPRESSION_FAILED',
+        `${what} nested deeper than ${this.limits.maxDepth} evaluation frames and was stopped: look for runaway recursion, or make the recursion tail-recursive`,
+        { cause: err },
+      );
     }
     if (e?.code === 'D2015') {
       return new ItineraError('EXPRESSION_FAILED', `${what} built a sequence longer than ${this.limits.maxSequence} items and was stopped`, { cause: err });

@@ -1,4 +1,14 @@
-import { newId, type Envelope, type FaultStore, type ItineraError, type Logger, type MessageStore, type PushOptions, type SessionStore, type TraceEntry } from '@itinera/core';
+import {
+  newId,
+  type Envelope,
+  type FaultStore,
+  type ItineraError,
+  type Logger,
+  type MessageStore,
+  type PushOptions,
+  type SessionStore,
+  type TraceEntry,
+} from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import type { ReplyHub } from './reply-hub';
 import { slipKey } from './runner';
@@ -47,7 +57,12 @@ export class FaultRecorder {
       try {
         await sessions.push(
           session,
-          { type: 'fault', correlationId: envelope.correlationId, error: { ...err, step }, ...(envelope.origin.clientMessageId ? { id: envelope.origin.clientMessageId } : {}) },
+          {
+            type: 'fault',
+            correlationId: envelope.correlationId,
+            error: { ...err, step },
+            ...(envelope.origin.clientMessageId ? { id: envelope.origin.clientMessageId } : {}),
+          },
           // A fault frame must not be lost to a full outbox: it may exceed the limit.
           { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER, dedupeKey: faultFrameKey(envelope) },
         );

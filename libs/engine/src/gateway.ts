@@ -144,7 +144,9 @@ export class BusGateway implements OnRampGateway {
 
     let hash: string | undefined;
     if (message.idempotencyKey) {
-      hash = createHash('sha256').update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body])).digest('base64url');
+      hash = createHash('sha256')
+        .update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body]))
+        .digest('base64url');
       const existing = await this.earlier(message.idempotencyKey, hash);
       if (existing) return { ...existing, duplicate: true };
     }
@@ -192,7 +194,8 @@ export class BusGateway implements OnRampGateway {
       reply = deps.replies.endCapture(id);
     }
     if (result.status === 'faulted') throw result.error;
-    if (result.status === 'hop') throw new ItineraError('INVALID_ITINERARY', `a receive-stage step of ${def.name}@${def.version} names a queue; only steps after publication can hop`);
+    if (result.status === 'hop')
+      throw new ItineraError('INVALID_ITINERARY', `a receive-stage step of ${def.name}@${def.version} names a queue; only steps after publication can hop`);
 
     const itinerary = itineraryKey(def.name, def.version);
     const now = envelope.createdAt;
@@ -215,7 +218,9 @@ export class BusGateway implements OnRampGateway {
       try {
         await deps.box.publish(deps.workQueue, envelope, { jobId: id, ...(message.session ? { orderingKey: message.session } : {}) });
       } catch (err) {
-        await deps.messages.update(id, { status: 'faulted', error: { code: 'TRANSPORT_UNAVAILABLE', message: 'not accepted: the message box is unreachable' } }).catch(() => undefined);
+        await deps.messages
+          .update(id, { status: 'faulted', error: { code: 'TRANSPORT_UNAVAILABLE', message: 'not accepted: the message box is unreachable' } })
+          .catch(() => undefined);
         throw err instanceof ItineraError
           ? err
           : new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; nothing was accepted, retry later', { transient: true, cause: err });
@@ -245,11 +250,17 @@ export class BusGateway implements OnRampGateway {
 
   /** Body (and headers, free-form on queue jobs) fit to travel as JSON, checked before anything copies or walks them. */
   private checkJson(message: InboundMessage): void {
-    for (const [field, value] of [['body', message.body], ['headers', message.headers]] as const) {
+    for (const [field, value] of [
+      ['body', message.body],
+      ['headers', message.headers],
+    ] as const) {
       const unfit = unfitJsonAt(value, MAX_BODY_DEPTH);
       if (!unfit) continue;
       const pointer = `/${field}${unfit.pointer}`.slice(0, 400);
-      const problem = unfit.problem === 'depth' ? `objects or arrays nested deeper than ${MAX_BODY_DEPTH} levels` : 'a number out of range (JSON numbers must be finite doubles)';
+      const problem =
+        unfit.problem === 'depth'
+          ? `objects or arrays nested deeper than ${MAX_BODY_DEPTH} levels`
+          : 'a number out of range (JSON numbers must be finite doubles)';
       const hint = unfit.problem === 'depth' ? 'send flatter JSON' : 'send a finite number (within ±1.7e308), or the value as a string';
       throw new ItineraError('BAD_REQUEST', `the ${field} has ${problem} at ${pointer}; ${hint}`, { details: [{ pointer, message: problem }] });
     }
@@ -260,7 +271,10 @@ export class BusGateway implements OnRampGateway {
     const t = message.transport;
     const kind = t === 'http' ? 'http' : t === 'ws' || t === 'poll' ? 'duplex' : undefined;
     if (kind && def.onRamps?.[kind] === false) {
-      throw new ItineraError('FORBIDDEN', `${def.name}@${def.version} does not accept messages over ${kind === 'http' ? 'HTTP' : 'duplex sessions'} (onRamps.${kind} is false)`);
+      throw new ItineraError(
+        'FORBIDDEN',
+        `${def.name}@${def.version} does not accept messages over ${kind === 'http' ? 'HTTP' : 'duplex sessions'} (onRamps.${kind} is false)`,
+      );
     }
   }
 
@@ -273,16 +287,22 @@ export class BusGateway implements OnRampGateway {
       const known = Object.keys(def.actions).join(', ');
       throw new ItineraError(
         'UNKNOWN_ACTION',
-        action ? `${def.name}@${def.version} has no action "${action}"; its actions are: ${known}` : `${def.name}@${def.version} needs an action; one of: ${known}`,
+        action
+          ? `${def.name}@${def.version} has no action "${action}"; its actions are: ${known}`
+          : `${def.name}@${def.version} needs an action; one of: ${known}`,
         { details: [{ pointer: '/action', message: `must be one of: ${known}` }] },
       );
     }
     if (spec.schema) {
       const errors = this.deps.schemas.validate(spec.schema, message.body);
       if (errors.length) {
-        throw new ItineraError('VALIDATION_FAILED', `the body of ${action} does not match its schema: ${errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ')}`, {
-          details: errors.map((e) => ({ ...e, pointer: `/body${e.pointer}` })),
-        });
+        throw new ItineraError(
+          'VALIDATION_FAILED',
+          `the body of ${action} does not match its schema: ${errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ')}`,
+          {
+            details: errors.map((e) => ({ ...e, pointer: `/body${e.pointer}` })),
+          },
+        );
       }
     }
   }

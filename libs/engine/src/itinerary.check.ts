@@ -53,7 +53,10 @@ export function checkItinerary(doc: unknown, file: string, ctx: CheckContext): E
     if (!isObject(step)) return;
     const at = `/steps/${i}`;
     if (step.stage === 'receive' && firstSend !== undefined) {
-      add(`${at}/stage`, `a "receive" step cannot follow a "send" step (/steps/${firstSend}): receive steps run before publication, so move it up or make it "send"`);
+      add(
+        `${at}/stage`,
+        `a "receive" step cannot follow a "send" step (/steps/${firstSend}): receive steps run before publication, so move it up or make it "send"`,
+      );
     } else if (step.stage !== 'receive' && firstSend === undefined) firstSend = i;
     if (typeof step.id === 'string') {
       const first = ids.get(step.id);
@@ -75,9 +78,15 @@ function checkResolver(r: Record<string, unknown>, at: string, ctx: CheckContext
   const version = typeof r.version === 'string' ? r.version : undefined;
   if (r.type === 'rules' && typeof r.policy === 'string') {
     if (!ctx.hasPolicy(r.policy)) {
-      add(`${at}/policy`, `no policy "${r.policy}" in policies/: create it or fix the name; deployed: ${list(ctx.policyNames())}${hint(r.policy, ctx.policyNames())}`);
+      add(
+        `${at}/policy`,
+        `no policy "${r.policy}" in policies/: create it or fix the name; deployed: ${list(ctx.policyNames())}${hint(r.policy, ctx.policyNames())}`,
+      );
     } else if (version && !ctx.hasPolicy(r.policy, version)) {
-      add(`${at}/version`, `policy "${r.policy}" has no version ${version}; deployed versions: ${list(ctx.policyVersions(r.policy))} (omit "version" for the latest)`);
+      add(
+        `${at}/version`,
+        `policy "${r.policy}" has no version ${version}; deployed versions: ${list(ctx.policyVersions(r.policy))} (omit "version" for the latest)`,
+      );
     }
   }
   if (r.type !== 'expression') return;
@@ -119,7 +128,11 @@ function checkService(
   if (stage && service.stages && !service.stages.includes(stage)) {
     const pointer = step.stage === undefined ? `${at}/service` : `${at}/stage`;
     const allowed = service.stages.map((s) => `"${s}"`).join(' or ');
-    errors.push({ file, pointer, message: `service "${name}" cannot run in the "${stage}" stage${step.stage === undefined ? ' (the default)' : ''}: set "stage" to ${allowed}` });
+    errors.push({
+      file,
+      pointer,
+      message: `service "${name}" cannot run in the "${stage}" stage${step.stage === undefined ? ' (the default)' : ''}: set "stage" to ${allowed}`,
+    });
   }
   if (step.options !== undefined && !isObject(step.options)) return;
   const options = (step.options ?? {}) as Record<string, unknown>;
@@ -147,7 +160,11 @@ function checkService(
     for (const e of service.check(spec.value, checkCtx)) errors.push({ ...e, file: e.file ?? file });
   } catch (err) {
     // A service's own check must not take the whole load down with a stack trace.
-    errors.push({ file, pointer: `${at}/options`, message: `the "${name}" service could not check its options: ${err instanceof Error ? err.message : String(err)}` });
+    errors.push({
+      file,
+      pointer: `${at}/options`,
+      message: `the "${name}" service could not check its options: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }
 

@@ -20,7 +20,12 @@ const registry = new ItineraryRegistry({
       rules: [
         byAction('CreateOrder', { itinerary: 'orders' }),
         byAction('AddTo', { itinerary: 'calculator', version: '1.0.0' }),
-        { name: 'legacy', priority: 5, conditions: { all: [{ fact: 'headers', path: '$.x-legacy', operator: 'equal', value: '1' }] }, params: { itinerary: 'orders', version: '0.9.0' } },
+        {
+          name: 'legacy',
+          priority: 5,
+          conditions: { all: [{ fact: 'headers', path: '$.x-legacy', operator: 'equal', value: '1' }] },
+          params: { itinerary: 'orders', version: '0.9.0' },
+        },
       ],
     },
     { name: 'other-selector', version: '1.0.0', rules: [], defaults: { itinerary: 'chat' } },
@@ -36,7 +41,10 @@ describe('itinerary selector', () => {
       fired: ['CreateOrder-orders'],
     });
     expect(await resolvers.selectItinerary(testFacts({ action: 'AddTo' }))).toMatchObject({ name: 'calculator', version: '1.0.0' });
-    expect(await resolvers.selectItinerary(testFacts({ action: 'CreateOrder', headers: { 'x-legacy': '1' } }))).toMatchObject({ name: 'orders', version: '0.9.0' });
+    expect(await resolvers.selectItinerary(testFacts({ action: 'CreateOrder', headers: { 'x-legacy': '1' } }))).toMatchObject({
+      name: 'orders',
+      version: '0.9.0',
+    });
   });
 
   it('uses another policy when asked, defaults included', async () => {

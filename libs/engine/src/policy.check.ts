@@ -66,13 +66,22 @@ export function checkSelectorPolicy(
     if (!isObject(params)) continue;
     const { itinerary, version } = params;
     if (typeof itinerary !== 'string') {
-      if (at !== '/defaults' || itinerary !== undefined) errors.push({ file, pointer: `${at}/itinerary`, message: 'the itinerary selector needs "itinerary": the name of the itinerary this rule picks' });
+      if (at !== '/defaults' || itinerary !== undefined)
+        errors.push({ file, pointer: `${at}/itinerary`, message: 'the itinerary selector needs "itinerary": the name of the itinerary this rule picks' });
       continue;
     }
     if (!itineraries.has(itinerary)) {
-      errors.push({ file, pointer: `${at}/itinerary`, message: `no itinerary named "${itinerary}" is deployed; deployed: ${itineraries.names().join(', ') || '(none)'}` });
+      errors.push({
+        file,
+        pointer: `${at}/itinerary`,
+        message: `no itinerary named "${itinerary}" is deployed; deployed: ${itineraries.names().join(', ') || '(none)'}`,
+      });
     } else if (typeof version === 'string' && !itineraries.has(itinerary, version)) {
-      errors.push({ file, pointer: `${at}/version`, message: `itinerary "${itinerary}" has no version ${version}: use a deployed version or omit "version" for the latest` });
+      errors.push({
+        file,
+        pointer: `${at}/version`,
+        message: `itinerary "${itinerary}" has no version ${version}: use a deployed version or omit "version" for the latest`,
+      });
     }
   }
   return errors;

@@ -46,7 +46,15 @@ interface Doc<T> {
 export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadResult> {
   const root = resolve(dir);
   if (!(await isDirectory(root))) {
-    return { errors: [{ file: displayPath(root), pointer: '', message: 'itineraries folder not found: create it, or name the right folder (ITINERA_ITINERARIES, `itinera validate <dir>`)' }] };
+    return {
+      errors: [
+        {
+          file: displayPath(root),
+          pointer: '',
+          message: 'itineraries folder not found: create it, or name the right folder (ITINERA_ITINERARIES, `itinera validate <dir>`)',
+        },
+      ],
+    };
   }
   const errors: ErrorDetail[] = [];
 

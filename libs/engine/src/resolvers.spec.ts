@@ -10,7 +10,9 @@ const registry = new ItineraryRegistry({
     { name: 'endpoint', version: '1.0.0', source: '{ "adapter": "http", "address": env.URL & "/orders" }' },
     { name: 'endpoint', version: '1.1.0', source: '{ "adapter": "queue", "address": "orders" }' },
   ],
-  policies: [{ name: 'p', version: '1.0.0', rules: [{ name: 'r', conditions: { all: [{ fact: 'action', operator: 'equal', value: 'A' }] }, params: { x: 1 } }] }],
+  policies: [
+    { name: 'p', version: '1.0.0', rules: [{ name: 'r', conditions: { all: [{ fact: 'action', operator: 'equal', value: 'A' }] }, params: { x: 1 } }] },
+  ],
 });
 const resolvers = new Resolvers({ registry, expressions: new Expressions(registry) });
 
@@ -29,7 +31,10 @@ describe('Resolvers', () => {
   });
 
   it('expression: inline JSONata over the facts yields the params', async () => {
-    const r = await resolvers.resolve({ type: 'expression', expression: '{ "to": action & "-" & $jsString(body.n) }' }, testFacts({ action: 'Add', body: { n: 2 } }));
+    const r = await resolvers.resolve(
+      { type: 'expression', expression: '{ "to": action & "-" & $jsString(body.n) }' },
+      testFacts({ action: 'Add', body: { n: 2 } }),
+    );
     expect(r.params).toEqual({ to: 'Add-2' });
     expect(r.decision).toEqual({ type: 'expression', source: '{ "to": action & "-" & $jsString(body.n) }', params: { to: 'Add-2' } });
   });

@@ -12,7 +12,11 @@ const POLICY: PolicyDefinition = {
     { name: 'eq', conditions: { all: [leaf('body', '$.order.quantity', 'greaterThan', 10)] }, params: {} },
     { name: 'str', conditions: { any: [leaf('action', undefined, 'equal', 'Go'), leaf('action', undefined, 'in', ['A', 'B'])] }, params: {} },
     { name: 'not', priority: 5, conditions: { not: { all: [leaf('body', "$['order'].tags", 'contains', 'vip')] } }, params: {} },
-    { name: 'num', conditions: { all: [leaf('body', '$.order.items[0].price', 'lessThanInclusive', 5), leaf('context', '$.n', 'greaterThanInclusive', 1)] }, params: {} },
+    {
+      name: 'num',
+      conditions: { all: [leaf('body', '$.order.items[0].price', 'lessThanInclusive', 5), leaf('context', '$.n', 'greaterThanInclusive', 1)] },
+      params: {},
+    },
     { name: 'ne', conditions: { all: [leaf('body', '$.order.quantity', 'notEqual', 3), leaf('headers', '$.x', 'notIn', ['a'])] }, params: {} },
     { name: 'nc', conditions: { all: [leaf('body', '$.order.tags', 'doesNotContain', 'x'), leaf('env', '$.URL', 'exists', true)] }, params: {} },
     { name: 'lt', conditions: { any: [leaf('body', '$.order.quantity', 'lessThan', 2), leaf('state', '$.count', 'exists', false)] }, params: {} },
@@ -22,7 +26,7 @@ const POLICY: PolicyDefinition = {
 
 /** A small seeded generator, so a failure reproduces. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 function randomFacts(r: () => number): Facts {
@@ -55,7 +59,11 @@ describe('rules fast path', () => {
   });
 
   it('leaves what it does not cover to the engine', () => {
-    const only = (conditions: unknown): PolicyDefinition => ({ name: 'q', version: '1.0.0', rules: [{ name: 'r', conditions: conditions as Record<string, unknown>, params: {} }] });
+    const only = (conditions: unknown): PolicyDefinition => ({
+      name: 'q',
+      version: '1.0.0',
+      rules: [{ name: 'r', conditions: conditions as Record<string, unknown>, params: {} }],
+    });
     expect(compileFastPolicy(only({ all: [{ fact: 'body', operator: 'equal', value: { fact: 'context', path: '$.x' } }] }))).toBeUndefined();
     expect(compileFastPolicy(only({ all: [{ fact: 'body', path: '$..x', operator: 'equal', value: 1 }] }))).toBeUndefined();
     expect(compileFastPolicy(only({ all: [{ fact: 'body', operator: 'not:equal', value: 1 }] }))).toBeUndefined();
@@ -67,7 +75,11 @@ describe('rules fast path', () => {
     expect(parseSimplePath('$.a.b[0]["c-d"]')).toEqual(['a', 'b', '0', 'c-d']);
     expect(parseSimplePath('$.a[*]')).toBeUndefined();
     expect(parseSimplePath('$..a')).toBeUndefined();
-    const fast = compileFastPolicy({ name: 'q', version: '1.0.0', rules: [{ name: 'r', conditions: { all: [leaf('body', '$.constructor', 'exists', true)] }, params: {} }] })!;
+    const fast = compileFastPolicy({
+      name: 'q',
+      version: '1.0.0',
+      rules: [{ name: 'r', conditions: { all: [leaf('body', '$.constructor', 'exists', true)] }, params: {} }],
+    })!;
     expect(fast({ body: {} })).toEqual([]);
   });
 });

@@ -23,7 +23,11 @@ const registry = new ItineraryRegistry({
   policies: [
     decision,
     { ...decision, version: '2.0.0', mode: 'merge' },
-    { name: 'plain', version: '1.0.0', rules: [{ name: 'never', conditions: { all: [{ fact: 'action', operator: 'equal', value: 'Nope' }] }, params: { a: 1 } }] },
+    {
+      name: 'plain',
+      version: '1.0.0',
+      rules: [{ name: 'never', conditions: { all: [{ fact: 'action', operator: 'equal', value: 'Nope' }] }, params: { a: 1 } }],
+    },
     {
       name: 'facts',
       version: '1.0.0',

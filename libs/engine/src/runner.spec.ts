@@ -119,8 +119,20 @@ describe('ItineraryRunner', () => {
 
   it('turns a faulted result into a fault without retrying a non-transient error', async () => {
     let calls = 0;
-    const bad = defineStep({ name: 'bad', summary: '', spec: {}, run: () => (calls++, { outcome: 'faulted' as const, error: new ItineraError('DIVIDE_BY_ZERO', 'no') }) });
-    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'x', service: 'bad', retry: { attempts: 5, backoffMs: 1 } }, { id: 'y', service: 'add', options: { by: 1 } }] };
+    const bad = defineStep({
+      name: 'bad',
+      summary: '',
+      spec: {},
+      run: () => (calls++, { outcome: 'faulted' as const, error: new ItineraError('DIVIDE_BY_ZERO', 'no') }),
+    });
+    const def: ItineraryDefinition = {
+      name: 'it',
+      version: '1.0.0',
+      steps: [
+        { id: 'x', service: 'bad', retry: { attempts: 5, backoffMs: 1 } },
+        { id: 'y', service: 'add', options: { by: 1 } },
+      ],
+    };
     const { runner } = setup(def, [bad, add]);
     const env = envelope();
     const r = await runner.run(env, 'send');
@@ -131,7 +143,11 @@ describe('ItineraryRunner', () => {
   });
 
   it('faults with STEP_PARAMS_INVALID when resolved params do not match the spec', async () => {
-    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'a', service: 'add', resolver: { type: 'static', params: { by: 'lots' } } }] };
+    const def: ItineraryDefinition = {
+      name: 'it',
+      version: '1.0.0',
+      steps: [{ id: 'a', service: 'add', resolver: { type: 'static', params: { by: 'lots' } } }],
+    };
     const { runner } = setup(def, [add]);
     const r = await runner.run(envelope(), 'send');
     expect(r.status === 'faulted' && r.error.code).toBe('STEP_PARAMS_INVALID');
@@ -139,7 +155,14 @@ describe('ItineraryRunner', () => {
   });
 
   it('stops before a step that hops to another queue, and runs it on that queue', async () => {
-    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'a', service: 'add', options: { by: 1 } }, { id: 'b', service: 'add', queue: 'billing', options: { by: 2 } }] };
+    const def: ItineraryDefinition = {
+      name: 'it',
+      version: '1.0.0',
+      steps: [
+        { id: 'a', service: 'add', options: { by: 1 } },
+        { id: 'b', service: 'add', queue: 'billing', options: { by: 2 } },
+      ],
+    };
     const { runner } = setup(def, [add]);
     const env = envelope();
     expect(await runner.run(env, 'send')).toEqual({ status: 'hop', queue: 'billing' });
@@ -158,7 +181,15 @@ describe('ItineraryRunner', () => {
         if (ctx.params.fail) throw new ItineraError('BOOM', 'failed');
       },
     });
-    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'a', service: 'set' }, { id: 'b', service: 'set' }, { id: 'c', service: 'set', options: { fail: true } }] };
+    const def: ItineraryDefinition = {
+      name: 'it',
+      version: '1.0.0',
+      steps: [
+        { id: 'a', service: 'set' },
+        { id: 'b', service: 'set' },
+        { id: 'c', service: 'set', options: { fail: true } },
+      ],
+    };
     const { runner, sessions } = setup(def, [setState]);
     const env = envelope('it', { origin: { transport: 'ws', session: 's1' } });
     const r = await runner.run(env, 'send');

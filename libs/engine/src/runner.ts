@@ -193,19 +193,37 @@ export class ItineraryRunner {
         if (state.dirty) await state.flush(stepIdOf());
         const outcome = result?.outcome === 'terminated' ? 'terminated' : 'completed';
         const resolver = step.resolver && decision ? { resolver: decision } : undefined;
-        this.record(envelope, { ...base, durationMs: elapsed(t0), outcome, attempt: attemptNo, ...resolver }, before !== undefined ? { before, after: envelope.body } : undefined);
+        this.record(
+          envelope,
+          { ...base, durationMs: elapsed(t0), outcome, attempt: attemptNo, ...resolver },
+          before !== undefined ? { before, after: envelope.body } : undefined,
+        );
         return { outcome };
       } catch (err) {
         state.discard();
         const error = toItineraError(err, 'STEP_FAILED');
         const resolver = step.resolver && decision ? { resolver: decision } : decided;
         if (error.transient && attempt < maxAttempts) {
-          this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'retried', attempt: attemptNo, ...resolver, error: { code: error.code, message: error.message } });
+          this.record(envelope, {
+            ...base,
+            durationMs: elapsed(t0),
+            outcome: 'retried',
+            attempt: attemptNo,
+            ...resolver,
+            error: { code: error.code, message: error.message },
+          });
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
         }
-        this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'faulted', attempt: attemptNo, ...resolver, error: { code: error.code, message: error.message } });
+        this.record(envelope, {
+          ...base,
+          durationMs: elapsed(t0),
+          outcome: 'faulted',
+          attempt: attemptNo,
+          ...resolver,
+          error: { code: error.code, message: error.message },
+        });
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }

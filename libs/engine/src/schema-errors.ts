@@ -111,7 +111,9 @@ function describe(e: ErrorObject): string {
       return `must not contain duplicates (items ${p.j} and ${p.i} are equal)`;
     case 'anyOf':
     case 'oneOf':
-      return e.keyword === 'oneOf' && Array.isArray(p.passingSchemas) ? 'must match exactly one of the allowed forms, but matches several' : 'must match one of the allowed forms';
+      return e.keyword === 'oneOf' && Array.isArray(p.passingSchemas)
+        ? 'must match exactly one of the allowed forms, but matches several'
+        : 'must match one of the allowed forms';
     default:
       return e.message ?? `fails the "${e.keyword}" rule`;
   }

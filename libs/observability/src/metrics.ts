@@ -25,7 +25,10 @@ const renderKey = (labels: Labels) =>
 
 class Counter {
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1): void {
     const k = key(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
@@ -39,7 +42,11 @@ class Counter {
 
 class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[],
+  ) {}
   observe(labels: Labels, value: number): void {
     const k = key(labels);
     let s = this.series.get(k);
@@ -76,7 +83,15 @@ export class Metrics {
   }
 
   render(): string {
-    const parts = [this.messagesAccepted, this.messagesRejected, this.messagesCompleted, this.messagesFaulted, this.steps, this.stepDuration, this.callbacks].map((m) => m.render());
+    const parts = [
+      this.messagesAccepted,
+      this.messagesRejected,
+      this.messagesCompleted,
+      this.messagesFaulted,
+      this.steps,
+      this.stepDuration,
+      this.callbacks,
+    ].map((m) => m.render());
     for (const [name, g] of this.gauges) parts.push(`# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}`);
     return parts.join('\n') + '\n';
   }

@@ -17,7 +17,21 @@ import {
   type StepRuntime,
   type StepService,
 } from '@itinera/core';
-import { BusGateway, BusWorker, Expressions, FaultRecorder, ItineraryRegistry, ItineraryRunner, ReplyHub, Resolvers, Schemas, loadRegistry, resubmitFault, type FaultRepair, type Resubmitted } from '@itinera/engine';
+import {
+  BusGateway,
+  BusWorker,
+  Expressions,
+  FaultRecorder,
+  ItineraryRegistry,
+  ItineraryRunner,
+  ReplyHub,
+  Resolvers,
+  Schemas,
+  loadRegistry,
+  resubmitFault,
+  type FaultRepair,
+  type Resubmitted,
+} from '@itinera/engine';
 import { ALL_STEPS } from '@itinera/steps';
 import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool } from '@itinera/adapters';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
@@ -108,7 +122,14 @@ export class Bus {
       },
     });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
-    const stores = createRecordStores({ redisUrl: redis, prefix: config.redisPrefix, recordTtlMs: config.recordTtlMs, maxRecords: redis ? undefined : config.memoryRecords, timeoutMs: 1000, logger });
+    const stores = createRecordStores({
+      redisUrl: redis,
+      prefix: config.redisPrefix,
+      recordTtlMs: config.recordTtlMs,
+      maxRecords: redis ? undefined : config.memoryRecords,
+      timeoutMs: 1000,
+      logger,
+    });
 
     const expressions = new Expressions(registry, { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth });
     const schemas = new Schemas(registry.schemas());
@@ -168,10 +189,25 @@ export class Bus {
       idempotencyTtlMs: config.idempotencyTtlMs,
       node: config.node,
     });
-    const bus = new Bus(config, opts.roles, logger, registry, box, sessions, stores.messages, stores.faults, stores.idempotency, gateway, runner, recorder, replies, async () => {
-      await sessions.close();
-      await stores.close();
-    });
+    const bus = new Bus(
+      config,
+      opts.roles,
+      logger,
+      registry,
+      box,
+      sessions,
+      stores.messages,
+      stores.faults,
+      stores.idempotency,
+      gateway,
+      runner,
+      recorder,
+      replies,
+      async () => {
+        await sessions.close();
+        await stores.close();
+      },
+    );
     (bus as { metrics: Metrics }).metrics = metrics;
     return bus;
   }
@@ -205,18 +241,24 @@ export class Bus {
     }
     if (this.roles.gateway) {
       for (const binding of this.registry.queueOnRamps()) {
-        const consumer = await this.box.consume<Record<string, unknown>>(binding.queue, (job) => this.acceptQueueJob(binding.itinerary, binding.queue, job.data, job.id), {
-          concurrency: binding.concurrency ?? 4,
-          attempts: config.deliveryAttempts,
-          backoffMs: 200,
-          onDeadLetter: (job, error) => this.queueJobFault(binding.queue, binding.itinerary, job.data, toItineraError(error), job.attempt),
-        });
+        const consumer = await this.box.consume<Record<string, unknown>>(
+          binding.queue,
+          (job) => this.acceptQueueJob(binding.itinerary, binding.queue, job.data, job.id),
+          {
+            concurrency: binding.concurrency ?? 4,
+            attempts: config.deliveryAttempts,
+            backoffMs: 200,
+            onDeadLetter: (job, error) => this.queueJobFault(binding.queue, binding.itinerary, job.data, toItineraError(error), job.attempt),
+          },
+        );
         this.queueConsumers.push(consumer);
       }
     }
     logger.info(
       {
-        roles: Object.entries(this.roles).filter(([, on]) => on).map(([r]) => r),
+        roles: Object.entries(this.roles)
+          .filter(([, on]) => on)
+          .map(([r]) => r),
         transport: config.transport,
         itineraries: this.registry.list().map((i) => `${i.name}@${i.latest}`),
       },
@@ -258,7 +300,16 @@ export class Bus {
       trace: [],
       createdAt: new Date().toISOString(),
     };
-    await this.faults.add({ id: newId(), messageId: id, correlationId: id, itinerary, attempts, error: { code: error.code, message: error.message }, envelope, at: envelope.createdAt });
+    await this.faults.add({
+      id: newId(),
+      messageId: id,
+      correlationId: id,
+      itinerary,
+      attempts,
+      error: { code: error.code, message: error.message },
+      envelope,
+      at: envelope.createdAt,
+    });
     this.logger.error({ queue, itinerary, error: error.toJSON() }, 'queue on-ramp refused a job; kept as a fault');
   }
 

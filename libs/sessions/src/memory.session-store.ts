@@ -10,16 +10,7 @@ import {
   type SessionInfo,
   type SessionStore,
 } from '@itinera/core';
-import {
-  DEFAULT_SESSION_TTL_MS,
-  checkState,
-  isUsableId,
-  jsonCopy,
-  normalizeLimit,
-  outboxFull,
-  sessionNotFound,
-  unauthorized,
-} from './session-errors';
+import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, jsonCopy, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
 import { hashToken, tokenMatches } from './session-token';
 
 export interface MemorySessionStoreOptions {

@@ -14,15 +14,7 @@ import {
 import { closeConnection, connect, failFastOptions, ready, unavailable } from './redis.connection';
 import { SCRIPTS, type ScriptName } from './redis.scripts';
 import { RedisWakeHub } from './redis.wake-hub';
-import {
-  DEFAULT_SESSION_TTL_MS,
-  checkState,
-  isUsableId,
-  normalizeLimit,
-  outboxFull,
-  sessionNotFound,
-  unauthorized,
-} from './session-errors';
+import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
 import { hashToken, tokenMatches } from './session-token';
 
 export interface RedisSessionStoreOptions {
@@ -78,10 +70,7 @@ export class RedisSessionStore implements SessionStore {
     if (!/\{[^}]+\}/.test(this.prefix)) {
       this.logger.warn({ prefix: this.prefix }, 'session key prefix has no {hash tag}: Redis Cluster will refuse the session scripts');
     }
-    this.client = connect(
-      { redis: opts.redis, timeoutMs: this.timeoutMs, logger: this.logger, name: 'itinera-sessions' },
-      failFastOptions(this.timeoutMs),
-    );
+    this.client = connect({ redis: opts.redis, timeoutMs: this.timeoutMs, logger: this.logger, name: 'itinera-sessions' }, failFastOptions(this.timeoutMs));
     for (const [name, def] of Object.entries(SCRIPTS)) this.client.defineCommand(name, def);
   }
 
@@ -137,9 +126,18 @@ export class RedisSessionStore implements SessionStore {
     // seq goes first so the script can put the real one in place of the 0.
     const json = JSON.stringify({ seq: 0, ...rest });
     const r = (await this.script(
-      'sessPush', k.session, k.outbox,
-      this.ns, id, json, Number.isFinite(limit) ? limit : -1, opts.overflow, this.now(), this.ttlMs,
-      opts.dedupeKey ?? '', DEDUPE_WINDOW,
+      'sessPush',
+      k.session,
+      k.outbox,
+      this.ns,
+      id,
+      json,
+      Number.isFinite(limit) ? limit : -1,
+      opts.overflow,
+      this.now(),
+      this.ttlMs,
+      opts.dedupeKey ?? '',
+      DEDUPE_WINDOW,
     )) as number[];
     if (r[0] === -1) throw sessionNotFound(id);
     if (r[0] === -2) throw outboxFull(id, r[1]!, limit);
@@ -214,9 +212,7 @@ export class RedisSessionStore implements SessionStore {
   async expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]> {
     const expired: { id: string; pending: OutboxFrame[] }[] = [];
     for (;;) {
-      const r = (await this.script(
-        'sessExpire', this.index, this.ns, now, this.ttlMs, String(now - this.ttlMs), EXPIRE_BATCH,
-      )) as (number | string)[];
+      const r = (await this.script('sessExpire', this.index, this.ns, now, this.ttlMs, String(now - this.ttlMs), EXPIRE_BATCH)) as (number | string)[];
       let i = 1;
       while (i < r.length) {
         const id = String(r[i]);
@@ -263,10 +259,9 @@ export class RedisSessionStore implements SessionStore {
   private async touchInfo(id: string): Promise<SessionInfo | undefined> {
     if (!isUsableId(id)) return undefined;
     const k = this.keys(id);
-    const r = (await this.script(
-      'sessTouch', k.session, k.outbox, k.state, k.joined, this.index,
-      id, this.now(), this.ttlMs, this.keyTtlMs,
-    )) as (string | null)[];
+    const r = (await this.script('sessTouch', k.session, k.outbox, k.state, k.joined, this.index, id, this.now(), this.ttlMs, this.keyTtlMs)) as (
+      string | null
+    )[];
     return r.length === 0 ? undefined : toInfo(id, r);
   }
 

@@ -30,9 +30,6 @@ export function createSessionStore(config: SessionStoreConfig): SessionStore {
         logger: config.logger,
       });
     default:
-      throw new ItineraError(
-        'INVALID_CONFIG',
-        `Unknown session store kind "${String((config as { kind: unknown }).kind)}": use "memory" or "redis".`,
-      );
+      throw new ItineraError('INVALID_CONFIG', `Unknown session store kind "${String((config as { kind: unknown }).kind)}": use "memory" or "redis".`);
   }
 }

@@ -55,11 +55,17 @@ export class FakeGateway implements OnRampGateway {
       await this.sessions.push(session, cb('NotifyClient', { text: `${body.name} has been registered with clientID: ${clientId}`, clientId }), PUSH);
     } else if (m.action === 'SendMessage') {
       if (typeof state.name !== 'string') {
-        await this.sessions.push(session, { type: 'fault', correlationId, error: { code: 'NOT_REGISTERED', message: 'Register first (RegisterClient).', step: 'send' }, id: m.clientMessageId }, PUSH);
+        await this.sessions.push(
+          session,
+          { type: 'fault', correlationId, error: { code: 'NOT_REGISTERED', message: 'Register first (RegisterClient).', step: 'send' }, id: m.clientMessageId },
+          PUSH,
+        );
         return;
       }
       for (const member of await this.sessions.members('chat')) {
-        await this.sessions.push(member, { type: 'callback', action: 'NotifyClient', correlationId, body: { text: `${state.name}: ${body.text}` } }, PUSH).catch(() => undefined);
+        await this.sessions
+          .push(member, { type: 'callback', action: 'NotifyClient', correlationId, body: { text: `${state.name}: ${body.text}` } }, PUSH)
+          .catch(() => undefined);
       }
     } else if (m.action === 'UnRegisterClient') {
       await this.sessions.leave('chat', session);
@@ -102,7 +108,11 @@ export class FakeGateway implements OnRampGateway {
     const op = ops[m.action ?? ''];
     if (!op) return;
     if (m.action === 'DivideBy' && n === 0) {
-      await this.sessions.push(session, { type: 'fault', correlationId, error: { code: 'DIVIDE_BY_ZERO', message: 'Cannot divide by zero.', step: 'divide' }, id: m.clientMessageId }, PUSH);
+      await this.sessions.push(
+        session,
+        { type: 'fault', correlationId, error: { code: 'DIVIDE_BY_ZERO', message: 'Cannot divide by zero.', step: 'divide' }, id: m.clientMessageId },
+        PUSH,
+      );
       return;
     }
     result = op[1](result);

@@ -1,11 +1,13 @@
-
 export interface HttpAnswer {
   status: number;
   headers: Headers;
   body: any;
 }
 
-export async function request(url: string, init: { method?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function request(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let body: string | undefined = init.raw;

@@ -48,7 +48,16 @@ export interface DuplexTestServer {
  * `ws: false` leaves out the WebSocket upgrade (a server clients must long-poll).
  */
 export async function startDuplexServer(
-  opts: { options?: Partial<DuplexOptions>; ws?: boolean; ttlMs?: number; now?: () => number; sweepEveryMs?: number; port?: number; sessions?: MemorySessionStore; setup?: (app: FastifyInstance) => void } = {},
+  opts: {
+    options?: Partial<DuplexOptions>;
+    ws?: boolean;
+    ttlMs?: number;
+    now?: () => number;
+    sweepEveryMs?: number;
+    port?: number;
+    sessions?: MemorySessionStore;
+    setup?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<DuplexTestServer> {
   const sessions = opts.sessions ?? new MemorySessionStore({ ttlMs: opts.ttlMs ?? 600_000, ...(opts.now ? { now: opts.now } : {}) });
   const gateway = new FakeGateway(sessions);
@@ -58,7 +67,9 @@ export async function startDuplexServer(
   const poll = registerPollingDuplex(app, deps);
   const ws = opts.ws === false ? undefined : attachWebSocketDuplex(app.server, deps);
   opts.setup?.(app);
-  const sweeper = opts.sweepEveryMs ? startSessionSweeper({ sessions, faults, logger: silentLogger, everyMs: opts.sweepEveryMs, ...(opts.now ? { now: opts.now } : {}) }) : undefined;
+  const sweeper = opts.sweepEveryMs
+    ? startSessionSweeper({ sessions, faults, logger: silentLogger, everyMs: opts.sweepEveryMs, ...(opts.now ? { now: opts.now } : {}) })
+    : undefined;
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

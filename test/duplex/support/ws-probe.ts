@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
 
-
 /** A protocol-level WebSocket client for tests: raw frames out, parsed frames in, the close code. */
 export class WsProbe {
   readonly frames: any[] = [];
@@ -97,7 +96,6 @@ export class WsProbe {
     }
     return this.outbox();
   }
-
 
   async close(): Promise<void> {
     if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();

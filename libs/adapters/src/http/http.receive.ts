@@ -70,17 +70,23 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     const mapped =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new ItineraError('PAYLOAD_TOO_LARGE', `the body is larger than the limit (${app.initialConfig.bodyLimit} bytes); send a smaller message or raise ITINERA_MAX_BODY_BYTES`)
+        ? new ItineraError(
+            'PAYLOAD_TOO_LARGE',
+            `the body is larger than the limit (${app.initialConfig.bodyLimit} bytes); send a smaller message or raise ITINERA_MAX_BODY_BYTES`,
+          )
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
           ? new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json')
           : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
             ? // Fastify drops the parser's reason; its parser also refuses "__proto__" and "constructor.prototype" keys (prototype poisoning), so say both.
-              new ItineraError('INVALID_JSON', 'the body is not valid JSON, or it has a "__proto__" or "constructor": { "prototype" } key (refused for safety); send one JSON value without them')
+              new ItineraError(
+                'INVALID_JSON',
+                'the body is not valid JSON, or it has a "__proto__" or "constructor": { "prototype" } key (refused for safety); send one JSON value without them',
+              )
             : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && err.statusCode === 400)
-            ? new ItineraError('INVALID_JSON', `the body is not valid JSON: ${err.message}`)
-            : err.statusCode === 404
-              ? new ItineraError('NOT_FOUND', err.message)
-              : toItineraError(err);
+              ? new ItineraError('INVALID_JSON', `the body is not valid JSON: ${err.message}`)
+              : err.statusCode === 404
+                ? new ItineraError('NOT_FOUND', err.message)
+                : toItineraError(err);
     if (mapped.status >= 500 && mapped.code !== 'TRANSPORT_UNAVAILABLE' && mapped.code !== 'SHUTTING_DOWN') req.log.error({ err }, 'request failed');
     return sendProblem(reply, mapped, req.url);
   });
@@ -110,10 +116,15 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       ...(req.headers['itinera-correlation-id'] ? { correlationId: String(req.headers['itinera-correlation-id']) } : {}),
     };
     const accepted = await deps.gateway.accept(message, { waitMs: preferWaitMs(req.headers.prefer as string | undefined, maxWaitMs) });
-    reply.header('Itinera-Message-Id', accepted.messageId).header('Itinera-Correlation-Id', accepted.correlationId).header('Location', `/messages/${accepted.messageId}`);
+    reply
+      .header('Itinera-Message-Id', accepted.messageId)
+      .header('Itinera-Correlation-Id', accepted.correlationId)
+      .header('Location', `/messages/${accepted.messageId}`);
     if (accepted.duplicate) reply.header('Idempotent-Replayed', 'true');
     if (accepted.reply) return reply.code(200).send(accepted.reply.body);
-    return reply.code(202).send({ messageId: accepted.messageId, correlationId: accepted.correlationId, itinerary: accepted.itinerary, status: accepted.status });
+    return reply
+      .code(202)
+      .send({ messageId: accepted.messageId, correlationId: accepted.correlationId, itinerary: accepted.itinerary, status: accepted.status });
   };
 
   app.post<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name/messages', { preHandler: requireJson }, (req, reply) =>
@@ -135,7 +146,8 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
   app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/health/ready', async (_req, reply) => {
     const ok = await deps.ready().catch(() => false);
-    if (!ok) throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
+    if (!ok)
+      throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
     return reply.send({ status: 'ready' });
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics()));

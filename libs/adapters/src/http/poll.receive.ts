@@ -177,15 +177,27 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       if (refused) return refused;
       const body = req.body;
       if (!isObject(body)) {
-        throw new ItineraError('BAD_REQUEST', 'Send a JSON object { id, itinerary, version?, action, body }.', { details: [{ pointer: '', message: 'must be an object' }] });
+        throw new ItineraError('BAD_REQUEST', 'Send a JSON object { id, itinerary, version?, action, body }.', {
+          details: [{ pointer: '', message: 'must be an object' }],
+        });
       }
       const errors = checkSendFields(body);
       if (errors.length > 0) {
-        return sendProblem(reply, new ItineraError('BAD_REQUEST', 'Malformed message; see errors.', { details: errors }), instance, isObject(body) && typeof body.id === 'string' ? { id: body.id } : undefined);
+        return sendProblem(
+          reply,
+          new ItineraError('BAD_REQUEST', 'Malformed message; see errors.', { details: errors }),
+          instance,
+          isObject(body) && typeof body.id === 'string' ? { id: body.id } : undefined,
+        );
       }
       void sessions.touch(session).catch(() => undefined);
       try {
-        const accepted = await acceptDuplexSend({ gateway: deps.gateway, registry, logger, maxInFlight: options.maxInFlight }, session, 'poll', body as unknown as DuplexSend);
+        const accepted = await acceptDuplexSend(
+          { gateway: deps.gateway, registry, logger, maxInFlight: options.maxInFlight },
+          session,
+          'poll',
+          body as unknown as DuplexSend,
+        );
         return reply.code(202).header('itinera-message-id', accepted.messageId).header('itinera-correlation-id', accepted.correlationId).send(accepted);
       } catch (error) {
         return sendProblem(reply, error, instance, { id: body.id });
@@ -212,14 +224,20 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       if (req.query.after !== undefined) {
         after = Number(req.query.after);
         if (!Number.isSafeInteger(after) || after < 0) {
-          throw new ItineraError('BAD_REQUEST', 'after must be a non-negative integer: the highest seq you have handled.', { details: [{ pointer: '/after', message: 'must be a non-negative integer' }] });
+          throw new ItineraError('BAD_REQUEST', 'after must be a non-negative integer: the highest seq you have handled.', {
+            details: [{ pointer: '/after', message: 'must be a non-negative integer' }],
+          });
         }
         // A seq the session never sent cannot have been handled: acking up to it would drop
         // the next frames unseen (each poll would ack them before answering).
         if (after > info.lastSeq) {
-          throw new ItineraError('BAD_REQUEST', `after=${after} is beyond the last seq this session sent (${info.lastSeq}); poll with the highest seq you have handled.`, {
-            details: [{ pointer: '/after', message: `must be at most ${info.lastSeq}` }],
-          });
+          throw new ItineraError(
+            'BAD_REQUEST',
+            `after=${after} is beyond the last seq this session sent (${info.lastSeq}); poll with the highest seq you have handled.`,
+            {
+              details: [{ pointer: '/after', message: `must be at most ${info.lastSeq}` }],
+            },
+          );
         }
       }
       if (after > info.ackedSeq) await sessions.ack(info.id, Math.min(after, info.lastSeq));

@@ -59,12 +59,7 @@ export function problemOf(err: ItineraError, instance?: string): ProblemDetails 
  * an ItineraError); `extra` adds extension members. 401 answers carry
  * `WWW-Authenticate: Bearer`; 503 answers may carry `Retry-After`.
  */
-export function sendProblem(
-  reply: FastifyReply,
-  error: unknown,
-  instance?: string,
-  extra?: Record<string, unknown> & { retryAfterMs?: number },
-): FastifyReply {
+export function sendProblem(reply: FastifyReply, error: unknown, instance?: string, extra?: Record<string, unknown> & { retryAfterMs?: number }): FastifyReply {
   const err = toItineraError(error);
   const { retryAfterMs, ...members } = extra ?? {};
   const body = { ...problemOf(err, instance), ...members };

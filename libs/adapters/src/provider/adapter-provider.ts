@@ -65,7 +65,10 @@ export class AdapterProvider {
    */
   resolve<O = Record<string, unknown>>(endpoint: Endpoint, pointer = ''): ResolvedEndpoint<O> {
     // Endpoints repeat (a policy decides among a few): a valid one with a string config is parsed once.
-    const key = typeof endpoint?.config === 'string' || endpoint?.config === undefined ? `${endpoint?.adapter}\u0000${endpoint?.address}\u0000${endpoint?.config ?? ''}` : undefined;
+    const key =
+      typeof endpoint?.config === 'string' || endpoint?.config === undefined
+        ? `${endpoint?.adapter}\u0000${endpoint?.address}\u0000${endpoint?.config ?? ''}`
+        : undefined;
     const hit = key === undefined ? undefined : this.cache.get(key);
     if (hit) return { ...hit, options: { ...hit.options } } as ResolvedEndpoint<O>;
     const c = this.check(endpoint, pointer);

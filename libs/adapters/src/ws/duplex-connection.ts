@@ -19,8 +19,7 @@ export const MAX_BAD_FRAMES = 10;
 
 const rawLength = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
-const rawText = (data: RawData): string =>
-  Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+const rawText = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
 
 /**
  * One WebSocket of the duplex on-ramp: the hello/welcome handshake, sends, acks,
@@ -135,7 +134,11 @@ export class DuplexConnection implements DuplexEndpoint {
     if (frame.type === 'hello') return this.onHello(frame);
     if (this.hello) await this.hello;
     if (!this.session) {
-      return this.bad(new ItineraError('HELLO_REQUIRED', `A "${frame.type}" frame came before hello; send {"type":"hello"} first.`), CLOSE_CODES.invalid, clientIdOf(frame));
+      return this.bad(
+        new ItineraError('HELLO_REQUIRED', `A "${frame.type}" frame came before hello; send {"type":"hello"} first.`),
+        CLOSE_CODES.invalid,
+        clientIdOf(frame),
+      );
     }
     this.badStreak = 0;
     const session = this.session;
@@ -177,7 +180,10 @@ export class DuplexConnection implements DuplexEndpoint {
 
   private onHello(frame: HelloFrame): Promise<void> {
     if (this.session || this.hello) {
-      this.bad(new ItineraError('BAD_FRAME', 'This connection already said hello; open a new connection to start or resume another session.'), CLOSE_CODES.invalid);
+      this.bad(
+        new ItineraError('BAD_FRAME', 'This connection already said hello; open a new connection to start or resume another session.'),
+        CLOSE_CODES.invalid,
+      );
       return Promise.resolve();
     }
     this.badStreak = 0;

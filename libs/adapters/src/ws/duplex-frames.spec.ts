@@ -42,7 +42,11 @@ describe('parseClientFrame', () => {
   });
 
   it('errorFrame hides INTERNAL messages and keeps details of others', () => {
-    expect(errorFrame(new ItineraError('INTERNAL', 'secret'), 'c')).toEqual({ type: 'error', id: 'c', error: { code: 'INTERNAL', message: expect.not.stringContaining('secret') } });
+    expect(errorFrame(new ItineraError('INTERNAL', 'secret'), 'c')).toEqual({
+      type: 'error',
+      id: 'c',
+      error: { code: 'INTERNAL', message: expect.not.stringContaining('secret') },
+    });
     const e = errorFrame(new ItineraError('BAD_FRAME', 'bad', { details: [{ pointer: '/x', message: 'm' }] }));
     expect(e).toEqual({ type: 'error', error: { code: 'BAD_FRAME', message: 'bad', details: [{ pointer: '/x', message: 'm' }] } });
   });

@@ -83,7 +83,8 @@ export function checkSendFields(v: Record<string, unknown>): ErrorDetail[] {
     errors.push({ pointer: '/id', message: `must be a non-empty string of at most ${MAX_CLIENT_ID_LENGTH} characters (your own id for this message)` });
   }
   if (!isNonEmptyString(v.itinerary)) errors.push({ pointer: '/itinerary', message: 'must be the name of a deployed itinerary' });
-  if (v.version !== undefined && !isNonEmptyString(v.version)) errors.push({ pointer: '/version', message: 'must be a version string like "1.2.0", or be left out for the latest' });
+  if (v.version !== undefined && !isNonEmptyString(v.version))
+    errors.push({ pointer: '/version', message: 'must be a version string like "1.2.0", or be left out for the latest' });
   if (!isNonEmptyString(v.action)) errors.push({ pointer: '/action', message: 'must be the operation name, e.g. "AddTo"' });
   return errors;
 }
@@ -94,7 +95,8 @@ function checkFrame(v: Record<string, unknown>): ItineraError | undefined {
       const errors: ErrorDetail[] = [];
       if (v.session !== undefined && !isNonEmptyString(v.session)) errors.push({ pointer: '/session', message: 'must be the session id from `welcome`' });
       if (v.token !== undefined && typeof v.token !== 'string') errors.push({ pointer: '/token', message: 'must be the token from `welcome`' });
-      if (v.lastSeq !== undefined && !isSeq(v.lastSeq)) errors.push({ pointer: '/lastSeq', message: 'must be a non-negative integer: the highest seq you have handled' });
+      if (v.lastSeq !== undefined && !isSeq(v.lastSeq))
+        errors.push({ pointer: '/lastSeq', message: 'must be a non-negative integer: the highest seq you have handled' });
       if (v.session === undefined && (v.token !== undefined || v.lastSeq !== undefined)) {
         errors.push({ pointer: '/session', message: 'is required to resume (token and lastSeq go with a session); send {"type":"hello"} to start a new one' });
       }
@@ -105,7 +107,9 @@ function checkFrame(v: Record<string, unknown>): ItineraError | undefined {
       return errors.length ? badFrame('Malformed send frame; see errors.', errors) : undefined;
     }
     case 'ack':
-      return isSeq(v.seq) ? undefined : badFrame('Malformed ack frame: seq must be a non-negative integer.', [{ pointer: '/seq', message: 'must be a non-negative integer' }]);
+      return isSeq(v.seq)
+        ? undefined
+        : badFrame('Malformed ack frame: seq must be a non-negative integer.', [{ pointer: '/seq', message: 'must be a non-negative integer' }]);
     default:
       return undefined;
   }
@@ -145,6 +149,9 @@ export function parseClientFrame(text: string): ParsedFrame {
 
 /** `{ type: 'error', id?, error: { code, message, details? } }`; INTERNAL never leaks its message. */
 export function errorFrame(err: ItineraError, id?: string): Record<string, unknown> {
-  const error = err.code === 'INTERNAL' ? { code: 'INTERNAL', message: 'The bus failed to handle this frame; retry later, and if it persists see the server log.' } : err.toJSON();
+  const error =
+    err.code === 'INTERNAL'
+      ? { code: 'INTERNAL', message: 'The bus failed to handle this frame; retry later, and if it persists see the server log.' }
+      : err.toJSON();
   return id === undefined ? { type: 'error', error } : { type: 'error', id, error };
 }

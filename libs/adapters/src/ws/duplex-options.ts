@@ -94,8 +94,6 @@ export function duplexOptionsFromEnv(env: Record<string, string | undefined> = p
 
 /** A markdown table of the options (for the docs). */
 export function duplexOptionsMarkdown(): string {
-  const rows = Object.entries(DUPLEX_OPTION_SPECS).map(
-    ([k, s]) => `| \`${k}\` | ${s.env ? `\`${s.env}\`` : ''} | ${s.default} | ${s.description} |`,
-  );
+  const rows = Object.entries(DUPLEX_OPTION_SPECS).map(([k, s]) => `| \`${k}\` | ${s.env ? `\`${s.env}\`` : ''} | ${s.default} | ${s.description} |`);
   return ['| option | variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

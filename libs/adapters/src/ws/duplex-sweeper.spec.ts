@@ -11,7 +11,13 @@ describe('session sweeper', () => {
     let now = 1000;
     const sessions = new MemorySessionStore({ ttlMs: 100, now: () => now });
     const faults: FaultRecord[] = [];
-    const store: FaultStore = { add: async (f) => void faults.push(f), get: async () => undefined, list: async () => faults, remove: async () => undefined, close: async () => undefined };
+    const store: FaultStore = {
+      add: async (f) => void faults.push(f),
+      get: async () => undefined,
+      list: async () => faults,
+      remove: async () => undefined,
+      close: async () => undefined,
+    };
     const idle = await sessions.create();
     const busy = await sessions.create();
     await sessions.push(idle.id, { type: 'callback', action: 'Result', correlationId: 'k1', body: { result: 1 }, id: 'c1' }, push);
@@ -59,6 +65,11 @@ describe('session sweeper', () => {
 
   it('expiredFrameFault describes the frame', () => {
     const f = expiredFrameFault('s1', { type: 'callback', seq: 4, action: 'Result', correlationId: 'k', body: { a: 1 } }, new Date(0));
-    expect(f).toMatchObject({ itinerary: 'session-outbox@0.0.0', attempts: 1, at: '1970-01-01T00:00:00.000Z', error: { code: 'SESSION_EXPIRED', message: expect.stringContaining('callback Result (seq 4)') } });
+    expect(f).toMatchObject({
+      itinerary: 'session-outbox@0.0.0',
+      attempts: 1,
+      at: '1970-01-01T00:00:00.000Z',
+      error: { code: 'SESSION_EXPIRED', message: expect.stringContaining('callback Result (seq 4)') },
+    });
   });
 });

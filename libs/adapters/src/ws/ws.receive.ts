@@ -47,7 +47,10 @@ export function hardFrameCap(maxFrameBytes: number): number {
 
 function offeredProtocols(req: IncomingMessage): string[] {
   const h = req.headers['sec-websocket-protocol'];
-  return (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',').map((p) => p.trim()).filter(Boolean);
+  return (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** Answer an upgrade request with a plain HTTP problem and close the socket. */
@@ -96,11 +99,13 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
         pathname = new URL(req.url ?? '/', 'http://bus').pathname;
       } catch {
         // A request target the HTTP parser let through but URL cannot read (`http://[::1`): the client's mistake, not ours.
-        if (server.listenerCount('upgrade') <= 1) refuse(socket, new ItineraError('BAD_REQUEST', `The request target is not a valid URL; the duplex endpoint is ${path}.`));
+        if (server.listenerCount('upgrade') <= 1)
+          refuse(socket, new ItineraError('BAD_REQUEST', `The request target is not a valid URL; the duplex endpoint is ${path}.`));
         return;
       }
       if (pathname !== path) {
-        if (server.listenerCount('upgrade') <= 1) refuse(socket, new ItineraError('NOT_FOUND', `No WebSocket endpoint at ${pathname}; the duplex endpoint is ${path}.`));
+        if (server.listenerCount('upgrade') <= 1)
+          refuse(socket, new ItineraError('NOT_FOUND', `No WebSocket endpoint at ${pathname}; the duplex endpoint is ${path}.`));
         return;
       }
       if (closing) {
@@ -111,7 +116,14 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
         return;
       }
       if (!offeredProtocols(req).includes(DUPLEX_SUBPROTOCOL)) {
-        refuse(socket, new ItineraError('UNSUPPORTED_SUBPROTOCOL', `Open the WebSocket with the subprotocol "${DUPLEX_SUBPROTOCOL}" (new WebSocket(url, "${DUPLEX_SUBPROTOCOL}")).`), 400);
+        refuse(
+          socket,
+          new ItineraError(
+            'UNSUPPORTED_SUBPROTOCOL',
+            `Open the WebSocket with the subprotocol "${DUPLEX_SUBPROTOCOL}" (new WebSocket(url, "${DUPLEX_SUBPROTOCOL}")).`,
+          ),
+          400,
+        );
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -46,7 +46,9 @@ export class MemoryMessageStore implements MessageStore {
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
     const entry = this.records.get(messageId);
     if (!entry) return;
-    entry.log.push(JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch, ...(trace?.length ? { trace } : {}) }));
+    entry.log.push(
+      JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch, ...(trace?.length ? { trace } : {}) }),
+    );
     this.records.set(messageId, entry, this.ttlMs);
   }
 

@@ -53,7 +53,10 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
-    const entry = JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch, ...(trace?.length ? { trace } : {}) });
+    const entry = JSON.stringify({
+      patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch,
+      ...(trace?.length ? { trace } : {}),
+    });
     const line = '\n' + entry;
     const key = this.key(messageId);
     await this.conn.exec('message store', async (client) => {
@@ -71,4 +74,3 @@ export class RedisMessageStore implements MessageStore {
     return this.conn.key('msg', messageId);
   }
 }
-
