@@ -89,6 +89,28 @@ describe('HTTP on-ramp errors (problem+json, stable codes)', () => {
     expectProblem(other, 409, 'IDEMPOTENCY_CONFLICT');
   });
 
+  it('Idempotency-Key: concurrent requests with one key run the itinerary once', async () => {
+    const headers = { 'itinera-action': 'CreateOrder', 'idempotency-key': 'order-burst-1' };
+    const body = { productId: 9, amount: 1, customerId: 1 };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => http(`${bus.url}/itineraries/orders/messages`, { body, headers })));
+    const ok = answers.filter((a) => a.status === 200);
+    const busy = answers.filter((a) => a.status === 409);
+    expect(ok.length + busy.length).toBe(8);
+    // Every 2xx names the one message that ran; the others were told to retry.
+    expect(new Set(ok.map((a) => a.headers.get('itinera-message-id'))).size).toBe(1);
+    for (const b of busy) expect(b.body.code).toBe('IDEMPOTENCY_CONFLICT');
+    const again = await http(`${bus.url}/itineraries/orders/messages`, { body, headers });
+    expect(again.headers.get('itinera-message-id')).toBe(ok[0].headers.get('itinera-message-id'));
+  });
+
+  it('Idempotency-Key: a refused request frees its key for a corrected retry', async () => {
+    const headers = { 'itinera-action': 'CreateOrder', 'idempotency-key': 'order-fix-1' };
+    const bad = await http(`${bus.url}/itineraries/orders/messages`, { body: { productId: 1 }, headers });
+    expect(bad.status).toBe(422);
+    const good = await http(`${bus.url}/itineraries/orders/messages`, { body: { productId: 1, amount: 1, customerId: 1 }, headers });
+    expect(good.status).toBe(200);
+  });
+
   it('MESSAGE_NOT_FOUND 404 and NOT_FOUND 404', async () => {
     expectProblem(await http(`${bus.url}/messages/00000000-0000-0000-0000-000000000000`), 404, 'MESSAGE_NOT_FOUND');
     expectProblem(await http(`${bus.url}/no/such/route`), 404, 'NOT_FOUND');

@@ -52,5 +52,9 @@ export interface IdempotencyStore {
   claim(key: string, hash: string, value: unknown, ttlMs: number): Promise<{ hash: string; value: unknown } | undefined>;
   /** The claim of `key`, if any. */
   get(key: string): Promise<{ hash: string; value: unknown } | undefined>;
+  /** Replace the claim of `key` (a reservation becomes the acceptance it reserved). */
+  set(key: string, hash: string, value: unknown, ttlMs: number): Promise<void>;
+  /** Drop the claim of `key` (a reservation whose request was not accepted). */
+  release(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -96,6 +96,11 @@ function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'numb
   return undefined;
 }
 
+/** What a reserved Idempotency-Key holds until its request is accepted (or released). */
+const IN_PROGRESS = { inProgress: true } as const;
+/** A reservation outlives a crashed request by this much at most. */
+const RESERVATION_TTL_MS = 30_000;
+
 /**
  * The on-ramp side of the bus: selects the itinerary, checks the action
  * contract, runs the receive-stage steps, then publishes. It resolves only once
@@ -147,9 +152,26 @@ export class BusGateway implements OnRampGateway {
       hash = createHash('sha256')
         .update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body]))
         .digest('base64url');
-      const existing = await this.earlier(message.idempotencyKey, hash);
+      const existing = await this.reserve(message.idempotencyKey, hash);
       if (existing) return { ...existing, duplicate: true };
     }
+    try {
+      return await this.acceptReserved(message, def, hash, { target, selectedAt, t0 });
+    } catch (err) {
+      // Not accepted: the key is free again for a retry (with this body or a corrected one).
+      if (message.idempotencyKey) await deps.idempotency.release(message.idempotencyKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async acceptReserved(
+    message: InboundMessage,
+    def: ItineraryDefinition,
+    hash: string | undefined,
+    selection: { target: { name: string; version?: string; source?: string; fired?: string[] }; selectedAt: string; t0: number },
+  ): Promise<Accepted> {
+    const { deps } = this;
+    const { target, selectedAt, t0 } = selection;
 
     const id = newId();
     const envelope: Envelope = {
@@ -231,19 +253,26 @@ export class BusGateway implements OnRampGateway {
       // The box holds the message now: failing the request here would tell the client
       // "not accepted" (and its retry would run it twice). Worst case without the claim
       // is that a retry runs it again, which a failed answer would cause anyway.
-      await deps.idempotency.claim(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
+      await deps.idempotency.set(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
         deps.logger.warn({ messageId: id, err }, 'accepted, but the Idempotency-Key could not be recorded; a retry with that key may run it again');
       });
     }
     return accepted;
   }
 
-  /** An earlier acceptance under the same Idempotency-Key: same body → replay it; another body → 409. */
-  private async earlier(key: string, hash: string): Promise<Accepted | undefined> {
-    const found = await this.deps.idempotency.get(key);
+  /**
+   * Reserve the Idempotency-Key before anything runs, atomically (first claim wins), so two
+   * concurrent requests with one key never both run. An earlier acceptance with the same
+   * body is replayed; another body, or a request with the key still in progress, is 409.
+   */
+  private async reserve(key: string, hash: string): Promise<Accepted | undefined> {
+    const found = await this.deps.idempotency.claim(key, hash, IN_PROGRESS, RESERVATION_TTL_MS);
     if (!found) return undefined;
     if (found.hash !== hash) {
       throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
+    }
+    if ((found.value as typeof IN_PROGRESS)?.inProgress) {
+      throw new ItineraError('IDEMPOTENCY_CONFLICT', `a request with Idempotency-Key "${key}" is still being accepted; retry it in a moment`, { transient: true });
     }
     return found.value as Accepted;
   }

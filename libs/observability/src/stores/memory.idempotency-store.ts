@@ -23,6 +23,14 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return undefined;
   }
 
+  async set(key: string, hash: string, value: unknown, ttlMs: number): Promise<void> {
+    this.claims.set(key, structuredClone({ hash, value }), ttlMs);
+  }
+
+  async release(key: string): Promise<void> {
+    this.claims.delete(key);
+  }
+
   async get(key: string): Promise<Claim | undefined> {
     const claim = this.claims.get(key);
     return claim && structuredClone(claim);

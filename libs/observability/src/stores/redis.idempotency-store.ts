@@ -26,6 +26,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return typeof earlier === 'string' ? (JSON.parse(earlier) as Claim) : undefined;
   }
 
+  async set(key: string, hash: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.conn.exec('idempotency store', (client) => client.set(this.conn.key('idem', key), JSON.stringify({ hash, value }), 'PX', Math.max(1, Math.round(ttlMs))));
+  }
+
+  async release(key: string): Promise<void> {
+    await this.conn.exec('idempotency store', (client) => client.del(this.conn.key('idem', key)));
+  }
+
   async get(key: string): Promise<Claim | undefined> {
     const raw = await this.conn.exec('idempotency store', (client) => client.get(this.conn.key('idem', key)));
     return raw ? (JSON.parse(raw) as Claim) : undefined;

@@ -160,6 +160,16 @@ export function describeRecordStores(name: string, factory: () => Promise<Stores
         expect(await s.idempotency.get(uid('idem'))).toBeUndefined();
       });
 
+      it('replaces a claim with set and drops it with release', async () => {
+        const key = uid('k');
+        expect(await s.idempotency.claim(key, 'h', { inProgress: true }, 60_000)).toBeUndefined();
+        await s.idempotency.set(key, 'h', { messageId: 'm1' }, 60_000);
+        expect(await s.idempotency.get(key)).toEqual({ hash: 'h', value: { messageId: 'm1' } });
+        await s.idempotency.release(key);
+        expect(await s.idempotency.get(key)).toBeUndefined();
+        expect(await s.idempotency.claim(key, 'h2', 1, 60_000)).toBeUndefined();
+      });
+
       it('has exactly one winner among concurrent claims', async () => {
         const key = uid('idem');
         const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.idempotency.claim(key, `h${i}`, i, 60_000)));
