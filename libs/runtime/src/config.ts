@@ -62,6 +62,12 @@ export const CONFIG_SPEC = {
     description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.',
     default: 'ORDERS_ENDPOINT_URL',
   },
+  ITINERA_ALLOWED_ORIGINS: {
+    type: 'string',
+    description:
+      'Comma-separated browser origins allowed to open a duplex WebSocket (e.g. `https://app.example.com`); empty: any origin. Set it in production.',
+    default: '',
+  },
   ITINERA_RATE_LIMIT: {
     type: 'integer',
     description: 'HTTP requests per second per client address (RATE_LIMITED beyond); 0 = no limit.',
@@ -129,6 +135,7 @@ export interface BusConfig {
   sendAllowList: string[];
   envFacts: Record<string, string>;
   rateLimit: number;
+  allowedOrigins: string[];
   selectorPolicy: string;
   jsonataTimeoutMs: number;
   jsonataMaxDepth: number;
@@ -187,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
+    allowedOrigins: list(v.ITINERA_ALLOWED_ORIGINS as string),
     selectorPolicy: v.ITINERA_SELECTOR_POLICY as string,
     jsonataTimeoutMs: v.ITINERA_JSONATA_TIMEOUT_MS as number,
     jsonataMaxDepth: v.ITINERA_JSONATA_MAX_DEPTH as number,

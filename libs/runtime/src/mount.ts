@@ -45,7 +45,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });
-  const ws = attachWebSocketDuplex(server, deps);
+  const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins });
   bus.metrics.gauge('itinera_duplex_connections', 'Open WebSocket duplex connections on this node.', () => ws.connectionCount());
   const sweeper = startSessionSweeper({
     sessions: bus.sessions,

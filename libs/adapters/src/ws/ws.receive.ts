@@ -19,6 +19,12 @@ export interface DuplexDeps {
 export interface WebSocketDuplexDeps extends DuplexDeps {
   /** Upgrade path; `/duplex` by default. */
   path?: string;
+  /**
+   * Browser origins allowed to open a duplex WebSocket (`https://app.example.com`); empty:
+   * any. A page of another origin could otherwise ride a user's network position
+   * (cross-site WebSocket hijacking). Clients that send no Origin (non-browsers) pass.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export interface DuplexCloseOptions {
@@ -106,6 +112,11 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
       if (pathname !== path) {
         if (server.listenerCount('upgrade') <= 1)
           refuse(socket, new ItineraError('NOT_FOUND', `No WebSocket endpoint at ${pathname}; the duplex endpoint is ${path}.`));
+        return;
+      }
+      const origin = req.headers.origin;
+      if (origin && deps.allowedOrigins?.length && !deps.allowedOrigins.includes(origin)) {
+        refuse(socket, new ItineraError('FORBIDDEN', `Origin ${origin} may not open a duplex WebSocket; allow it in ITINERA_ALLOWED_ORIGINS.`), 403);
         return;
       }
       if (closing) {
