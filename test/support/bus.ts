@@ -23,25 +23,3 @@ export async function startTestBus(opts: TestBusOptions = {}): Promise<StartedNo
   const node = await startNode({ roles: roles ?? { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: logger ?? silentLogger });
   return node as StartedNode & { url: string };
 }
-
-/** JSON request helper: returns status, headers and parsed body. */
-export async function http(
-  url: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
-  let body: string | undefined = init.raw;
-  if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}

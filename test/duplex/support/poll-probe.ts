@@ -1,30 +1,8 @@
-export interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+import { http, type HttpAnswer } from '../../support/http';
 
-export async function request(
-  url: string,
-  init: { method?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-): Promise<HttpAnswer> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
-  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-  let body: string | undefined = init.raw;
-  if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
+export type { HttpAnswer };
+/** The shared JSON request helper (`token` sets `Authorization: Bearer`). */
+export const request = http;
 
 /** A long-polling duplex session driven by hand. */
 export class PollProbe {
