@@ -1,4 +1,5 @@
 import { defineAdapter, ItineraError, type OutboundMessage, type SendContext, type SendOutcome } from '@itinera/core';
+import { checkUrlAddress } from '../provider/check-url';
 import { checkSendAllowed, redactAddress } from '../provider/allow-list';
 
 export type HttpSendOptions = {
@@ -67,15 +68,7 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
       examples: [true],
     },
   },
-  checkAddress(address) {
-    let url: URL;
-    try {
-      url = new URL(address);
-    } catch {
-      return 'must be an absolute http:// or https:// URL';
-    }
-    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : `must be an http:// or https:// URL, got ${url.protocol}`;
-  },
+  checkAddress: (address) => checkUrlAddress(address, ['http:', 'https:']),
   async send(address, message, options, ctx) {
     checkSendAllowed('http', address, ctx);
     const retries = options.retries ?? 0;

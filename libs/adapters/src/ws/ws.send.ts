@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { checkUrlAddress } from '../provider/check-url';
 import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
 import { checkSendAllowed, redactAddress } from '../provider/allow-list';
 
@@ -148,15 +149,7 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
       examples: [true],
     },
   },
-  checkAddress(address) {
-    let url: URL;
-    try {
-      url = new URL(address);
-    } catch {
-      return 'must be an absolute ws:// or wss:// URL';
-    }
-    return url.protocol === 'ws:' || url.protocol === 'wss:' ? undefined : `must be a ws:// or wss:// URL, got ${url.protocol}`;
-  },
+  checkAddress: (address) => checkUrlAddress(address, ['ws:', 'wss:']),
   async send(address, message, options, ctx): Promise<SendOutcome> {
     checkSendAllowed('ws', address, ctx);
     const timeoutMs = options.timeoutMs ?? 5000;
