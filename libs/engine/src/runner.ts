@@ -144,7 +144,7 @@ export class ItineraryRunner {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
     const stage = step.stage ?? 'send';
-    const base = { step: step.id, service: step.service, stage, start: new Date().toISOString(), node: runtime.node };
+    const base = { step: step.id, service: step.service, stage, start: isoNow(), node: runtime.node };
     if (!service) {
       const error = new ItineraError('UNKNOWN_SERVICE', `step "${step.id}" names the service "${step.service}", which is not registered`);
       this.record(envelope, { ...base, durationMs: 0, outcome: 'faulted', attempt: deliveryAttempt, error: error.toJSON() });
@@ -252,6 +252,18 @@ class RunContext implements StepContext {
   facts(): Facts {
     return this.runner.facts(this.envelope, this.state.get());
   }
+}
+
+/** The current time as ISO 8601, one Date and one string per millisecond rather than per step. */
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 const NO_EXTRA = {};

@@ -25,6 +25,8 @@ const renderKey = (labels: Labels) =>
 
 class Counter {
   private readonly values = new Map<string, number>();
+  /** Two-label series by value, for the per-step hot path (no key string per call). */
+  private readonly pairs = new Map<string, Map<string, string>>();
   constructor(
     readonly name: string,
     readonly help: string,
@@ -32,6 +34,14 @@ class Counter {
   inc(labels: Labels = {}, by = 1): void {
     const k = key(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  /** `inc({ [l1]: v1, [l2]: v2 })` without building the labels or their key each time. */
+  inc2(l1: string, v1: string, l2: string, v2: string): void {
+    let inner = this.pairs.get(v1);
+    if (!inner) this.pairs.set(v1, (inner = new Map()));
+    let k = inner.get(v2);
+    if (k === undefined) inner.set(v2, (k = renderKey({ [l1]: v1, [l2]: v2 })));
+    this.values.set(k, (this.values.get(k) ?? 0) + 1);
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
@@ -47,8 +57,17 @@ class Histogram {
     readonly help: string,
     readonly buckets: number[],
   ) {}
+  private readonly byOne = new Map<string, string>();
+  /** `observe({ [label]: v }, value)` without building the labels or their key each time. */
+  observe1(label: string, v: string, value: number): void {
+    let k = this.byOne.get(v);
+    if (k === undefined) this.byOne.set(v, (k = renderKey({ [label]: v })));
+    this.observeKey(k, value);
+  }
   observe(labels: Labels, value: number): void {
-    const k = key(labels);
+    this.observeKey(key(labels), value);
+  }
+  private observeKey(k: string, value: number): void {
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;

@@ -18,8 +18,8 @@ export class TraceLogger implements RunObserver {
   }
 
   step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void {
-    this.metrics.steps.inc({ service: entry.service, outcome: entry.outcome });
-    this.metrics.stepDuration.observe({ service: entry.service }, entry.durationMs);
+    this.metrics.steps.inc2('service', entry.service, 'outcome', entry.outcome);
+    this.metrics.stepDuration.observe1('service', entry.service, entry.durationMs);
     const faulted = entry.outcome === 'faulted';
     // The line is built only when it will be written (a faulted step logs at warn).
     if (!(this.logger.isLevelEnabled?.(faulted ? 'warn' : 'info') ?? true)) return;
