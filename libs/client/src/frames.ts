@@ -1,13 +1,7 @@
 /** The wire frames of the duplex contract (PROTOCOL.md), as the client sees them. */
 
-export interface SendFrame {
-  type: 'send';
-  id: string;
-  itinerary: string;
-  version?: string;
-  action: string;
-  body?: unknown;
-}
+// One definition of the shared frames, in core; type-only, so nothing of core reaches the browser bundle.
+export type { CallbackFrame, FaultFrame, OutboxFrame, SendFrame } from '@itinera/core';
 
 /** The bus took the message (durably); `reply` is the answer of a request-response operation. */
 export interface AcceptedFrame {
@@ -24,25 +18,6 @@ export interface ErrorBody {
   message: string;
   details?: { pointer: string; message: string }[];
 }
-
-export interface CallbackFrame {
-  type: 'callback';
-  seq: number;
-  action: string;
-  correlationId: string;
-  body: unknown;
-  id?: string;
-}
-
-export interface FaultFrame {
-  type: 'fault';
-  seq: number;
-  correlationId: string;
-  error: { code: string; message: string; step?: string };
-  id?: string;
-}
-
-export type OutboxFrame = CallbackFrame | FaultFrame;
 
 export type ClosingReason = 'shutdown' | 'expired' | 'replaced' | 'ended';
 

@@ -22,6 +22,16 @@ export interface FaultFrame {
 }
 
 export type OutboxFrame = CallbackFrame | FaultFrame;
+
+/** The duplex `send` frame (client to server): `id` is the client's own id for the message. */
+export interface SendFrame {
+  type: 'send';
+  id: string;
+  itinerary: string;
+  version?: string;
+  action: string;
+  body?: unknown;
+}
 export type OutboxDraft = Omit<CallbackFrame, 'seq'> | Omit<FaultFrame, 'seq'>;
 
 export interface SessionInfo {

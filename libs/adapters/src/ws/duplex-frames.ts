@@ -10,14 +10,8 @@ export interface HelloFrame {
   lastSeq?: number;
 }
 
-export interface SendFrame {
-  type: 'send';
-  id: string;
-  itinerary: string;
-  version?: string;
-  action: string;
-  body?: unknown;
-}
+export type { SendFrame } from '@itinera/core';
+import type { SendFrame } from '@itinera/core';
 
 export interface AckFrame {
   type: 'ack';
