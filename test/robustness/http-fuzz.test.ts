@@ -284,9 +284,10 @@ describe('HTTP on-ramp robustness', () => {
   });
 
   it('an Idempotency-Key that cannot be recorded after publication still answers 202 (the message runs once)', async () => {
+    // The key is reserved before anything runs; recording the acceptance after publication is `set`.
     const store = bus.bus.idempotency;
-    const claim = store.claim.bind(store);
-    store.claim = async () => {
+    const set = store.set.bind(store);
+    store.set = async () => {
       throw new Error('store unreachable');
     };
     try {
@@ -300,7 +301,7 @@ describe('HTTP on-ramp robustness', () => {
       }, 'the probe message to finish');
       expect(record.trace.map((t: any) => t.step)).toContain('echo');
     } finally {
-      store.claim = claim;
+      store.set = set;
     }
   });
 
