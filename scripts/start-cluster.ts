@@ -27,9 +27,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitHttp(url: string, ms = 30_000): Promise<void> {
+async function waitHttp(url: string, proc: ChildProcess, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`the process for ${url} exited (${proc.exitCode ?? proc.signalCode}) before it was ready`);
     try {
       const r = await fetch(url);
       if (r.ok) return;
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   startApp('gateway', basePort + 1, redisUrl, 1);
   startApp('worker', basePort + 10, redisUrl, 0);
   startApp('worker', basePort + 11, redisUrl, 1);
-  await Promise.all(children.filter((c) => c.role !== 'redis').map((c) => waitHttp(`${c.url}/health/ready`)));
+  await Promise.all(children.filter((c) => c.role !== 'redis').map((c) => waitHttp(`${c.url}/health/ready`, c.proc)));
   console.log('\nItinera cluster is up:');
   for (const c of children) console.log(`  ${c.role.padEnd(10)} pid ${String(c.proc.pid).padEnd(8)} ${c.url}`);
   console.log('Ctrl-C stops them all.\n');
