@@ -104,7 +104,10 @@ export class Bus {
       const client = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
       try {
         await client.connect().catch((err: unknown) => {
-          throw new ItineraError('TRANSPORT_UNAVAILABLE', `cannot reach Redis at ${redis}: ${String(err)}; start Redis or fix REDIS_URL`);
+          throw new ItineraError(
+            'TRANSPORT_UNAVAILABLE',
+            `cannot reach Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')} (${err instanceof Error ? err.message : String(err)}); start Redis there or fix REDIS_URL`,
+          );
         });
         await checkMaxmemoryPolicy(client, { allowOtherPolicy: config.allowEviction, logger });
       } finally {
