@@ -81,8 +81,12 @@ export interface SessionStore {
   join(group: string, id: string): Promise<void>;
   leave(group: string, id: string): Promise<void>;
   members(group: string): Promise<string[]>;
-  /** Wake-up when the outbox of `id` grows; the store still holds every frame. */
-  subscribe(id: string, listener: () => void): () => void;
+  /**
+   * Wake-up when the outbox of `id` grows; the store still holds every frame. The store
+   * may pass the frame just pushed, a hint that lets the listener deliver it without
+   * reading `pending` when it is the next one it expects.
+   */
+  subscribe(id: string, listener: (frame?: OutboxFrame) => void): () => void;
   /** Expire sessions idle longer than the TTL; returns what they still had pending. */
   expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]>;
   close(): Promise<void>;

@@ -47,7 +47,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly logger: Logger;
   private readonly sessions = new Map<string, MemorySession>();
   private readonly groups = new Map<string, Set<string>>();
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<(frame?: OutboxFrame) => void>>();
 
   constructor(opts: MemorySessionStoreOptions = {}) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -121,7 +121,7 @@ export class MemorySessionStore implements SessionStore {
       s.dedupe.set(opts.dedupeKey, seq);
       if (s.dedupe.size > DEDUPE_WINDOW) s.dedupe.delete(s.dedupe.keys().next().value!);
     }
-    this.wake(id);
+    this.wake(id, s.outbox[s.outbox.length - 1]);
     return seq;
   }
 
@@ -176,7 +176,7 @@ export class MemorySessionStore implements SessionStore {
     return [...set].filter((id) => this.live(id)).sort();
   }
 
-  subscribe(id: string, listener: () => void): () => void {
+  subscribe(id: string, listener: (frame?: OutboxFrame) => void): () => void {
     let set = this.listeners.get(id);
     if (!set) this.listeners.set(id, (set = new Set()));
     set.add(listener);
@@ -227,13 +227,13 @@ export class MemorySessionStore implements SessionStore {
     this.wake(s.id);
   }
 
-  private wake(id: string): void {
+  private wake(id: string, frame?: OutboxFrame): void {
     const set = this.listeners.get(id);
     if (!set) return;
     for (const listener of [...set]) {
       queueMicrotask(() => {
         try {
-          listener();
+          listener(frame && jsonCopy(frame));
         } catch (err) {
           this.logger.warn({ session: id, err }, 'session wake-up listener threw');
         }

@@ -74,14 +74,16 @@ if limit >= 0 then
   end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
-redis.call('ZADD', KEYS[2], seq, '{"seq":' .. seq .. string.sub(draft, 9))
+local frame = '{"seq":' .. seq .. string.sub(draft, 9)
+redis.call('ZADD', KEYS[2], seq, frame)
 follow(KEYS[2], KEYS[1])
 if dkey ~= '' then
   redis.call('ZADD', dset, seq, dkey)
   redis.call('ZREMRANGEBYRANK', dset, 0, -dwin - 1)
   follow(dset, KEYS[1])
 end
-redis.call('PUBLISH', ns .. ':wake:' .. id, seq)
+-- The wake-up carries the frame: the node holding the session can send it without reading the outbox.
+redis.call('PUBLISH', ns .. ':wake:' .. id, frame)
 return {seq, dropped, first, last}
 `,
   },

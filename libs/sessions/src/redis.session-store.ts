@@ -196,7 +196,7 @@ export class RedisSessionStore implements SessionStore {
     return ids.sort();
   }
 
-  subscribe(id: string, listener: () => void): () => void {
+  subscribe(id: string, listener: (frame?: OutboxFrame) => void): () => void {
     if (this.closed) return () => undefined;
     if (!this.hub) {
       // The subscriber may queue while offline: SUBSCRIBE is sent as soon as it connects.

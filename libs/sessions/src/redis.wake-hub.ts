@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '@itinera/core';
+import type { Logger, OutboxFrame } from '@itinera/core';
+
+type Listener = (frame?: OutboxFrame) => void;
 
 /**
  * One subscriber connection per store (per process) for every session wake-up.
@@ -11,7 +13,7 @@ import type { Logger } from '@itinera/core';
  * between sent no message. A woken listener re-reads `pending`.
  */
 export class RedisWakeHub {
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<Listener>>();
   private connectedOnce = false;
 
   constructor(
@@ -19,7 +21,7 @@ export class RedisWakeHub {
     private readonly channelOf: (id: string) => string,
     private readonly logger: Logger,
   ) {
-    subscriber.on('message', (channel: string) => this.dispatch(channel));
+    subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     subscriber.on('ready', () => {
       // Pushes made while the subscriber was down sent no wake-up: wake everyone once,
       // after the PING's reply, which follows the replies of ioredis's re-SUBSCRIBE.
@@ -33,7 +35,7 @@ export class RedisWakeHub {
     });
   }
 
-  subscribe(id: string, listener: () => void): () => void {
+  subscribe(id: string, listener: Listener): () => void {
     const channel = this.channelOf(id);
     let set = this.listeners.get(channel);
     if (!set) {
@@ -62,22 +64,33 @@ export class RedisWakeHub {
     this.listeners.clear();
   }
 
-  private dispatch(channel: string): void {
+  private dispatch(channel: string, message: string): void {
     const set = this.listeners.get(channel);
-    if (set) this.wakeSet(set, channel);
+    if (!set) return;
+    // A push's wake-up carries its frame (JSON); others ('end', reconnects) carry none.
+    let frame: OutboxFrame | undefined;
+    if (message.startsWith('{')) {
+      try {
+        frame = JSON.parse(message) as OutboxFrame;
+      } catch {
+        frame = undefined;
+      }
+    }
+    this.wakeSet(set, channel, frame);
   }
 
   private wakeAll(): void {
     for (const [channel, set] of this.listeners) this.wakeSet(set, channel);
   }
 
-  private wakeSet(set: Set<() => void>, channel: string): void {
-    for (const listener of [...set]) this.call(listener, channel);
+  private wakeSet(set: Set<Listener>, channel: string, frame?: OutboxFrame): void {
+    // Each listener gets its own copy: it may keep the frame.
+    for (const listener of [...set]) this.call(listener, channel, frame && set.size > 1 ? structuredClone(frame) : frame);
   }
 
-  private call(listener: () => void, channel: string): void {
+  private call(listener: Listener, channel: string, frame?: OutboxFrame): void {
     try {
-      listener();
+      listener(frame);
     } catch (err) {
       this.logger.warn({ err, channel }, 'session wake-up listener threw');
     }

@@ -232,7 +232,7 @@ export class DuplexConnection implements DuplexEndpoint {
       log: this.log,
     });
     this.pump = pump;
-    this.unsubscribe = sessions.subscribe(id, () => void pump.run());
+    this.unsubscribe = sessions.subscribe(id, (frame) => void pump.offer(frame));
     this.log.debug({ session: id, resumed, from }, 'duplex session on WebSocket');
     this.sendJson({
       type: 'welcome',

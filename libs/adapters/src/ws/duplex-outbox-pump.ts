@@ -33,6 +33,25 @@ export class OutboxPump {
     return this.sent;
   }
 
+  /**
+   * A wake-up, maybe with the frame just pushed: when it is the next one this connection
+   * expects and nothing else is being delivered, it goes out at once, without reading the
+   * outbox (one store round trip less per callback). Anything else falls back to `run`.
+   */
+  async offer(frame?: OutboxFrame): Promise<void> {
+    if (frame && frame.seq <= this.sent && !this.running) return;
+    if (!frame || this.running || frame.seq !== this.sent + 1 || !this.o.isOpen()) return this.run();
+    this.running = true;
+    try {
+      this.sent = frame.seq;
+      await this.o.write([frame]);
+    } finally {
+      this.running = false;
+    }
+    // Wake-ups that came while writing: read what they announced.
+    if (this.again) await this.run();
+  }
+
   async run(): Promise<void> {
     if (this.running) {
       this.again = true;
