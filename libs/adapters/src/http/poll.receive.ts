@@ -122,7 +122,11 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       const gone = (): void => finish({ items: [], more: false });
       registry.claim(session, ep);
       held.add(ep);
-      const unsubscribe = sessions.subscribe(session, () => void check());
+      // A wake-up carrying exactly the next frame answers the held poll without reading the outbox.
+      const unsubscribe = sessions.subscribe(session, (frame) => {
+        if (frame && frame.seq === after + 1 && !checking && !done) finish({ items: [frame], more: false });
+        else void check();
+      });
       const timer = setTimeout(() => finish({ items: [], more: false }), options.pollTimeoutMs);
       reply.raw.on('close', gone);
       void check();
