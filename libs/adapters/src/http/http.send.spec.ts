@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ItineraError } from '@itinera/core';
 import { httpSendAdapter as http, type HttpSendOptions } from './http.send';
-import { fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
+import { failureOf, fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
 
 interface Seen {
   method: string;
@@ -66,14 +65,7 @@ const opts = (o: Partial<HttpSendOptions> = {}): HttpSendOptions => ({
   ...o,
 });
 
-async function failure(p: Promise<unknown>): Promise<ItineraError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ItineraError);
-  return err as ItineraError;
-}
+const failure = failureOf;
 
 describe('http send adapter', () => {
   it('posts the body as JSON with the idempotency and correlation headers', async () => {

@@ -1,4 +1,4 @@
-import { silentLogger, type Envelope, type OutboundMessage, type SendContext } from '@itinera/core';
+import { ItineraError, silentLogger, type Envelope, type OutboundMessage, type SendContext } from '@itinera/core';
 
 /** Test fixtures for send adapters (used by the specs; not part of the public API). */
 export function fixtureEnvelope(patch: Partial<Envelope> = {}): Envelope {
@@ -38,4 +38,14 @@ export function fixtureSendContext(patch: Partial<SendContext> = {}): SendContex
     ...patch,
     published,
   };
+}
+
+/** The ItineraError a promise rejects with; throws when it resolves or rejects with anything else. */
+export async function failureOf(p: Promise<unknown>): Promise<ItineraError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ItineraError)) throw new Error(`expected an ItineraError rejection, got ${err === undefined ? 'a resolution' : String(err)}`);
+  return err;
 }

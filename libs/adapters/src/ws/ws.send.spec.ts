@@ -2,9 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ItineraError } from '@itinera/core';
 import { closeWsSendPool, wsSendAdapter as ws, wsSendPoolSize, type WsSendOptions } from './ws.send';
-import { fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
+import { failureOf, fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
 
 let wss: WebSocketServer;
 let url: string;
@@ -56,14 +55,7 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-async function failure(p: Promise<unknown>): Promise<ItineraError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ItineraError);
-  return err as ItineraError;
-}
+const failure = failureOf;
 
 describe('ws send adapter', () => {
   it('sends framed JSON over one pooled connection per address', async () => {
