@@ -8,6 +8,7 @@ import {
   toItineraError,
   type Envelope,
   type Facts,
+  type InboundMessage,
   type ItineraryDefinition,
   type ResolverDecision,
   type ResolverDefinition,
@@ -98,6 +99,20 @@ export class ItineraryRunner {
       state,
       message: { id: envelope.id, correlationId: envelope.correlationId, itinerary: envelope.itinerary.name, version: envelope.itinerary.version },
       session: envelope.origin.session ? { id: envelope.origin.session } : undefined,
+      env: this.deps.runtime.env,
+    };
+  }
+
+  /** The facts of a message that is not an envelope yet: what the itinerary selector sees. */
+  inboundFacts(m: InboundMessage): Facts {
+    return {
+      body: m.body,
+      action: m.action,
+      headers: m.headers,
+      context: {},
+      state: {},
+      message: { id: '', correlationId: m.correlationId ?? '', itinerary: '', version: '' },
+      session: m.session ? { id: m.session } : undefined,
       env: this.deps.runtime.env,
     };
   }

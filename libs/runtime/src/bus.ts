@@ -166,20 +166,7 @@ export class Bus {
     const recorder = new FaultRecorder({ faults: stores.faults, messages: stores.messages, sessions, replies, logger, metrics, pushOptions });
     const gateway = new BusGateway({
       itineraries: registry,
-      select: (m) =>
-        resolvers.selectItinerary(
-          {
-            body: m.body,
-            action: m.action,
-            headers: m.headers,
-            context: {},
-            state: {},
-            message: { id: '', correlationId: m.correlationId ?? '', itinerary: '', version: '' },
-            session: m.session ? { id: m.session } : undefined,
-            env: config.envFacts,
-          },
-          config.selectorPolicy,
-        ),
+      select: (m) => resolvers.selectItinerary(runner.inboundFacts(m), config.selectorPolicy),
       schemas,
       runner,
       box,
