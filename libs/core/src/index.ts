@@ -10,3 +10,4 @@ export * from './message-box';
 export * from './session';
 export * from './records';
 export * from './gateway';
+export * from './write-order';
