@@ -3,8 +3,14 @@
  * retention (DEFAULT_REMOVE_ON_COMPLETE / _FAIL) and the same worker concurrency,
  * each on its own connection as the bus does (producer, workers).
  *
- * Environment: REDIS_URL, BENCH_CONCURRENCY (16), BENCH_QUEUE (raw.bench), BENCH_PREFIX ({rawbench}).
+ * With BENCH_RELAY=1 it does the Redis work the benchmark itinerary needs, by hand:
+ * per message a record SET before the add, and in the worker an add to a second
+ * queue (deterministic job id, as redelivery safety needs) and a record APPEND.
+ * That is the floor under the bus on the same Redis: what is left is the bus.
+ *
+ * Environment: REDIS_URL, BENCH_CONCURRENCY (16), BENCH_QUEUE (raw.bench), BENCH_PREFIX ({rawbench}), BENCH_RELAY.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL } from '@itinera/transport';
@@ -27,7 +33,22 @@ serve(async () => {
   /** add() time of each job, by job id, for the latency run. */
   const addedAt = new Map<string, number>();
   const latencies: number[] = [];
-  const worker = new Worker(name, async () => undefined, { connection: workerConn, prefix, concurrency });
+  const relay = process.env.BENCH_RELAY === '1';
+  const out = relay
+    ? new Queue(`${name}.out`, {
+        connection: producer,
+        prefix,
+        defaultJobOptions: { removeOnComplete: DEFAULT_REMOVE_ON_COMPLETE, removeOnFail: DEFAULT_REMOVE_ON_FAIL },
+      })
+    : undefined;
+  const records = relay ? new Redis(url, { maxRetriesPerRequest: 1 }) : undefined;
+  const handler = relay
+    ? async (job: { id?: string; data: { body: unknown } }) => {
+        await out!.add('out', { action: 'Standard', body: job.data.body }, { jobId: `${job.id}.2.deliver` });
+        await records!.append(`${prefix}:msg:${job.id}`, '\n{"patch":{"status":"completed"}}');
+      }
+    : async () => undefined;
+  const worker = new Worker(name, handler, { connection: workerConn, prefix, concurrency });
   worker.on('completed', (job) => {
     const t = job.id ? addedAt.get(job.id) : undefined;
     if (t !== undefined) {
@@ -51,7 +72,14 @@ serve(async () => {
         const cpu0 = cpuSeconds();
         const t0 = performance.now();
         await lanes(a.n, a.window, async (i) => {
-          await queue.add(name, { ...template, id: `o-${i}`, amount: i % 3 === 0 ? 150 : 5 });
+          const body = { ...template, id: `o-${i}`, amount: i % 3 === 0 ? 150 : 5 };
+          if (!relay) {
+            await queue.add(name, body);
+            return;
+          }
+          const id = randomUUID();
+          await records!.set(`${prefix}:msg:${id}`, JSON.stringify({ messageId: id, status: 'accepted' }), 'PX', 86_400_000);
+          await queue.add(name, { id, body }, { jobId: id });
         });
         const publishMs = performance.now() - t0;
         await completed.reach(base + a.n, a.timeoutMs ?? 120_000, `${a.n} completed jobs`);
@@ -77,6 +105,8 @@ serve(async () => {
     cleanup: async () => {
       await worker.close();
       await queue.close();
+      await out?.close();
+      records?.disconnect();
       producer.disconnect();
       workerConn.disconnect();
     },
