@@ -11,3 +11,5 @@ export * from './session';
 export * from './records';
 export * from './gateway';
 export * from './write-order';
+export * from './json-copy';
+export * from './clock';

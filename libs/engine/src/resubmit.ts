@@ -1,5 +1,6 @@
 import {
   ItineraError,
+  jsonCopy,
   itineraryKey,
   type Envelope,
   type ErrorDetail,
@@ -194,7 +195,7 @@ export async function resubmitFault(deps: ResubmitDeps, faultId: string, repairI
     throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box (Redis) is unreachable; nothing was resubmitted, retry in a moment', { transient: true });
   }
 
-  const envelope: Envelope = structuredClone(fault.envelope);
+  const envelope: Envelope = jsonCopy(fault.envelope);
   if ('body' in repair) envelope.body = repair.body;
   if (repair.context) envelope.context = { ...envelope.context, ...repair.context };
   envelope.itinerary.cursor = index;

@@ -1,6 +1,7 @@
 import {
   applySpec,
   formatDetails,
+  isoNow,
   ItineraError,
   itineraryKey,
   joinPointer,
@@ -267,18 +268,6 @@ class RunContext implements StepContext {
   facts(): Facts {
     return this.runner.facts(this.envelope, this.state.get());
   }
-}
-
-/** The current time as ISO 8601, one Date and one string per millisecond rather than per step. */
-let lastMs = 0;
-let lastIso = '';
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 const NO_EXTRA = {};

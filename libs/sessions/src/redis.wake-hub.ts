@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger, OutboxFrame } from '@itinera/core';
+import { jsonCopy, type Logger, type OutboxFrame } from '@itinera/core';
 
 type Listener = (frame?: OutboxFrame) => void;
 
@@ -85,7 +85,7 @@ export class RedisWakeHub {
 
   private wakeSet(set: Set<Listener>, channel: string, frame?: OutboxFrame): void {
     // Each listener gets its own copy: it may keep the frame.
-    for (const listener of [...set]) this.call(listener, channel, frame && set.size > 1 ? structuredClone(frame) : frame);
+    for (const listener of [...set]) this.call(listener, channel, frame && set.size > 1 ? jsonCopy(frame) : frame);
   }
 
   private call(listener: Listener, channel: string, frame?: OutboxFrame): void {

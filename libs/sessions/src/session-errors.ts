@@ -38,10 +38,8 @@ export function normalizeLimit(limit: number): number {
   return Math.max(1, Math.floor(limit));
 }
 
-/** Deep copy through JSON: what the Redis store keeps is what the memory store keeps. */
-export function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
+/** Deep copy with a JSON round trip's result: what the Redis store keeps is what the memory store keeps. */
+export { jsonCopy } from '@itinera/core';
 
 export function checkState(state: unknown): Record<string, unknown> {
   if (!state || typeof state !== 'object' || Array.isArray(state)) {

@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BoxJob, ConsumeOptions, Consumer, JobHandler, Logger } from '@itinera/core';
+import { jsonCopy, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
 import { BACKOFF_TYPE, type WireJob } from './bullmq.wire';
 import { backoffDelay, partitionQueue } from './queue-names';
 import { logErrors } from './redis-connections';
@@ -169,7 +169,7 @@ export class BullMqConsumer implements Consumer {
     // A job from any other BullMQ producer (a queue on-ramp's feed) carries its data as is.
     const wire: WireJob = raw && typeof raw === 'object' && 'd' in raw ? (raw as WireJob) : { d: raw };
     // Keyed retries reuse one parsed job: copy so a handler's mutation cannot leak into the next attempt.
-    const data = copy ? structuredClone(wire.d) : wire.d;
+    const data = copy ? jsonCopy(wire.d) : wire.d;
     const view: BoxJob<unknown> = { id: wire.i ?? job.id!, queue: this.queue, data, attempt };
     if (wire.k !== undefined) view.orderingKey = wire.k;
     return view;

@@ -1,4 +1,4 @@
-import { ItineraError, newId, silentLogger } from '@itinera/core';
+import { ItineraError, jsonCopy, newId, silentLogger } from '@itinera/core';
 import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
 import { assertConsumeOptions } from './consume-options';
 import { MemoryConsumer } from './memory.consumer';
@@ -35,11 +35,11 @@ export class MemoryMessageBox implements MessageBox {
     assertQueueName(queue);
     const q = this.queue(queue);
     if (opts.jobId !== undefined && q.holds(opts.jobId)) return;
-    let copy: string;
+    let copy: unknown;
     try {
-      // Serialised as JSON, exactly as the BullMQ box does: no caller shares state with a
-      // handler, and both boxes accept (and drop) the same things.
-      copy = JSON.stringify(data);
+      // A deep copy with the result of a JSON round trip, as the BullMQ box stores it: no caller
+      // shares state with a handler, and both boxes accept (and drop) the same things.
+      copy = jsonCopy(data);
     } catch (err) {
       throw new ItineraError('INVALID_JOB_DATA', `Job data for queue "${queue}" cannot be serialised: publish plain JSON data.`, { cause: err });
     }

@@ -1,4 +1,4 @@
-import type { BoxJob, ConsumeOptions, Consumer, JobHandler, Logger } from '@itinera/core';
+import { jsonCopy, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
 import type { MemoryJob, MemoryQueue, MemoryWorker } from './memory.queue';
 import { backoffDelay } from './queue-names';
 import { toError } from './transport-errors';
@@ -72,9 +72,9 @@ export class MemoryConsumer implements Consumer, MemoryWorker {
     }
   }
 
-  /** A fresh copy per delivery (parsed from the JSON held): a handler that mutates its data cannot change what a retry sees. */
+  /** A fresh copy per delivery: a handler that mutates its data cannot change what a retry sees. */
   private view(job: MemoryJob): BoxJob<unknown> {
-    const data = job.data === undefined ? undefined : JSON.parse(job.data as string);
+    const data = jsonCopy(job.data);
     const view: BoxJob<unknown> = { id: job.id, queue: job.queue, data, attempt: job.attempt };
     if (job.orderingKey !== undefined) view.orderingKey = job.orderingKey;
     return view;

@@ -1,4 +1,4 @@
-import type { FaultRecord, FaultStore } from '@itinera/core';
+import { jsonCopy, type FaultRecord, type FaultStore } from '@itinera/core';
 import { BoundedMap } from './bounded-map';
 import { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS } from './record-patch';
 
@@ -19,12 +19,12 @@ export class MemoryFaultStore implements FaultStore {
   }
 
   async add(fault: FaultRecord): Promise<void> {
-    this.faults.set(fault.id, structuredClone(fault), this.ttlMs);
+    this.faults.set(fault.id, jsonCopy(fault), this.ttlMs);
   }
 
   async get(id: string): Promise<FaultRecord | undefined> {
     const fault = this.faults.get(id);
-    return fault && structuredClone(fault);
+    return fault && jsonCopy(fault);
   }
 
   /** Newest first (by `at`). */
@@ -33,7 +33,7 @@ export class MemoryFaultStore implements FaultStore {
       .newestFirst()
       .sort((a, b) => atMs(b) - atMs(a))
       .slice(0, Math.max(0, limit))
-      .map((f) => structuredClone(f));
+      .map((f) => jsonCopy(f));
   }
 
   async remove(id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { IdempotencyStore } from '@itinera/core';
+import { jsonCopy, type IdempotencyStore } from '@itinera/core';
 import { BoundedMap } from './bounded-map';
 import { DEFAULT_MAX_RECORDS } from './record-patch';
 
@@ -18,13 +18,13 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async claim(key: string, hash: string, value: unknown, ttlMs: number): Promise<Claim | undefined> {
     const earlier = this.claims.get(key);
-    if (earlier) return structuredClone(earlier);
-    this.claims.set(key, structuredClone({ hash, value }), ttlMs);
+    if (earlier) return jsonCopy(earlier);
+    this.claims.set(key, jsonCopy({ hash, value }), ttlMs);
     return undefined;
   }
 
   async set(key: string, hash: string, value: unknown, ttlMs: number): Promise<void> {
-    this.claims.set(key, structuredClone({ hash, value }), ttlMs);
+    this.claims.set(key, jsonCopy({ hash, value }), ttlMs);
   }
 
   async release(key: string): Promise<void> {
@@ -33,7 +33,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   async get(key: string): Promise<Claim | undefined> {
     const claim = this.claims.get(key);
-    return claim && structuredClone(claim);
+    return claim && jsonCopy(claim);
   }
 
   async close(): Promise<void> {}

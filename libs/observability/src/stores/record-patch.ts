@@ -1,4 +1,4 @@
-import type { MessageRecord, TraceEntry } from '@itinera/core';
+import { isoNow, type MessageRecord, type TraceEntry } from '@itinera/core';
 
 export type MessagePatch = Partial<Omit<MessageRecord, 'messageId' | 'trace'>>;
 
@@ -21,7 +21,7 @@ export function applyPatch(record: MessageRecord, patch: MessagePatch, trace: Tr
     if (field === 'context') record.context = { ...(record.context ?? {}), ...(value as Record<string, unknown>) };
     else target[field] = value;
   }
-  if (patch.updatedAt === undefined) record.updatedAt = new Date().toISOString();
+  if (patch.updatedAt === undefined) record.updatedAt = isoNow();
   if (trace?.length) {
     record.trace.push(...trace);
     if (record.trace.length > maxTrace) record.trace.splice(0, record.trace.length - maxTrace);

@@ -27,7 +27,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async set(key: string, hash: string, value: unknown, ttlMs: number): Promise<void> {
-    await this.conn.exec('idempotency store', (client) => client.set(this.conn.key('idem', key), JSON.stringify({ hash, value }), 'PX', Math.max(1, Math.round(ttlMs))));
+    await this.conn.exec('idempotency store', (client) =>
+      client.set(this.conn.key('idem', key), JSON.stringify({ hash, value }), 'PX', Math.max(1, Math.round(ttlMs))),
+    );
   }
 
   async release(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { joinPointer, type ErrorDetail, type FieldSpec, type LoadCheckContext, type StepContext } from '@itinera/core';
+import { joinPointer, jsonCopy, type ErrorDetail, type FieldSpec, type LoadCheckContext, type StepContext } from '@itinera/core';
 import { paramsInvalid } from './step-results';
 
 /** A value a step produces: a literal, an inline JSONata expression, or a named map. */
@@ -44,7 +44,7 @@ export function payloadSources(p: PayloadParams): (typeof SOURCES)[number][] {
 export async function buildPayload(ctx: StepContext, p: PayloadParams, fallback: () => unknown): Promise<unknown> {
   const set = payloadSources(p);
   if (set.length > 1) throw paramsInvalid(`step "${ctx.step.id}" sets ${set.map((s) => `"${s}"`).join(' and ')}: set only one of them`);
-  if (p.value !== undefined) return structuredClone(p.value);
+  if (p.value !== undefined) return jsonCopy(p.value);
   if (p.expression !== undefined) return ctx.runtime.expressions.evaluate(p.expression, ctx.facts());
   if (p.map !== undefined) return ctx.runtime.expressions.map(p.map, p.version, ctx.facts());
   return fallback();
