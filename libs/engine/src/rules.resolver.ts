@@ -62,11 +62,18 @@ export class RulesResolver {
   }
 }
 
+/**
+ * The params of the fired rules. In `first` mode (and for the defaults) that is the
+ * policy's own object: frozen with the registry, so nobody can change it, and the
+ * same object every time, so the runner checks it against the step's spec once.
+ */
 function combine(policy: PolicyDefinition, fired: PolicyDefinition['rules']): Record<string, unknown> {
-  if (fired.length === 0) return { ...(policy.defaults ?? {}) };
-  if ((policy.mode ?? 'first') === 'first') return { ...fired[0].params };
+  if (fired.length === 0) return policy.defaults ?? NO_PARAMS;
+  if ((policy.mode ?? 'first') === 'first') return fired[0].params;
   const out: Record<string, unknown> = {};
   // Lowest first, so higher-priority (and, on ties, earlier) rules overwrite.
   for (let i = fired.length - 1; i >= 0; i--) Object.assign(out, fired[i].params);
   return out;
 }
+
+const NO_PARAMS: Record<string, unknown> = Object.freeze({});

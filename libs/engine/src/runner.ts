@@ -131,8 +131,26 @@ export class ItineraryRunner {
       // A shallow copy: a step that changes its params cannot change them for the next message.
       return { ...cached };
     }
+    // A resolver that returns a frozen object (a policy's own params) returns the same one
+    // for the same decision: checked once per step and decision, like static options.
+    if (Object.isFrozen(resolved)) {
+      let byDecision = this.decidedParams.get(step);
+      if (!byDecision) {
+        byDecision = new WeakMap();
+        this.decidedParams.set(step, byDecision);
+      }
+      let cached = byDecision.get(resolved);
+      if (!cached) {
+        cached = this.checkParams(step, index, service, { ...(step.options ?? {}), ...resolved });
+        byDecision.set(resolved, cached);
+      }
+      return { ...cached };
+    }
     return this.checkParams(step, index, service, { ...(step.options ?? {}), ...resolved });
   }
+
+  /** Checked params of a step for each frozen params object its resolver returned. */
+  private readonly decidedParams = new WeakMap<StepDefinition, WeakMap<object, Record<string, unknown>>>();
 
   private checkParams(step: StepDefinition, index: number, service: StepService, merged: Record<string, unknown>): Record<string, unknown> {
     const checked = applySpec(service.spec, merged, { pointer: joinPointer('steps', index, 'options'), what: `service "${step.service}"` });
@@ -160,44 +178,40 @@ export class ItineraryRunner {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
     const stage = step.stage ?? 'send';
-    const base = { step: step.id, service: step.service, stage, start: isoNow(), node: runtime.node };
+    const start = isoNow();
     if (!service) {
       const error = new ItineraError('UNKNOWN_SERVICE', `step "${step.id}" names the service "${step.service}", which is not registered`);
-      this.record(envelope, { ...base, durationMs: 0, outcome: 'faulted', attempt: deliveryAttempt, error: error.toJSON() });
+      this.record(envelope, traceEntry(step, stage, start, runtime.node, 0, 'faulted', deliveryAttempt, undefined, error.toJSON()));
       return { outcome: 'faulted', error, attempts: 1 };
     }
     const policy = step.retry ?? NO_RETRY;
     const maxAttempts = Math.max(1, policy.attempts);
     const dynamic = step.resolver !== undefined && step.resolver.type !== 'static';
-    const stepIdOf = () => makeStepId(envelope.id, index, step.id);
     let attempt = 0;
     let decision: ResolverDecision | undefined;
     for (;;) {
       attempt++;
       const t0 = performance.now();
       const attemptNo = deliveryAttempt > 1 ? deliveryAttempt : attempt;
-      // Static steps have nothing to report; the trace shows what a rules or expression resolver decided.
-      const decided = step.resolver && decision ? { resolver: decision } : undefined;
       let before: unknown;
       try {
         if (state.sessionId) {
           await state.load();
-          if (state.wasApplied(stepIdOf())) {
+          if (state.wasApplied(makeStepId(envelope.id, index, step.id))) {
             // At-least-once delivery: this step's state write landed before the worker stopped.
-            this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo, note: 'already applied before a redelivery' });
+            const skipped = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined);
+            skipped.note = 'already applied before a redelivery';
+            this.record(envelope, skipped);
             return { outcome: 'skipped' };
           }
         }
         if (step.when !== undefined || dynamic) {
           const facts = this.facts(envelope, state.get());
           if (step.when !== undefined && !(await runtime.expressions.evaluate(step.when, facts))) {
-            this.record(envelope, { ...base, durationMs: elapsed(t0), outcome: 'skipped', attempt: attemptNo });
+            this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined));
             return { outcome: 'skipped' };
           }
-          if (step.resolver) {
-            const resolved = await resolvers.resolve(step.resolver, facts);
-            decision = resolved.decision;
-          }
+          if (step.resolver) decision = (await resolvers.resolve(step.resolver, facts)).decision;
         } else if (step.resolver) {
           decision = (await resolvers.resolve(step.resolver, EMPTY_FACTS)).decision;
         }
@@ -206,44 +220,51 @@ export class ItineraryRunner {
         if (step.service === 'transform' && runtime.logger.isLevelEnabled?.('debug')) before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
-        if (state.dirty) await state.flush(stepIdOf());
+        if (state.dirty) await state.flush(makeStepId(envelope.id, index, step.id));
         const outcome = result?.outcome === 'terminated' ? 'terminated' : 'completed';
-        const resolver = step.resolver && decision ? { resolver: decision } : undefined;
         this.record(
           envelope,
-          { ...base, durationMs: elapsed(t0), outcome, attempt: attemptNo, ...resolver },
+          traceEntry(step, stage, start, runtime.node, elapsed(t0), outcome, attemptNo, step.resolver ? decision : undefined, undefined),
           before !== undefined ? { before, after: envelope.body } : undefined,
         );
         return { outcome };
       } catch (err) {
         state.discard();
         const error = toItineraError(err, 'STEP_FAILED');
-        const resolver = step.resolver && decision ? { resolver: decision } : decided;
+        const resolver = step.resolver ? decision : undefined;
+        const failure = { code: error.code, message: error.message };
         if (error.transient && attempt < maxAttempts) {
-          this.record(envelope, {
-            ...base,
-            durationMs: elapsed(t0),
-            outcome: 'retried',
-            attempt: attemptNo,
-            ...resolver,
-            error: { code: error.code, message: error.message },
-          });
+          this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
         }
-        this.record(envelope, {
-          ...base,
-          durationMs: elapsed(t0),
-          outcome: 'faulted',
-          attempt: attemptNo,
-          ...resolver,
-          error: { code: error.code, message: error.message },
-        });
+        this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure));
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
   }
+}
+
+/**
+ * One trace entry, always built with the same fields in the same order (one object
+ * shape for every step); the optional ones are set only when present, as before.
+ */
+function traceEntry(
+  step: StepDefinition,
+  stage: Stage,
+  start: string,
+  node: string | undefined,
+  durationMs: number,
+  outcome: TraceEntry['outcome'],
+  attempt: number,
+  resolver: ResolverDecision | undefined,
+  error: { code: string; message: string } | undefined,
+): TraceEntry {
+  const entry: TraceEntry = { step: step.id, service: step.service, stage, start, node, durationMs, outcome, attempt };
+  if (resolver) entry.resolver = resolver;
+  if (error) entry.error = error;
+  return entry;
 }
 
 /** What a step service gets: a class, so no closures are made per step. */
