@@ -154,6 +154,39 @@ describe('ItineraryRunner', () => {
     expect(r.status === 'faulted' && r.error.details?.[0].pointer).toBe('/steps/0/options/by');
   });
 
+  it('checks a frozen decision once, gives each message its own copy, and still faults a bad one', async () => {
+    const good = Object.freeze({ by: 2 });
+    const bad = Object.freeze({ by: 'lots' });
+    let decide: Readonly<Record<string, unknown>> = good;
+    const seen: Record<string, unknown>[] = [];
+    const grab = defineStep<{ by: number }>({
+      name: 'grab',
+      summary: 'records its params and changes them',
+      spec: { by: { type: 'number', description: 'amount', required: true } },
+      run(ctx) {
+        seen.push({ ...ctx.params });
+        (ctx.params as { by: number }).by = 999;
+      },
+    });
+    const def: ItineraryDefinition = { name: 'it', version: '1.0.0', steps: [{ id: 'a', service: 'grab', resolver: { type: 'rules', policy: 'p' } }] };
+    const runtime = { expressions: {}, sessions: fakeSessions(), logger: silentLogger, node: 'test', env: {} } as unknown as StepRuntime;
+    const runner = new ItineraryRunner({
+      itineraries: { itinerary: () => def },
+      resolvers: {
+        resolve: async () => ({ params: decide as Record<string, unknown>, decision: { type: 'rules', params: decide as Record<string, unknown> } }),
+      },
+      services: new Map([['grab', grab as StepService]]),
+      runtime,
+    });
+    for (let i = 0; i < 3; i++) expect((await runner.run(envelope(), 'send')).status).toBe('completed');
+    // The step's change to its params reached neither the next message nor the frozen decision.
+    expect(seen).toEqual([{ by: 2 }, { by: 2 }, { by: 2 }]);
+    expect(good).toEqual({ by: 2 });
+    decide = bad;
+    const r = await runner.run(envelope(), 'send');
+    expect(r.status === 'faulted' && r.error.code).toBe('STEP_PARAMS_INVALID');
+  });
+
   it('stops before a step that hops to another queue, and runs it on that queue', async () => {
     const def: ItineraryDefinition = {
       name: 'it',
