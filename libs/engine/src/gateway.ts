@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   ItineraError,
+  isoNow,
   itineraryKey,
   newId,
   type Accepted,
@@ -11,6 +12,7 @@ import {
   type ItineraryDefinition,
   type Logger,
   type MessageBox,
+  type MessageRecord,
   type MessageStore,
   type OnRampGateway,
   type Schemas,
@@ -74,6 +76,19 @@ export function unfitJsonAt(value: unknown, maxDepth: number): { pointer: string
   return failed && { pointer: unfitPointer(value, maxDepth, failed) ?? '', problem: failed };
 }
 
+/**
+ * The usual answer of `unfitJsonAt` (nothing unfit) in one recursive pass that allocates
+ * nothing; the depth limit bounds the recursion. `for…in` visits at least the keys
+ * `unfitJsonAt` visits, so `true` here means it would find nothing; on `false` it runs.
+ */
+export function fitsJson(v: unknown, depth = 0): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v !== 'object' || v === null) return typeof v !== 'bigint';
+  if (depth >= MAX_BODY_DEPTH) return false;
+  for (const key in v) if (!fitsJson((v as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
+}
+
 function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'number'): string | undefined {
   type Node = { value: unknown; depth: number; key?: string; parent?: Node };
   const pointerOf = (node: Node): string => {
@@ -95,6 +110,9 @@ function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'numb
   }
   return undefined;
 }
+
+/** The itinerary an on-ramp names, or the one the selector picked (with what its rules decided). */
+type Selection = { name: string; version?: string; source?: string; fired?: string[] };
 
 /** What a reserved Idempotency-Key holds until its request is accepted (or released). */
 const IN_PROGRESS = { inProgress: true } as const;
@@ -120,7 +138,9 @@ export class BusGateway implements OnRampGateway {
   async accept(message: InboundMessage, opts: { waitMs?: number } = {}): Promise<Accepted> {
     try {
       const accepted = await this.acceptOnce(message);
-      this.deps.metrics.messagesAccepted.inc({ itinerary: accepted.itinerary.split('@')[0], transport: message.transport });
+      const it = accepted.itinerary;
+      const at = it.indexOf('@');
+      this.deps.metrics.messagesAccepted.inc2('itinerary', at < 0 ? it : it.slice(0, at), 'transport', message.transport);
       if (opts.waitMs && opts.waitMs > 0 && !accepted.reply && accepted.status !== 'completed' && accepted.status !== 'faulted') {
         const waited = await this.deps.replies.wait(accepted.messageId, opts.waitMs);
         return { ...accepted, status: waited.record?.status ?? accepted.status, ...(waited.reply ? { reply: waited.reply } : {}) };
@@ -128,38 +148,55 @@ export class BusGateway implements OnRampGateway {
       return accepted;
     } catch (err) {
       const code = err instanceof ItineraError ? err.code : 'INTERNAL';
-      this.deps.metrics.messagesRejected.inc({ code, transport: message.transport });
+      this.deps.metrics.messagesRejected.inc2('code', code, 'transport', message.transport);
       throw err;
     }
   }
 
-  private async acceptOnce(message: InboundMessage): Promise<Accepted> {
+  /**
+   * Not an async function: a message that names its itinerary goes from the checks to the
+   * receive stage without a promise of its own. It may throw; `accept` catches either way.
+   */
+  private acceptOnce(message: InboundMessage): Promise<Accepted> {
     const { deps } = this;
     if (this.draining) throw new ItineraError('SHUTTING_DOWN', 'this node is shutting down; retry on another node or in a moment', { transient: true });
     if (deps.box.available?.() === false) {
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box (Redis) is unreachable; nothing was accepted, retry in a moment', { transient: true });
     }
     this.checkJson(message);
+    const selectedAt = isoNow();
+    if (message.itinerary) return this.acceptAs(message, { name: message.itinerary, version: message.version }, selectedAt, 0);
     const t0 = performance.now();
-    const selectedAt = new Date().toISOString();
-    const target = message.itinerary ? { name: message.itinerary, version: message.version } : await deps.select(message);
-    const def = deps.itineraries.itinerary(target.name, target.version);
+    return deps.select(message).then((target) => this.acceptAs(message, target, selectedAt, t0));
+  }
+
+  private acceptAs(message: InboundMessage, target: Selection, selectedAt: string, t0: number): Promise<Accepted> {
+    const def = this.deps.itineraries.itinerary(target.name, target.version);
     this.checkOnRamp(def, message);
     this.checkAction(def, message);
+    return message.idempotencyKey
+      ? this.acceptIdempotent(message, message.idempotencyKey, def, target, selectedAt, t0)
+      : this.acceptReserved(message, def, undefined, target, selectedAt, t0);
+  }
 
-    let hash: string | undefined;
-    if (message.idempotencyKey) {
-      hash = createHash('sha256')
-        .update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body]))
-        .digest('base64url');
-      const existing = await this.reserve(message.idempotencyKey, hash);
-      if (existing) return { ...existing, duplicate: true };
-    }
+  private async acceptIdempotent(
+    message: InboundMessage,
+    key: string,
+    def: ItineraryDefinition,
+    target: Selection,
+    selectedAt: string,
+    t0: number,
+  ): Promise<Accepted> {
+    const hash = createHash('sha256')
+      .update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body]))
+      .digest('base64url');
+    const existing = await this.reserve(key, hash);
+    if (existing) return { ...existing, duplicate: true };
     try {
-      return await this.acceptReserved(message, def, hash, { target, selectedAt, t0 });
+      return await this.acceptReserved(message, def, hash, target, selectedAt, t0);
     } catch (err) {
       // Not accepted: the key is free again for a retry (with this body or a corrected one).
-      if (message.idempotencyKey) await deps.idempotency.release(message.idempotencyKey).catch(() => undefined);
+      await this.deps.idempotency.release(key).catch(() => undefined);
       throw err;
     }
   }
@@ -168,12 +205,17 @@ export class BusGateway implements OnRampGateway {
     message: InboundMessage,
     def: ItineraryDefinition,
     hash: string | undefined,
-    selection: { target: { name: string; version?: string; source?: string; fired?: string[] }; selectedAt: string; t0: number },
+    target: Selection,
+    selectedAt: string,
+    t0: number,
   ): Promise<Accepted> {
     const { deps } = this;
-    const { target, selectedAt, t0 } = selection;
 
     const id = newId();
+    const origin: Envelope['origin'] = { transport: message.transport };
+    if (message.session) origin.session = message.session;
+    if (message.clientMessageId !== undefined) origin.clientMessageId = message.clientMessageId;
+    if (message.queue) origin.queue = message.queue;
     const envelope: Envelope = {
       id,
       correlationId: message.correlationId || id,
@@ -182,18 +224,13 @@ export class BusGateway implements OnRampGateway {
       headers: message.headers,
       context: {},
       itinerary: { name: def.name, version: def.version, cursor: 0 },
-      origin: {
-        transport: message.transport,
-        ...(message.session ? { session: message.session } : {}),
-        ...(message.clientMessageId !== undefined ? { clientMessageId: message.clientMessageId } : {}),
-        ...(message.queue ? { queue: message.queue } : {}),
-      },
+      origin,
       trace: [],
       createdAt: selectedAt,
-      ...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
     };
+    if (message.idempotencyKey) envelope.idempotencyKey = message.idempotencyKey;
 
-    if ('source' in target && target.source) {
+    if (target.source) {
       // The itinerary selector's decision is the first entry of the trace.
       envelope.trace.push({
         step: 'select',
@@ -222,19 +259,19 @@ export class BusGateway implements OnRampGateway {
     const itinerary = itineraryKey(def.name, def.version);
     const now = envelope.createdAt;
     const done = result.status === 'terminated' || envelope.itinerary.cursor >= def.steps.length;
-    const record = {
+    const record: MessageRecord = {
       messageId: id,
       correlationId: envelope.correlationId,
       itinerary,
-      status: done ? ('completed' as const) : ('accepted' as const),
+      status: done ? 'completed' : 'accepted',
       action: envelope.action,
       session: message.session,
       acceptedAt: now,
       updatedAt: now,
       trace: envelope.trace as TraceEntry[],
       context: envelope.context,
-      ...(reply ? { reply } : {}),
     };
+    if (reply) record.reply = reply;
     await deps.messages.put(record);
     if (!done) {
       try {
@@ -248,7 +285,8 @@ export class BusGateway implements OnRampGateway {
           : new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; nothing was accepted, retry later', { transient: true, cause: err });
       }
     }
-    const accepted: Accepted = { messageId: id, correlationId: envelope.correlationId, itinerary, status: record.status, ...(reply ? { reply } : {}) };
+    const accepted: Accepted = { messageId: id, correlationId: envelope.correlationId, itinerary, status: record.status };
+    if (reply) accepted.reply = reply;
     if (message.idempotencyKey && hash) {
       // The box holds the message now: failing the request here would tell the client
       // "not accepted" (and its retry would run it twice). Worst case without the claim
@@ -272,13 +310,16 @@ export class BusGateway implements OnRampGateway {
       throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
     }
     if ((found.value as typeof IN_PROGRESS)?.inProgress) {
-      throw new ItineraError('IDEMPOTENCY_CONFLICT', `a request with Idempotency-Key "${key}" is still being accepted; retry it in a moment`, { transient: true });
+      throw new ItineraError('IDEMPOTENCY_CONFLICT', `a request with Idempotency-Key "${key}" is still being accepted; retry it in a moment`, {
+        transient: true,
+      });
     }
     return found.value as Accepted;
   }
 
   /** Body (and headers, free-form on queue jobs) fit to travel as JSON, checked before anything copies or walks them. */
   private checkJson(message: InboundMessage): void {
+    if (fitsJson(message.body) && fitsJson(message.headers)) return;
     for (const [field, value] of [
       ['body', message.body],
       ['headers', message.headers],

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Envelope, MessageRecord, MessageStore, ReplySink } from '@itinera/core';
 
+/** Marks a message whose receive stage has not replied (yet). */
+const NO_REPLY = Symbol('no reply');
+
 /**
  * Request-response replies. A reply is written to the message store (so a
  * gateway in another process finds it) and announced in-process (so a waiter
@@ -9,30 +12,26 @@ import type { Envelope, MessageRecord, MessageStore, ReplySink } from '@itinera/
  */
 export class ReplyHub implements ReplySink {
   private readonly local = new EventEmitter();
-  /** Replies captured while running receive-stage steps, by message id. */
-  private readonly captured = new Map<string, unknown>();
-  private readonly capturing = new Set<string>();
+  /** Messages running their receive stage, by id: NO_REPLY, or the reply a step gave. */
+  private readonly capturing = new Map<string, unknown>();
 
   constructor(private readonly messages: MessageStore) {
     this.local.setMaxListeners(0);
   }
 
   startCapture(messageId: string): void {
-    this.capturing.add(messageId);
+    this.capturing.set(messageId, NO_REPLY);
   }
 
   /** Stop capturing; returns the reply when a receive-stage step gave one. */
   endCapture(messageId: string): { body: unknown } | undefined {
-    this.capturing.delete(messageId);
-    if (!this.captured.has(messageId)) return undefined;
-    const body = this.captured.get(messageId);
-    this.captured.delete(messageId);
-    return { body };
+    const body = this.capturing.get(messageId);
+    return this.capturing.delete(messageId) && body !== NO_REPLY ? { body } : undefined;
   }
 
   async reply(envelope: Envelope, body: unknown): Promise<void> {
     if (this.capturing.has(envelope.id)) {
-      this.captured.set(envelope.id, body);
+      this.capturing.set(envelope.id, body);
       return;
     }
     await this.messages.update(envelope.id, { reply: { body } });

@@ -45,6 +45,9 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
   const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
     logger: ['error', 'warn'],
     abortOnError: false,
+    // Fastify's own JSON parser reads the bodies: Nest's would wrap that same parser in
+    // another callback layer per request (and add a form parser no route accepts).
+    bodyParser: false,
   });
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemFilter());
