@@ -10,6 +10,8 @@ export interface ChildOptions {
   nodeFlags?: string[];
   /** How long the child may take to say it is ready (default 60 s). */
   readyTimeoutMs?: number;
+  /** Send the child's stdout to /dev/null (a bus logging every step), instead of keeping its tail for errors. */
+  discardStdout?: boolean;
 }
 
 interface Pending {
@@ -51,7 +53,7 @@ export class Child {
       cwd: ROOT,
       execArgv: ['--import', 'tsx', ...(opts.nodeFlags ?? [])],
       env: { ...inheritedEnv(), ...(opts.env ?? {}) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
     live.add(this);
