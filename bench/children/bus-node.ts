@@ -7,7 +7,8 @@
  * Environment: the usual ITINERA_* / REDIS_URL variables, plus
  * BENCH_ROLES (`gateway,worker` by default), BENCH_ITINERARIES (folder) and
  * BENCH_DRAIN (a queue to consume with a no-op handler: on the embedded box the
- * itinerary's target queue would otherwise grow in the heap for the whole run).
+ * itinerary's target queue would otherwise grow in the heap for the whole run) and
+ * BENCH_STUB_RECORDS (message records written nowhere: to measure what they cost).
  */
 import { loadConfig, startNode } from '@itinera/runtime';
 import { cpuSeconds, lanes, makeBody, serve } from './serve';
@@ -22,6 +23,10 @@ serve(async () => {
   });
   const node = await startNode({ roles: { gateway: roles.includes('gateway'), worker: roles.includes('worker') }, config });
   const { bus } = node;
+  if (process.env.BENCH_STUB_RECORDS === '1') {
+    bus.messages.put = async () => undefined;
+    bus.messages.update = async () => undefined;
+  }
 
   // Probes on the node's own metrics: completion is counted where the worker records it, at no Redis cost.
   const completed = new Tally();

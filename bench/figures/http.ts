@@ -17,11 +17,14 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
   ctx.log('http: starting a bus (embedded box) and a bare Fastify server');
   const children: Child[] = [];
   try {
-    const [bus, bare] = await Promise.all([
+    const [bus, bare, unrecorded] = await Promise.all([
       startChild('bus (memory)', 'children/bus-node.ts', { env: ctx.busEnv('memory') }),
       startChild('bare Fastify', 'children/fastify-bare.ts'),
+      // What a promise costs, measured: the same bus with its message store stubbed out
+      // (no record, so no GET /messages/{id}). A measurement only: the bus has no such setting.
+      startChild('bus (memory, no records)', 'children/bus-node.ts', { env: ctx.busEnv('memory', { BENCH_STUB_RECORDS: '1' }) }),
     ]);
-    children.push(bus.child, bare.child);
+    children.push(bus.child, bare.child, unrecorded.child);
     const body = JSON.stringify(makeBody(1, o.bodyBytes));
     const path = '/itineraries/bench-reply/messages';
     const run = (url: string, duration: number) =>
@@ -46,12 +49,14 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
 
     await run(bus.info.url, o.httpWarmupSeconds);
     await run(bare.info.url, o.httpWarmupSeconds);
+    await run(unrecorded.info.url, o.httpWarmupSeconds);
     const rounds: { side: string; reqPerS: number; p50: number; p99: number; serverCpu: number }[] = [];
     await ctx.profileStart([bus.child, bare.child]);
     for (let r = 0; r < o.rounds; r++) {
       for (const [side, c, url] of [
         ['bus', bus.child, bus.info.url],
         ['bare', bare.child, bare.info.url],
+        ['unrecorded', unrecorded.child, unrecorded.info.url],
       ] as const) {
         const cpu0 = await c.request<number>('cpu');
         const res: CannonResult = await run(url, o.httpSeconds);
@@ -83,6 +88,16 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         target: '>= 0.6',
         baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, pipelining ${o.httpPipelining}, ${o.bodyBytes} B body`,
         raw: { rounds },
+      }),
+      figure({
+        name: 'HTTP req/s, the same bus without message records',
+        unit: 'req/s',
+        value: of('unrecorded'),
+        baseline: of('bare'),
+        target: null,
+        baselineIs:
+          'bare Fastify, as above; the bus with its message store stubbed out (a bench-only stub): the gap to the first row is what the record readable at GET /messages/{id} costs',
+        raw: { cpuUsPerRequest: cpuUs('unrecorded') },
       }),
       figure({
         name: 'server CPU per HTTP request',

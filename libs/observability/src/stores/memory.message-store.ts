@@ -1,44 +1,52 @@
 import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
-import { BoundedMap } from './bounded-map';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
+import { TextRing } from './text-ring';
 
 export interface MemoryMessageStoreOptions {
-  /** Records kept at most; the oldest written go first (default 100 000). */
+  /** Records kept at most; the oldest accepted go first (default 100 000). */
   maxRecords?: number;
+  /** Bytes of record text kept at most (default 2 KB per record); the oldest go first. */
+  maxBytes?: number;
   /** How long a record lives after its last write (default 24 h). */
   ttlMs?: number;
   maxTrace?: number;
 }
 
+/** Record text budgeted per record when no byte limit is given. */
+const BYTES_PER_RECORD = 2048;
+
 /**
  * Message records in process memory, laid out as the Redis store lays them out: the
- * record as put (a JSON string) and the updates since, applied in order on read.
- * Writes are one serialisation each, and no caller ever shares state with the store.
- * (Held as text rather than copied objects: 10 000 records as strings cost the
- * garbage collector less than as object trees; measured about 5 µs per message.)
+ * record as put (JSON) and the updates since, applied in order on read. Writes are
+ * one serialisation each, and no caller ever shares state with the store.
+ *
+ * The text lives off the JavaScript heap, in a TextRing: kept as strings in a Map,
+ * the last 10 000 records cost the garbage collector about 6 µs per message (each one
+ * survives into the old generation, which then fills and is marked over and over).
  */
 export class MemoryMessageStore implements MessageStore {
-  private readonly records: BoundedMap<{ record: string; log: string[] }>;
+  private readonly records: TextRing;
   private readonly ttlMs: number;
   private readonly maxTrace: number;
 
   constructor(opts: MemoryMessageStoreOptions = {}) {
-    this.records = new BoundedMap(opts.maxRecords ?? DEFAULT_MAX_RECORDS);
+    const maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
+    this.records = new TextRing(maxRecords, opts.maxBytes ?? maxRecords * BYTES_PER_RECORD);
     this.ttlMs = opts.ttlMs ?? DEFAULT_RECORD_TTL_MS;
     this.maxTrace = opts.maxTrace ?? DEFAULT_MAX_TRACE;
   }
 
   async put(record: MessageRecord): Promise<void> {
     const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
-    this.records.set(record.messageId, { record: JSON.stringify(stored), log: [] }, this.ttlMs);
+    this.records.set(record.messageId, JSON.stringify(stored), this.expiry());
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
-    const entry = this.records.get(messageId);
-    if (!entry) return undefined;
-    const record = JSON.parse(entry.record) as MessageRecord;
-    for (const u of entry.log) {
-      const { patch, trace } = JSON.parse(u) as { patch: MessagePatch; trace?: TraceEntry[] };
+    const segments = this.records.get(messageId);
+    if (!segments) return undefined;
+    const record = JSON.parse(segments[0]!) as MessageRecord;
+    for (let i = 1; i < segments.length; i++) {
+      const { patch, trace } = JSON.parse(segments[i]!) as { patch: MessagePatch; trace?: TraceEntry[] };
       applyPatch(record, patch, trace, this.maxTrace);
     }
     return record;
@@ -46,11 +54,13 @@ export class MemoryMessageStore implements MessageStore {
 
   /** An update for an unknown (or expired) id does nothing: `put` comes first. */
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
-    const entry = this.records.get(messageId);
-    if (!entry) return;
-    entry.log.push(JSON.stringify({ patch: patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch, ...(trace?.length ? { trace } : {}) }));
-    this.records.set(messageId, entry, this.ttlMs);
+    const stamped = patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch;
+    this.records.append(messageId, JSON.stringify(trace?.length ? { patch: stamped, trace } : { patch: stamped }), this.expiry());
   }
 
   async close(): Promise<void> {}
+
+  private expiry(): number {
+    return this.ttlMs > 0 ? Date.now() + this.ttlMs : Infinity;
+  }
 }
