@@ -81,7 +81,8 @@ export const CONFIG_SPEC = {
   ITINERA_RECORD_TTL_MS: { type: 'integer', description: 'How long message records (GET /messages/{id}) are kept in Redis.', default: 86400000, minimum: 1000 },
   ITINERA_MEMORY_RECORDS: {
     type: 'integer',
-    description: 'On the embedded transport: message records (GET /messages/{id}), faults and idempotency keys kept in memory, the newest first.',
+    description:
+      'On the embedded transport: message records (GET /messages/{id}), faults and idempotency keys kept in memory, the newest first. Message records also keep to 2 KB of text per record on average (off the JS heap), the oldest accepted going first.',
     default: 10000,
     minimum: 100,
   },
