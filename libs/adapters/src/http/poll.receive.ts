@@ -244,8 +244,8 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
           );
         }
       }
-      if (after > info.ackedSeq) await sessions.ack(info.id, Math.min(after, info.lastSeq));
-      await sessions.touch(info.id);
+      // The ack and the touch are independent writes: one round trip for both, not two in a row.
+      await Promise.all([after > info.ackedSeq ? sessions.ack(info.id, Math.min(after, info.lastSeq)) : undefined, sessions.touch(info.id)]);
       reply.header('cache-control', 'no-store');
       if (closing) {
         const answer = await batch(info.id, after);
