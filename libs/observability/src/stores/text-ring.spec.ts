@@ -117,6 +117,25 @@ describe('TextRing', () => {
     expect(ring.get('k19')).toEqual(['v19']);
   });
 
+  it('grows after it wrapped around, keeping every entry whole and in order', () => {
+    const ring = new TextRing(10_000, 64 * 1024);
+    const kept = new Map<string, string[]>();
+    // Fill past the end several times: the live region now spans the physical end.
+    for (let i = 0; i < 500; i++) {
+      const k = `w${i}`;
+      ring.set(k, `${k}:${'p'.repeat(300)}`, FOREVER);
+      kept.set(k, [`${k}:${'p'.repeat(300)}`]);
+      if (i % 3 === 0 && ring.append(k, `${k}+`, FOREVER)) kept.get(k)!.push(`${k}+`);
+    }
+    const before = [...kept.keys()].filter((k) => ring.get(k) !== undefined);
+    expect(before.length).toBeGreaterThan(50);
+    ring.set('huge', 'h'.repeat(40_000), FOREVER); // more than a quarter: the ring grows
+    for (const k of before.slice(-30)) expect(ring.get(k)).toEqual(kept.get(k));
+    expect(ring.get('huge')).toEqual(['h'.repeat(40_000)]);
+    expect(ring.append('huge', 'after', FOREVER)).toBe(true);
+    expect(ring.get('huge')).toEqual(['h'.repeat(40_000), 'after']);
+  });
+
   it('grows from its first megabyte up to maxBytes as it fills, then drops the oldest', () => {
     const ring = new TextRing(1_000_000, 4 * 1024 * 1024);
     const text = 'r'.repeat(1000);
