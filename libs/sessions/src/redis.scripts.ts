@@ -105,6 +105,27 @@ return redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSe
 `,
   },
 
+  /**
+   * KEYS: session, outbox, state, joined, index. ARGV: id, now, ttl, keyTtl, token digest (hex).
+   * Authenticate and record activity in one round trip: {'gone'} when the session is gone
+   * or expired, {'denied'} when the digest differs, else {'ok', createdAt, lastSeen,
+   * lastSeq, ackedSeq}. Digests, not tokens, are compared: an early mismatch tells a
+   * caller nothing usable about the token (finding one would need a SHA-256 preimage).
+   */
+  sessAuth: {
+    numberOfKeys: 5,
+    lua: `${ALIVE}
+local id, now, ttl, keyTtl, digest = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+if not alive(KEYS[1], now, ttl) then return {'gone'} end
+if redis.call('HGET', KEYS[1], 'tokenHash') ~= digest then return {'denied'} end
+redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyTtl) end
+redis.call('ZADD', KEYS[5], ARGV[2], id)
+local f = redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq')
+return {'ok', f[1], f[2], f[3], f[4]}
+`,
+  },
+
   /** KEYS: session, outbox. ARGV: seq, now, ttl. Returns 1, or -1 when the session is gone. */
   sessAck: {
     numberOfKeys: 2,

@@ -15,7 +15,7 @@ import { closeConnection, connect, failFastOptions, ready, unavailable } from '.
 import { SCRIPTS, type ScriptName } from './redis.scripts';
 import { RedisWakeHub } from './redis.wake-hub';
 import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
-import { hashToken, tokenMatches } from './session-token';
+import { hashToken } from './session-token';
 
 export interface RedisSessionStoreOptions {
   /** `redis://…` URL or ioredis options. Options given here override the fail-fast defaults. */
@@ -91,16 +91,16 @@ export class RedisSessionStore implements SessionStore {
   async authenticate(id: string, token: string | undefined): Promise<SessionInfo> {
     // No credentials at all: refuse before looking anything up, so it reveals nothing.
     if (typeof token !== 'string' || token.length === 0) throw unauthorized();
-    const fields = isUsableId(id) ? await this.run((r) => r.hmget(this.keys(id).session, 'tokenHash', 'lastSeen')) : [null, null];
-    const [hex, lastSeen] = fields;
-    const alive = hex !== null && lastSeen !== null && this.now() - Number(lastSeen) < this.ttlMs;
-    if (!tokenMatches(alive ? Buffer.from(hex!, 'hex') : undefined, token)) {
-      if (!alive) throw sessionNotFound(id);
-      throw unauthorized();
-    }
-    const info = await this.touchInfo(id);
-    if (!info) throw sessionNotFound(id);
-    return info;
+    const digest = hashToken(token).toString('hex');
+    if (!isUsableId(id)) throw sessionNotFound(id);
+    // One round trip: the digest is checked and the activity recorded by one script.
+    const k = this.keys(id);
+    const r = (await this.script('sessAuth', k.session, k.outbox, k.state, k.joined, this.index, id, this.now(), this.ttlMs, this.keyTtlMs, digest)) as (
+      string | null
+    )[];
+    if (r[0] === 'gone') throw sessionNotFound(id);
+    if (r[0] !== 'ok') throw unauthorized();
+    return toInfo(id, r.slice(1));
   }
 
   async get(id: string): Promise<SessionInfo | undefined> {

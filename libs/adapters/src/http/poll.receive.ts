@@ -194,7 +194,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
           isObject(body) && typeof body.id === 'string' ? { id: body.id } : undefined,
         );
       }
-      void sessions.touch(session).catch(() => undefined);
+      // No touch here: authenticating this request (the onRequest hook) recorded the activity.
       try {
         const accepted = await acceptDuplexSend(
           { gateway: deps.gateway, registry, logger, maxInFlight: options.maxInFlight },
