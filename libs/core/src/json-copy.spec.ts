@@ -20,6 +20,7 @@ describe('jsonCopy', () => {
     ['undefined in an array becomes null', [1, undefined, 3]],
     ['a Date becomes its ISO string', { at: new Date(0) }],
     ['toJSON is called', { v: { toJSON: () => 'custom' } }],
+    ['toJSON on an array is called', { a: Object.assign([1, 2], { toJSON: () => 'X' }) }],
     ['a class instance loses its prototype', { p: new Point(1, 2) }],
     ['a null-prototype object', Object.assign(Object.create(null), { a: 1 })],
     ['functions and symbols dropped', { f: () => 1, s: Symbol('s'), k: 1 }],

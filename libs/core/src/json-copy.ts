@@ -12,6 +12,7 @@
  * give the same result and the same errors.
  */
 export function jsonCopy<T>(value: T): T {
+  // undefined stays undefined (JSON.parse would throw on the nothing JSON.stringify gives for it).
   if (value === undefined) return value;
   const copied = copy(value, 0);
   return (copied === UNFIT ? JSON.parse(JSON.stringify(value)) : copied) as T;
@@ -38,7 +39,7 @@ function copy(value: unknown, depth: number): unknown {
       if (value === null) return null;
       if (depth >= MAX_DEPTH) return UNFIT;
       if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return UNFIT;
+        if (Object.getPrototypeOf(value) !== Array.prototype || typeof (value as { toJSON?: unknown }).toJSON === 'function') return UNFIT;
         const out = new Array<unknown>(value.length);
         for (let i = 0; i < value.length; i++) {
           const v = value[i];

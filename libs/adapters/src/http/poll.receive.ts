@@ -244,8 +244,8 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
           );
         }
       }
-      // The ack and the touch are independent writes: one round trip for both, not two in a row.
-      await Promise.all([after > info.ackedSeq ? sessions.ack(info.id, Math.min(after, info.lastSeq)) : undefined, sessions.touch(info.id)]);
+      // No touch: authenticating this request (the onRequest hook) recorded the activity.
+      if (after > info.ackedSeq) await sessions.ack(info.id, Math.min(after, info.lastSeq));
       reply.header('cache-control', 'no-store');
       if (closing) {
         const answer = await batch(info.id, after);

@@ -37,6 +37,14 @@ describe('memory stores stay bounded', () => {
     expect((await store.get('m3'))!.trace.map((t) => t.step)).toEqual(['a', 'b', 'c']);
   });
 
+  it('MemoryMessageStore answers a record whose large update grew its store after evictions', async () => {
+    const store = new MemoryMessageStore({ maxRecords: 100 });
+    for (let i = 0; i < 150; i++) await store.put(sampleRecord(`m${i}`));
+    await store.update('m149', { reply: { body: 'r'.repeat(60_000) } });
+    expect((await store.get('m149'))?.reply).toEqual({ body: 'r'.repeat(60_000) });
+    expect(await store.get('m0')).toBeUndefined();
+  });
+
   it('MemoryMessageStore forgets records after their TTL', async () => {
     const store = new MemoryMessageStore({ ttlMs: 20 });
     await store.put(sampleRecord('m1'));

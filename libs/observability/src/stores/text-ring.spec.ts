@@ -136,6 +136,23 @@ describe('TextRing', () => {
     expect(ring.get('huge')).toEqual(['h'.repeat(40_000), 'after']);
   });
 
+  it('chains an append that grows the ring after evictions (tail past 0) to the right segment', () => {
+    const ring = new TextRing(2, 8 * 1024 * 1024);
+    for (const k of ['a', 'b', 'c']) ring.set(k, k, FOREVER); // 'a' evicted: the tail moved
+    const big = 'q'.repeat(300_000); // more than a quarter of the first megabyte: grows mid-append
+    expect(ring.append('c', big, FOREVER)).toBe(true);
+    expect(ring.get('c')).toEqual(['c', big]);
+    expect(ring.get('b')).toEqual(['b']);
+  });
+
+  it('finds a key with a lone surrogate again (stored as UTF-8, where it becomes U+FFFD)', () => {
+    const ring = new TextRing(10, 1 << 20);
+    ring.set('id-\ud800', 'one', FOREVER);
+    ring.set('id-\ud800', 'two', FOREVER);
+    expect(ring.size).toBe(1);
+    expect(ring.get('id-\ud800')).toEqual(['two']);
+  });
+
   it('grows from its first megabyte up to maxBytes as it fills, then drops the oldest', () => {
     const ring = new TextRing(1_000_000, 4 * 1024 * 1024);
     const text = 'r'.repeat(1000);

@@ -54,6 +54,7 @@ export class TextRing {
 
   /** Store `text` as the whole entry of `key` (replacing any), kept until `expiresAt` (ms since the epoch). */
   set(key: string, text: string, expiresAt: number): void {
+    key = wellFormed(key);
     const h = hashOf(key);
     const found = this.find(key, h);
     if (found >= 0) this.removeSlot(found);
@@ -69,10 +70,11 @@ export class TextRing {
 
   /** Add a segment to the entry of `key` and move its expiry; false (and nothing written) when there is none. */
   append(key: string, text: string, expiresAt: number, now = Date.now()): boolean {
+    key = wellFormed(key);
     const h = hashOf(key);
     const slot = this.live(key, h, now);
     if (slot < 0) return false;
-    const at = this.write(h, key, text, this.last[slot]!);
+    const at = this.write(h, key, text, slot);
     // Writing may have dropped old entries and moved slots: look the key up again.
     const again = this.find(key, h);
     if (again < 0) return false;
@@ -83,10 +85,13 @@ export class TextRing {
 
   /** The segments of `key`'s entry, first to last, or undefined when it has none (or it expired). */
   get(key: string, now = Date.now()): string[] | undefined {
+    key = wellFormed(key);
     const slot = this.live(key, hashOf(key), now);
     if (slot < 0) return undefined;
     const out: string[] = [];
     for (let at = this.last[slot]!; at >= 0;) {
+      // Every segment of a live entry lies between the tail and the head; anything else is a broken chain.
+      if (at < this.tail || at >= this.head) return undefined;
       const p = this.phys(at);
       const keyLen = this.buf.readUInt16LE(p + 16);
       const textAt = p + HEADER + keyLen;
@@ -97,6 +102,7 @@ export class TextRing {
   }
 
   delete(key: string): void {
+    key = wellFormed(key);
     const slot = this.find(key, hashOf(key));
     if (slot >= 0) this.removeSlot(slot);
   }
@@ -110,8 +116,12 @@ export class TextRing {
 
   // --- the ring --------------------------------------------------------------------
 
-  /** Write one segment; returns its logical offset. Drops the oldest entries to make room. */
-  private write(h: number, key: string, text: string, prev: number): number {
+  /**
+   * Write one segment; returns its logical offset. Drops the oldest entries to make room.
+   * `chain` is the slot of the entry it extends (-1: a first segment); that entry's last
+   * offset is read after any growth, since growing shifts every logical offset.
+   */
+  private write(h: number, key: string, text: string, chain: number): number {
     const keyLen = Buffer.byteLength(key);
     if (keyLen > 0xffff) throw new RangeError('key too long');
     const textLen = Buffer.byteLength(text);
@@ -121,6 +131,7 @@ export class TextRing {
     while (len > this.buf.length / 4 || (this.buf.length < this.maxBytes && this.head - this.tail + 2 * len > this.buf.length)) {
       this.grow(len > this.buf.length / 4 ? len * 4 : Math.min(this.maxBytes, this.buf.length * 2));
     }
+    const prev = chain < 0 ? -1 : this.last[chain]!;
     // A segment never wraps: when it does not fit before the physical end, a filler takes the rest.
     const p = this.phys(this.head);
     if (p + len > this.buf.length) {
@@ -261,6 +272,12 @@ export class TextRing {
  * entry (-1: the first), u16 key bytes, u32 text bytes; then the key and the text.
  */
 const HEADER = 24;
+
+/** Keys are stored as UTF-8, where a lone surrogate becomes U+FFFD: do the same first, so a key finds itself. */
+function wellFormed(key: string): string {
+  const k = key as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return k.isWellFormed() ? key : k.toWellFormed();
+}
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
