@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Figure } from '../bench/lib/report';
 
 const ROOT = resolve(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'itinera-bench-'));
@@ -26,19 +27,7 @@ describe('npm run bench (smoke)', () => {
     });
     expect(code, output.slice(-3000)).toBe(0);
 
-    const result = JSON.parse(readFileSync(out, 'utf8')) as {
-      machine: Record<string, unknown>;
-      figures: {
-        name: string;
-        unit: string;
-        value: number | null;
-        baseline: number | null;
-        ratio: number | null;
-        target: string | null;
-        met: boolean | null;
-        error?: string;
-      }[];
-    };
+    const result = JSON.parse(readFileSync(out, 'utf8')) as { machine: Record<string, unknown>; figures: Figure[] };
     expect(result.machine).toMatchObject({ cores: expect.any(Number), node: process.version, mode: 'quick', redis: expect.any(String) });
     const names = result.figures.map((f) => f.name);
     for (const name of [
