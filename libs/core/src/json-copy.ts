@@ -18,11 +18,6 @@ export function jsonCopy<T>(value: T): T {
   return (copied === UNFIT ? JSON.parse(JSON.stringify(value)) : copied) as T;
 }
 
-/** Whether `value` survives a JSON round trip unchanged in shape (what jsonCopy's fast walk accepts). */
-export function isPlainJson(value: unknown): boolean {
-  return value !== undefined && copy(value, 0) !== UNFIT;
-}
-
 const UNFIT = Symbol('unfit');
 /** Deeper than this, the JSON path decides (it throws on cycles; the walk would not end). */
 const MAX_DEPTH = 200;
