@@ -1,5 +1,6 @@
 import {
   DEDUPE_WINDOW,
+  jsonCopy,
   newId,
   newToken,
   silentLogger,
@@ -10,7 +11,7 @@ import {
   type SessionInfo,
   type SessionStore,
 } from '@itinera/core';
-import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, jsonCopy, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
+import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
 import { hashToken, tokenMatches } from './session-token';
 
 export interface MemorySessionStoreOptions {

@@ -38,9 +38,6 @@ export function normalizeLimit(limit: number): number {
   return Math.max(1, Math.floor(limit));
 }
 
-/** Deep copy with a JSON round trip's result: what the Redis store keeps is what the memory store keeps. */
-export { jsonCopy } from '@itinera/core';
-
 export function checkState(state: unknown): Record<string, unknown> {
   if (!state || typeof state !== 'object' || Array.isArray(state)) {
     throw new ItineraError('BAD_REQUEST', 'Session state must be a JSON object (not an array, null or a scalar).');

@@ -1,4 +1,4 @@
-import type { MessageRecord, MessageStore, TraceEntry } from '@itinera/core';
+import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
 import { DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
 import { StoreConnection, type RedisStoreBase } from './redis-client';
 
@@ -54,7 +54,7 @@ export class RedisMessageStore implements MessageStore {
 
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
     const entry = JSON.stringify({
-      patch: patch.updatedAt === undefined ? { ...patch, updatedAt: new Date().toISOString() } : patch,
+      patch: patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch,
       ...(trace?.length ? { trace } : {}),
     });
     const line = '\n' + entry;
