@@ -1,3 +1,4 @@
+import type { Principal } from './principal';
 /**
  * The envelope: one message in flight. It carries its routing slip (itinerary
  * name@version plus a cursor), never the steps themselves: every deployed version
@@ -68,6 +69,8 @@ export interface Envelope {
   trace: TraceEntry[];
   createdAt: string;
   idempotencyKey?: string;
+  /** Who sent it (set by the on-ramp after authentication). */
+  principal?: Principal;
 }
 
 export type MessageStatus = 'accepted' | 'running' | 'completed' | 'faulted';

@@ -1,4 +1,5 @@
 import type { MessageStatus, Transport } from './envelope';
+import type { Principal } from './principal';
 
 /** What an on-ramp hands to the bus: outside traffic, before it is an envelope. */
 export interface InboundMessage {
@@ -17,6 +18,8 @@ export interface InboundMessage {
   idempotencyKey?: string;
   correlationId?: string;
   queue?: string;
+  /** Who sent it, authenticated by the on-ramp; the gateway checks the itinerary's `access` against it. */
+  principal?: Principal;
 }
 
 export interface Accepted {

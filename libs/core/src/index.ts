@@ -13,3 +13,4 @@ export * from './gateway';
 export * from './write-order';
 export * from './json-copy';
 export * from './clock';
+export * from './principal';

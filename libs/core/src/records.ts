@@ -8,6 +8,8 @@ export interface MessageRecord {
   status: MessageStatus;
   action?: string;
   session?: string;
+  /** Id of the principal that sent it (owner check on GET /messages/{id}). */
+  principal?: string;
   acceptedAt: string;
   updatedAt: string;
   trace: TraceEntry[];
