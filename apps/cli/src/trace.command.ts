@@ -24,12 +24,16 @@ export const traceCommand: CliCommand = {
 
 const compact = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
-/** What a resolver decided, on one line: `rules order-decision@1.0.0 [not-in-store] {"action":"OrderCanceled"}`. */
+/**
+ * What a resolver decided, on one line: `rules order-decision@1.0.0 [not-in-store*] {"action":"OrderCanceled"}`
+ * (`*` marks the winning rule; `defaults` says no rule fired).
+ */
 export function describeDecision(d: ResolverDecision | undefined): string {
   if (!d) return '-';
   const parts: string[] = [d.type];
   if (d.source) parts.push(d.source);
-  if (d.fired) parts.push(`[${d.fired.join(', ')}]`);
+  if (d.fired && d.fired.length) parts.push(`[${d.fired.map((n) => (n === d.winner ? `${n}*` : n)).join(', ')}]`);
+  if (d.defaults) parts.push('defaults');
   if (d.params && Object.keys(d.params).length) parts.push(compact(d.params));
   return parts.join(' ');
 }

@@ -52,6 +52,10 @@ export interface ResolverDecision {
   source?: string;
   /** Names of the rules that fired. */
   fired?: string[];
+  /** The rule whose params applied (a policy in `first` mode). */
+  winner?: string;
+  /** No rule fired: the policy's `defaults` applied. */
+  defaults?: true;
   params?: Record<string, unknown>;
 }
 

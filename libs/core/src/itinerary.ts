@@ -64,6 +64,10 @@ export interface PolicyDefinition {
   defaults?: Record<string, unknown>;
   /** `first`: the highest-priority rule that fires decides. `merge`: params of every fired rule merge, higher priority wins. */
   mode?: 'first' | 'merge';
+  /** What a missing fact or path (or a value of the wrong type) means: `error` (default, FACT_MISSING) or `false`. A condition's own `missing` wins. */
+  missing?: 'error' | 'false';
+  /** Compare numeric strings as numbers; default false (strict types). */
+  coerce?: boolean;
   rules: PolicyRule[];
 }
 

@@ -25,7 +25,7 @@ import type { ReplyHub } from './reply-hub';
 export interface GatewayDeps {
   itineraries: ItinerarySource;
   /** The itinerary selector: picks name (and version) from the message facts. */
-  select(message: InboundMessage): Promise<{ name: string; version?: string; source?: string; fired?: string[] }>;
+  select(message: InboundMessage): Promise<{ name: string; version?: string; source?: string; fired?: string[]; winner?: string; defaults?: true }>;
   schemas: Schemas;
   runner: ItineraryRunner;
   box: MessageBox;
@@ -112,7 +112,7 @@ function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'numb
 }
 
 /** The itinerary an on-ramp names, or the one the selector picked (with what its rules decided). */
-type Selection = { name: string; version?: string; source?: string; fired?: string[] };
+type Selection = { name: string; version?: string; source?: string; fired?: string[]; winner?: string; defaults?: true };
 
 /** What a reserved Idempotency-Key holds until its request is accepted (or released). */
 const IN_PROGRESS = { inProgress: true } as const;
@@ -241,7 +241,14 @@ export class BusGateway implements OnRampGateway {
         outcome: 'completed',
         attempt: 1,
         node: deps.node,
-        resolver: { type: 'rules', source: target.source, fired: target.fired, params: { itinerary: def.name, version: def.version } },
+        resolver: {
+          type: 'rules',
+          source: target.source,
+          fired: target.fired,
+          ...(target.winner ? { winner: target.winner } : {}),
+          ...(target.defaults ? { defaults: target.defaults } : {}),
+          params: { itinerary: def.name, version: def.version },
+        },
       });
     }
     deps.replies.startCapture(id);

@@ -17,6 +17,8 @@ const registry = new ItineraryRegistry({
     {
       name: 'itinerary-selector',
       version: '1.0.0',
+      // A selector tries several shapes: a header or an action that is absent is normal.
+      missing: 'false',
       rules: [
         byAction('CreateOrder', { itinerary: 'orders' }),
         byAction('AddTo', { itinerary: 'calculator', version: '1.0.0' }),
@@ -39,6 +41,7 @@ describe('itinerary selector', () => {
       name: 'orders',
       source: 'itinerary-selector@1.0.0',
       fired: ['CreateOrder-orders'],
+      winner: 'CreateOrder-orders',
     });
     expect(await resolvers.selectItinerary(testFacts({ action: 'AddTo' }))).toMatchObject({ name: 'calculator', version: '1.0.0' });
     expect(await resolvers.selectItinerary(testFacts({ action: 'CreateOrder', headers: { 'x-legacy': '1' } }))).toMatchObject({
@@ -48,7 +51,7 @@ describe('itinerary selector', () => {
   });
 
   it('uses another policy when asked, defaults included', async () => {
-    expect(await resolvers.selectItinerary(testFacts(), 'other-selector')).toMatchObject({ name: 'chat', fired: [] });
+    expect(await resolvers.selectItinerary(testFacts(), 'other-selector')).toMatchObject({ name: 'chat', fired: [], defaults: true });
   });
 
   it('nothing matched: NO_ITINERARY_MATCHED (422) saying how to fix it', async () => {
@@ -58,6 +61,17 @@ describe('itinerary selector', () => {
     expect(err.status).toBe(422);
     expect(err.message).toMatch(/no rule of "itinerary-selector@1.0.0" matched action "Nope"/);
     expect(err.message).toMatch(/add a rule to policies\/itinerary-selector.json .*or post to \/itineraries\/\{name\}\/messages/);
+  });
+
+  it('a selector in the default missing mode faults on an absent action with FACT_MISSING (422)', async () => {
+    const strict = new ItineraryRegistry({
+      policies: [{ name: 'itinerary-selector', version: '1.0.0', rules: [byAction('CreateOrder', { itinerary: 'orders' })] }],
+    });
+    const r = new Resolvers({ registry: strict, expressions: new Expressions(strict) });
+    const err = (await r.selectItinerary(testFacts()).catch((e: unknown) => e)) as ItineraError;
+    expect(err.code).toBe('FACT_MISSING');
+    expect(err.status).toBe(422);
+    expect(err.message).toMatch(/policy "itinerary-selector@1.0.0", rule "CreateOrder-orders": action is missing/);
   });
 
   it('no selector policy deployed: NO_ITINERARY_MATCHED too', async () => {

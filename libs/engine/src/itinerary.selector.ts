@@ -10,6 +10,9 @@ export interface ItinerarySelection {
   /** `policy@version` and the rules that fired, for the trace. */
   source: string;
   fired: string[];
+  winner?: string;
+  /** No rule fired: the itinerary came from the policy's defaults. */
+  defaults?: true;
 }
 
 /**
@@ -34,5 +37,6 @@ export async function selectItinerary(
     throw new ItineraError('NO_ITINERARY_MATCHED', `no rule of "${source}" matched ${what}: ${fix}`);
   }
   const version = outcome.params.version;
-  return { name, ...(typeof version === 'string' && version ? { version } : {}), source, fired: outcome.fired };
+  const how = outcome.defaults ? { defaults: true as const } : outcome.winner ? { winner: outcome.winner } : {};
+  return { name, ...(typeof version === 'string' && version ? { version } : {}), source, fired: outcome.fired, ...how };
 }

@@ -27,7 +27,7 @@ describe('Resolvers', () => {
 
   it('rules: runs the policy', async () => {
     const r = await resolvers.resolve({ type: 'rules', policy: 'p' }, testFacts({ action: 'A' }));
-    expect(r.decision).toEqual({ type: 'rules', source: 'p@1.0.0', fired: ['r'], params: { x: 1 } });
+    expect(r.decision).toEqual({ type: 'rules', source: 'p@1.0.0', fired: ['r'], winner: 'r', params: { x: 1 } });
   });
 
   it('expression: inline JSONata over the facts yields the params', async () => {

@@ -1,32 +1,19 @@
-import type { PolicyDefinition } from '@itinera/core';
+import type { Facts, PolicyDefinition } from '@itinera/core';
+import { MISSING, missingMode, ruleOperators, RuleTypeError, RunIssues, type Read, type ReadSite } from './rules.operators';
 
 /**
  * A compiled evaluator for the common subset of json-rules-engine conditions
- * (all / any / not, plain fact paths, the default operators and `exists`), with
- * json-rules-engine's exact semantics: the same operators, validators and
- * path rules (own properties only, a path on a non-object yields the fact
- * itself). It runs synchronously, without the engine's promise chain per
+ * (all / any / not, plain fact paths, the operators without decorators), with
+ * the exact semantics Itinera gives json-rules-engine (rules-engine.ts): the
+ * same operators (rules.operators.ts), the same missing-path rules, the same
+ * priority sets inside all / any (each set evaluated whole, so both see the
+ * same reads). It runs synchronously, without the engine's promise chain per
  * condition; a policy outside the subset (fact references as values, fact
  * params, shared conditions, operator decorators, complex JSONPath) returns
  * undefined and keeps running on json-rules-engine itself.
  */
-type Test = (facts: Record<string, unknown>) => boolean;
-
-const numeric = (v: unknown) => Number.parseFloat(v as string).toString() !== 'NaN';
-
-const OPERATORS: Record<string, { cb: (a: any, b: any) => boolean; valid?: (a: unknown) => boolean }> = {
-  equal: { cb: (a, b) => a === b },
-  notEqual: { cb: (a, b) => a !== b },
-  in: { cb: (a, b) => b.indexOf(a) > -1 },
-  notIn: { cb: (a, b) => b.indexOf(a) === -1 },
-  contains: { cb: (a, b) => a.indexOf(b) > -1, valid: Array.isArray },
-  doesNotContain: { cb: (a, b) => a.indexOf(b) === -1, valid: Array.isArray },
-  lessThan: { cb: (a, b) => a < b, valid: numeric },
-  lessThanInclusive: { cb: (a, b) => a <= b, valid: numeric },
-  greaterThan: { cb: (a, b) => a > b, valid: numeric },
-  greaterThanInclusive: { cb: (a, b) => a >= b, valid: numeric },
-  exists: { cb: (a, b) => (a !== undefined && a !== null) === (b !== false) },
-};
+type Test = (facts: Record<string, unknown>, run: RunIssues) => boolean;
+type Part = { test: Test; priority: number };
 
 /** `$.a.b[0]['c-d']` → ['a', 'b', '0', 'c-d']; undefined for anything else (wildcards, filters, slices, `..`). */
 export function parseSimplePath(path: string): string[] | undefined {
@@ -44,64 +31,120 @@ export function parseSimplePath(path: string): string[] | undefined {
   return segments;
 }
 
-function compileCondition(cond: unknown): Test | undefined {
+/** All tests of a set run (no short-circuit inside a set), as json-rules-engine's Promise.all does. */
+function every(tests: Test[], f: Record<string, unknown>, run: RunIssues): boolean {
+  let ok = true;
+  for (const t of tests) if (!t(f, run)) ok = false;
+  return ok;
+}
+
+function some(tests: Test[], f: Record<string, unknown>, run: RunIssues): boolean {
+  let ok = false;
+  for (const t of tests) if (t(f, run)) ok = true;
+  return ok;
+}
+
+/** json-rules-engine's prioritizeAndRun: sets by priority, highest first; stop once the outcome is settled. */
+function group(parts: Part[], any: boolean): Test {
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0].test;
+  const byPriority = new Map<number, Test[]>();
+  for (const p of parts) byPriority.set(p.priority, [...(byPriority.get(p.priority) ?? []), p.test]);
+  const sets = [...byPriority.entries()].sort((a, b) => b[0] - a[0]).map(([, tests]) => tests);
+  const combine = any ? some : every;
+  if (sets.length === 1) {
+    const only = sets[0];
+    return (f, run) => combine(only, f, run);
+  }
+  return (f, run) => {
+    let result = !any;
+    for (const set of sets) {
+      if (result === any) break;
+      result = combine(set, f, run);
+    }
+    return result;
+  };
+}
+
+interface Compiler {
+  policy: PolicyDefinition;
+  rule: string;
+  sites: ReadSite[];
+  ops: ReturnType<typeof ruleOperators>;
+}
+
+function compileCondition(cond: unknown, cx: Compiler): Part | undefined {
   if (!cond || typeof cond !== 'object') return undefined;
   const c = cond as Record<string, unknown>;
-  if (Array.isArray(c.all)) {
-    const parts = c.all.map(compileCondition);
+  const priority = typeof c.priority === 'number' && c.priority ? c.priority : 1;
+  for (const key of ['all', 'any'] as const) {
+    if (!Array.isArray(c[key])) continue;
+    const parts = (c[key] as unknown[]).map((x) => compileCondition(x, cx));
     if (parts.some((p) => !p)) return undefined;
-    const tests = parts as Test[];
-    return (f) => tests.every((t) => t(f));
-  }
-  if (Array.isArray(c.any)) {
-    const parts = c.any.map(compileCondition);
-    if (parts.some((p) => !p)) return undefined;
-    const tests = parts as Test[];
-    return (f) => tests.some((t) => t(f));
+    return { test: group(parts as Part[], key === 'any'), priority };
   }
   if ('not' in c) {
-    const inner = compileCondition(c.not);
-    return inner && ((f) => !inner(f));
+    const inner = compileCondition(c.not, cx);
+    if (!inner) return undefined;
+    const t = inner.test;
+    return { test: (f, run) => !t(f, run), priority };
   }
   if ('condition' in c || c.params !== undefined || typeof c.fact !== 'string' || typeof c.operator !== 'string') return undefined;
-  const op = OPERATORS[c.operator];
-  if (!op) return undefined;
+  if (!Object.hasOwn(cx.ops, c.operator)) return undefined;
+  const op = cx.ops[c.operator as keyof Compiler['ops']];
   const value = c.value;
   // A value like { "fact": "x" } compares two facts: left to the engine.
   if (value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'fact')) return undefined;
   const fact = c.fact;
-  let read: (f: Record<string, unknown>) => unknown = (f) => f[fact];
-  if (typeof c.path === 'string' && c.path !== '') {
-    const segments = parseSimplePath(c.path);
-    if (!segments) return undefined;
-    read = (f) => {
-      const root = f[fact];
-      if (root == null || typeof root !== 'object') return root;
-      let cur: unknown = root;
-      for (const s of segments) {
-        if (cur == null || !Object.hasOwn(cur as object, s)) return undefined;
-        cur = (cur as Record<string, unknown>)[s];
-      }
-      return cur;
-    };
-  } else if (c.path !== undefined && c.path !== '') {
-    return undefined;
-  }
-  const { cb, valid } = op;
-  return (f) => {
-    const left = read(f);
-    return (valid ? valid(left) : true) && cb(left, value);
+  const path = typeof c.path === 'string' && c.path !== '' ? c.path : '$';
+  const segments = parseSimplePath(path);
+  if (!segments || (c.path !== undefined && typeof c.path !== 'string')) return undefined;
+  const read = (f: Record<string, unknown>): Read => {
+    let cur: unknown = f[fact];
+    if (cur === undefined) return MISSING;
+    for (const s of segments) {
+      if (cur === null || cur === undefined || !Object.hasOwn(cur as object, s)) return MISSING;
+      cur = (cur as Record<string, unknown>)[s];
+    }
+    return cur;
   };
+  const site = cx.sites.push({ rule: cx.rule, fact, path, missing: missingMode(c, cx.policy.missing) }) - 1;
+  const presence = c.operator === 'exists';
+  const test: Test = (f, run) => {
+    const left = read(f);
+    if (left === MISSING) return presence ? op(undefined, value) : run.missing(site);
+    try {
+      return op(left, value);
+    } catch (err) {
+      if (err instanceof RuleTypeError) return run.mismatch(site, err.message);
+      throw err;
+    }
+  };
+  return { test, priority };
 }
 
-/** Indices (document order) of the rules whose conditions hold, or undefined when the policy is outside the subset. */
-export function compileFastPolicy(policy: PolicyDefinition): ((facts: Record<string, unknown>) => number[]) | undefined {
-  const tests = policy.rules.map((r) => compileCondition(r.conditions));
-  if (tests.some((t) => !t)) return undefined;
-  const compiled = tests as Test[];
+/**
+ * Indices (document order) of the rules whose conditions hold, or undefined
+ * when the policy is outside the subset. Throws FACT_MISSING or
+ * FACT_TYPE_MISMATCH as the engine does.
+ */
+export function compileFastPolicy(policy: PolicyDefinition): ((facts: Facts) => number[]) | undefined {
+  const cx: Compiler = { policy, rule: '', sites: [], ops: ruleOperators(policy.coerce === true) };
+  const tests: Test[] = [];
+  for (const rule of policy.rules) {
+    cx.rule = rule.name;
+    const part = compileCondition(rule.conditions, cx);
+    if (!part) return undefined;
+    tests.push(part.test);
+  }
+  const key = `${policy.name}@${policy.version}`;
+  const sites = cx.sites;
   return (facts) => {
+    const f = facts as unknown as Record<string, unknown>;
+    const run = new RunIssues(sites);
     const fired: number[] = [];
-    for (let i = 0; i < compiled.length; i++) if (compiled[i](facts)) fired.push(i);
+    for (let i = 0; i < tests.length; i++) if (tests[i](f, run)) fired.push(i);
+    run.check(key);
     return fired;
   };
 }

@@ -15,7 +15,11 @@ const decision: PolicyDefinition = {
     { name: 'big', priority: 5, conditions: amountOver(10), params: { callback: 'OrderCanceled', reason: 'Not in store' } },
     { name: 'huge', priority: 10, conditions: amountOver(100), params: { callback: 'OrderCanceled', reason: 'Too many' } },
     { name: 'also-big', priority: 5, conditions: amountOver(10), params: { callback: 'Other' } },
-    { name: 'vip', conditions: { any: [{ fact: 'headers', path: '$.x-vip', operator: 'equal', value: 'yes' }] }, params: { vip: true } },
+    {
+      name: 'vip',
+      conditions: { any: [{ fact: 'headers', path: '$.x-vip', operator: 'equal', value: 'yes', missing: 'false' }] },
+      params: { vip: true },
+    },
   ],
 };
 
@@ -56,7 +60,7 @@ describe('RulesResolver', () => {
   it('first mode: the highest-priority fired rule decides; document order breaks ties', async () => {
     const r = await rules.resolve({ policy: 'order-decision', version: '1.0.0' }, testFacts({ body: { amount: 50 } }));
     expect(r.params).toEqual({ callback: 'OrderCanceled', reason: 'Not in store' });
-    expect(r.decision).toEqual({ type: 'rules', source: 'order-decision@1.0.0', fired: ['big', 'also-big'], params: r.params });
+    expect(r.decision).toEqual({ type: 'rules', source: 'order-decision@1.0.0', fired: ['big', 'also-big'], winner: 'big', params: r.params });
     const huge = await rules.resolve({ policy: 'order-decision', version: '1.0.0' }, testFacts({ body: { amount: 500 } }));
     expect(huge.params.reason).toBe('Too many');
     expect(huge.decision.fired).toEqual(['huge', 'big', 'also-big']);
@@ -74,15 +78,20 @@ describe('RulesResolver', () => {
     const r = await rules.resolve({ policy: 'order-decision', version: '1.0.0' }, testFacts({ body: { amount: 2 } }));
     expect(r.params).toEqual({ callback: 'OrderPurchased' });
     expect(r.decision.fired).toEqual([]);
-    expect((await rules.resolve({ policy: 'plain' }, testFacts())).params).toEqual({});
+    expect(r.decision.defaults).toBe(true);
+    expect(r.decision.winner).toBeUndefined();
+    expect((await rules.resolve({ policy: 'plain' }, testFacts({ action: 'Other' }))).params).toEqual({});
   });
 
   it('conditions see every fact: action, context, state, env, message, body', async () => {
     const facts = testFacts({ action: 'CreateOrder', context: { region: 'eu' }, state: { result: 1 }, env: { MODE: 'test' }, body: { tags: ['new'] } });
     expect((await rules.resolve({ policy: 'facts' }, facts)).params).toEqual({ ok: true });
     expect((await rules.resolve({ policy: 'facts' }, { ...facts, body: { tags: ['blocked'] } })).params).toEqual({});
-    // Missing facts are undefined, not errors.
-    expect((await rules.resolve({ policy: 'facts' }, testFacts())).params).toEqual({});
+    // A missing fact is an error (fail closed), naming the first condition that reads it.
+    await expect(rules.resolve({ policy: 'facts' }, testFacts())).rejects.toMatchObject({
+      code: 'FACT_MISSING',
+      message: expect.stringMatching(/policy "facts@1.0.0", rule "all-facts": action is missing/),
+    });
   });
 
   it('exists: a fact or path that is present (true) or absent (false)', async () => {

@@ -16,6 +16,10 @@ export interface PolicyOutcome {
   /** Names of the rules that fired, highest priority first (ties: document order). */
   fired: string[];
   params: Record<string, unknown>;
+  /** In `first` mode, the rule whose params apply. */
+  winner?: string;
+  /** True when no rule fired and the policy's `defaults` (or no params) apply. */
+  defaults?: true;
 }
 
 /**
@@ -33,9 +37,11 @@ export class RulesResolver {
   }
 
   async resolve(def: { policy: string; version?: string }, facts: Facts): Promise<Resolution> {
-    const outcome = await this.decide(def.policy, def.version, facts);
-    const { policy, fired, params } = outcome;
-    return { params, decision: { type: 'rules', source: `${policy.name}@${policy.version}`, fired, params } };
+    const { policy, fired, params, winner, defaults } = await this.decide(def.policy, def.version, facts);
+    return {
+      params,
+      decision: { type: 'rules', source: `${policy.name}@${policy.version}`, fired, ...(winner ? { winner } : {}), ...(defaults ? { defaults } : {}), params },
+    };
   }
 
   /** Run the policy over the facts and combine the fired rules' params by the policy's mode. */
@@ -51,6 +57,8 @@ export class RulesResolver {
     try {
       results = await engine.fired(facts);
     } catch (err) {
+      // A missing or mistyped fact is the message's problem, with its own code (fail closed).
+      if (err instanceof ItineraError && (err.code === 'FACT_MISSING' || err.code === 'FACT_TYPE_MISMATCH')) throw err;
       const msg = err instanceof Error ? err.message : String(err);
       throw new ItineraError('RULES_FAILED', `policy "${key}" failed: ${msg}; check its conditions with \`itinera validate\``, { cause: err });
     }
@@ -58,7 +66,10 @@ export class RulesResolver {
       // Highest priority first; document order breaks ties.
       .sort((a, b) => b.priority - a.priority || a.index - b.index)
       .map((r) => policy.rules[r.index]);
-    return { policy, fired: fired.map((r) => r.name), params: combine(policy, fired) };
+    const names = fired.map((r) => r.name);
+    const params = combine(policy, fired);
+    if (fired.length === 0) return { policy, fired: names, params, defaults: true };
+    return (policy.mode ?? 'first') === 'first' ? { policy, fired: names, params, winner: names[0] } : { policy, fired: names, params };
   }
 }
 
