@@ -153,7 +153,7 @@ describe('HTTP on-ramp robustness', () => {
     }
   });
 
-  it('odd header values: empty session, Prefer wait=1e9, a 10 KB Idempotency-Key, long actions, odd media types', async () => {
+  it('odd header values: empty session, Prefer wait=1e9, a 10 KB and a 255-character Idempotency-Key, long actions, odd media types', async () => {
     const calcPath = '/itineraries/calculator/messages';
     const body = '{"n":1}';
     const h = { 'itinera-action': 'AddTo' };
@@ -163,13 +163,16 @@ describe('HTTP on-ramp robustness', () => {
       expect([200, 202], prefer).toContain(res.status);
       await expectHandled(res, `Prefer: ${prefer}`);
     }
-    const key = 'k'.repeat(10 * 1024);
+    const tooLong = await post(calcPath, body, { ...h, 'idempotency-key': 'k'.repeat(10 * 1024) });
+    expectClientProblem(tooLong, 'a 10 KB Idempotency-Key');
+    expect(tooLong.body.code).toBe('INVALID_IDEMPOTENCY_KEY');
+    const key = 'k'.repeat(255);
     const first = await post(calcPath, body, { ...h, 'idempotency-key': key });
     const again = await post(calcPath, body, { ...h, 'idempotency-key': key });
     expect(first.status).toBe(202);
     expect(again.headers.get('itinera-message-id')).toBe(first.headers.get('itinera-message-id'));
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expectClientProblem(await post(calcPath, '{"n":2}', { ...h, 'idempotency-key': key }), 'same 10 KB key, other body');
+    expectClientProblem(await post(calcPath, '{"n":2}', { ...h, 'idempotency-key': key }), 'same 255-character key, other body');
 
     // Action names that are Object.prototype members are unknown actions, not a way past the contract.
     for (const action of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {

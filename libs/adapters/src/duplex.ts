@@ -34,3 +34,4 @@ export {
   PROBLEM_TYPE_BASE,
   type ProblemDetails,
 } from './http/problem';
+export { clientErrorProblem, writeClientErrorProblem } from './http/client-error';

@@ -10,6 +10,7 @@ export * from './message-box';
 export * from './session';
 export * from './records';
 export * from './gateway';
+export * from './idempotency-key';
 export * from './write-order';
 export * from './json-copy';
 export * from './clock';

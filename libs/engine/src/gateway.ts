@@ -8,6 +8,7 @@ import {
   type Envelope,
   type IdempotencyStore,
   pointerToken,
+  previewKey,
   type InboundMessage,
   type ItineraryDefinition,
   type Logger,
@@ -21,6 +22,7 @@ import {
 import type { Metrics } from '@itinera/observability';
 import type { ItineraryRunner, ItinerarySource } from './runner';
 import type { ReplyHub } from './reply-hub';
+import { canonicalJson } from './canonical-json';
 
 export interface GatewayDeps {
   itineraries: ItinerarySource;
@@ -188,7 +190,8 @@ export class BusGateway implements OnRampGateway {
     t0: number,
   ): Promise<Accepted> {
     const hash = createHash('sha256')
-      .update(JSON.stringify([def.name, message.version ?? '', message.action ?? '', message.body]))
+      // Key order is not meaning: the same body with its keys reordered is the same request.
+      .update(`${JSON.stringify([def.name, message.version ?? '', message.action ?? ''])}${canonicalJson(message.body)}`)
       .digest('base64url');
     const existing = await this.reserve(key, hash);
     if (existing) return { ...existing, duplicate: true };
@@ -314,10 +317,10 @@ export class BusGateway implements OnRampGateway {
     const found = await this.deps.idempotency.claim(key, hash, IN_PROGRESS, RESERVATION_TTL_MS);
     if (!found) return undefined;
     if (found.hash !== hash) {
-      throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with another body; use a new key for a new message`);
+      throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key ${previewKey(key)} was already used with another body; use a new key for a new message`);
     }
     if ((found.value as typeof IN_PROGRESS)?.inProgress) {
-      throw new ItineraError('IDEMPOTENCY_CONFLICT', `a request with Idempotency-Key "${key}" is still being accepted; retry it in a moment`, {
+      throw new ItineraError('IDEMPOTENCY_CONFLICT', `a request with Idempotency-Key ${previewKey(key)} is still being accepted; retry it in a moment`, {
         transient: true,
       });
     }

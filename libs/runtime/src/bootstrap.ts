@@ -5,7 +5,7 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
-import { fromFastifyError, sendProblem } from '@itinera/adapters';
+import { fromFastifyError, sendProblem, writeClientErrorProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
@@ -41,6 +41,8 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     return503OnClosing: true,
     // Errors Fastify raises before routing (bad percent-encoding, …) are problem+json too.
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => void sendProblem(reply, fromFastifyError(err), req.url),
+    // …and so are those Node's parser raises before Fastify sees a request (431 oversized headers, 400, 408).
+    clientErrorHandler: writeClientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
     logger: ['error', 'warn'],

@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ItineraError, toItineraError, type InboundMessage, type MessageStore, type OnRampGateway, type SessionStore } from '@itinera/core';
+import {
+  ItineraError,
+  assertIdempotencyKey,
+  toItineraError,
+  type InboundMessage,
+  type MessageStore,
+  type OnRampGateway,
+  type SessionStore,
+} from '@itinera/core';
 import { sendProblem } from './problem';
 
 export interface HttpOnRampDeps {
@@ -48,6 +56,9 @@ function isJsonType(type: string | undefined): boolean {
   return type !== undefined && (type === 'application/json' || JSON_TYPE.test(type));
 }
 
+/** Structured-syntax `+json` media types (RFC 6839), as Fastify hands them over: lower case, parameters after `; `. */
+const PLUS_JSON = /^application\/[a-z0-9!#$&^_.+-]+\+json(?:;|$)/;
+
 const BEARER = /^Bearer\s+(.+)$/i;
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -80,6 +91,9 @@ function rateLimiter(perSecond: number): (key: string) => boolean {
 export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): void {
   const maxWaitMs = deps.maxWaitMs ?? 60_000;
   const limit = deps.rateLimitPerSecond ? rateLimiter(deps.rateLimitPerSecond) : undefined;
+  // Fastify parses only application/json; `+json` types (application/vnd.api+json,
+  // application/cloudevents+json) are JSON too, with the same size limit and poisoning checks.
+  app.addContentTypeParser(PLUS_JSON, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     const mapped =
@@ -126,7 +140,10 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     };
     if (sessionId) message.session = sessionId;
     const idempotencyKey = h['idempotency-key'];
-    if (idempotencyKey) message.idempotencyKey = String(idempotencyKey);
+    if (idempotencyKey !== undefined) {
+      assertIdempotencyKey(idempotencyKey as string);
+      message.idempotencyKey = idempotencyKey as string;
+    }
     const correlationId = h['itinera-correlation-id'];
     if (correlationId) message.correlationId = String(correlationId);
     const prefer = h.prefer as string | undefined;
