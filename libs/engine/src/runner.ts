@@ -23,6 +23,7 @@ import {
   type TraceEntry,
 } from '@itinera/core';
 import { SessionStateHandle } from './session-state';
+import { retriesExhausted } from './retries-exhausted';
 
 /** Where the runner reads itinerary definitions (the registry). */
 export interface ItinerarySource {
@@ -230,15 +231,18 @@ export class ItineraryRunner {
         return { outcome };
       } catch (err) {
         state.discard();
-        const error = toItineraError(err, 'STEP_FAILED');
+        const thrown = toItineraError(err, 'STEP_FAILED');
         const resolver = step.resolver ? decision : undefined;
-        const failure = { code: error.code, message: error.message };
-        if (error.transient && attempt < maxAttempts) {
+        if (thrown.transient && attempt < maxAttempts) {
+          const failure = { code: thrown.code, message: thrown.message };
           this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
         }
+        // A transient error's own text may promise a retry; the fault must say there is none left.
+        const error = thrown.transient ? retriesExhausted(thrown, attempt) : thrown;
+        const failure = { code: error.code, message: error.message };
         this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure));
         return { outcome: 'faulted', error, attempts: attempt };
       }

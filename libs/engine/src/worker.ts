@@ -3,6 +3,7 @@ import type { Metrics } from '@itinera/observability';
 import type { ItineraryRunner } from './runner';
 import type { FaultRecorder } from './fault-recorder';
 import type { ReplyHub } from './reply-hub';
+import { retriesExhausted } from './retries-exhausted';
 
 /** A message still running after this long is marked `running` in its record. */
 export const RUNNING_AFTER_MS = 250;
@@ -49,7 +50,14 @@ export class BusWorker {
       backoffMs: deps.backoffMs,
       onDeadLetter: async (job, error) => {
         const envelope = job.data as Envelope;
-        await deps.faults.record(envelope, toItineraError(error, 'DELIVERY_FAILED'), undefined, job.attempt, []);
+        // The box redelivered the job until its attempts ran out: whatever the error promised, no retry follows.
+        await deps.faults.record(
+          envelope,
+          retriesExhausted(toItineraError(error, 'DELIVERY_FAILED'), job.attempt, "the job's deliveries"),
+          undefined,
+          job.attempt,
+          [],
+        );
       },
     });
     this.consumers.push(consumer);
