@@ -38,6 +38,11 @@ export interface FaultRecord {
   error: { code: string; message: string };
   envelope: Envelope;
   at: string;
+  /**
+   * JSON pointers of the parts replaced by `{ truncated: true, bytes }` markers because the
+   * fault passed its byte budget (ITINERA_FAULT_MAX_BYTES): a resubmission must supply them.
+   */
+  truncated?: string[];
 }
 
 export interface FaultStore {

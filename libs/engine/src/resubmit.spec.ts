@@ -167,6 +167,16 @@ describe('resubmitFault', () => {
     }
   });
 
+  it('refuses a fault whose body passed its byte budget unless the repair supplies it', async () => {
+    const s = await setup({ envelope: envelope({ body: { truncated: true, bytes: 5_000_000 } }), truncated: ['/envelope/body'] });
+    const err = await resubmitFault(s.deps, 'f1').catch((e: ItineraError) => e);
+    expect(err).toMatchObject({ code: 'FAULT_NOT_RESUBMITTABLE' });
+    expect((err as Error).message).toMatch(/ITINERA_FAULT_MAX_BYTES.*\/envelope\/body/);
+    expect(s.box.published).toHaveLength(0);
+    await resubmitFault(s.deps, 'f1', { body: { n: 2 } });
+    expect(s.box.published[0]!.data.body).toEqual({ n: 2 });
+  });
+
   it('keeps the fault and the faulted record when the box refuses the job', async () => {
     const { deps, faults, messages, box } = await setup();
     box.fail = true;

@@ -168,6 +168,15 @@ function startIndex(fault: FaultRecord, def: ItineraryDefinition, fromStep: stri
   return index;
 }
 
+/** Parts of a fault's envelope replaced by markers (over its byte budget) that the repair does not supply. */
+function unrepairedParts(fault: FaultRecord, repair: FaultRepair): string[] {
+  return (fault.truncated ?? []).filter((pointer) => {
+    if (pointer === '/envelope/body') return !('body' in repair);
+    const key = /^\/envelope\/context\/(.+)$/.exec(pointer)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
+    return key === undefined || !(repair.context && key in repair.context);
+  });
+}
+
 function describeRepair(repair: FaultRepair): string {
   const parts: string[] = [];
   if ('body' in repair) parts.push('body replaced');
@@ -191,6 +200,13 @@ export async function resubmitFault(deps: ResubmitDeps, faultId: string, repairI
   if (!fault) throw new ItineraError('FAULT_NOT_FOUND', `no fault ${faultId}: unknown, already resubmitted or deleted, or expired; list them with GET /faults`);
   const def = resumableDefinition(fault, deps.itineraries);
   const index = startIndex(fault, def, repair.fromStep);
+  const missing = unrepairedParts(fault, repair);
+  if (missing.length) {
+    throw notResubmittable(
+      fault,
+      `it passed the fault byte budget (ITINERA_FAULT_MAX_BYTES), so ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} not kept; resubmit with a repair that supplies ${missing.length > 1 ? 'them' : 'it'} ({ "body": …, "context": { … } }), or delete the fault`,
+    );
+  }
   if (deps.box.available?.() === false) {
     throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box (Redis) is unreachable; nothing was resubmitted, retry in a moment', { transient: true });
   }

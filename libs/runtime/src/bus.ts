@@ -130,6 +130,8 @@ export class Bus {
       prefix: config.redisPrefix,
       recordTtlMs: config.recordTtlMs,
       maxRecords: redis ? undefined : config.memoryRecords,
+      recordMaxBytes: config.recordMaxBytes,
+      faultMaxBytes: config.faultMaxBytes,
       timeoutMs: 1000,
       logger,
     });

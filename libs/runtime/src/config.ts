@@ -74,6 +74,52 @@ export const CONFIG_SPEC = {
     default: 0,
     minimum: 0,
   },
+  ITINERA_WS_MAX_BUFFERED_BYTES: {
+    type: 'integer',
+    description:
+      'Bytes waiting to be sent on one duplex WebSocket (a client that does not read, or floods pings); past it the socket is closed with code 4008 and the session stays resumable.',
+    default: 1048576,
+    minimum: 1024,
+  },
+  ITINERA_SESSION_RATE: {
+    type: 'integer',
+    description: 'New duplex sessions per second per client address and per principal (RATE_LIMITED with Retry-After beyond); 0 = no limit.',
+    default: 10,
+    minimum: 0,
+  },
+  ITINERA_MAX_SESSIONS_PER_PRINCIPAL: {
+    type: 'integer',
+    description: 'Open duplex sessions per authenticated principal (RATE_LIMITED beyond); 0 = no limit.',
+    default: 100,
+    minimum: 0,
+  },
+  ITINERA_MAX_SESSIONS_PER_ADDRESS: {
+    type: 'integer',
+    description: 'Open duplex sessions per client address (RATE_LIMITED beyond); 0 = no limit.',
+    default: 1000,
+    minimum: 0,
+  },
+  ITINERA_MESSAGE_RATE: {
+    type: 'integer',
+    description:
+      'Messages per second per principal (per client address when anonymous) on HTTP, WebSocket and long polling, counted cluster-wide on BullMQ (RATE_LIMITED with Retry-After beyond); 0 = no limit.',
+    default: 0,
+    minimum: 0,
+  },
+  ITINERA_RECORD_MAX_BYTES: {
+    type: 'integer',
+    description:
+      'Largest message record (GET /messages/{id}) kept; past it the reply, context and trace details are replaced by `{ "truncated": true, "bytes": N }` markers.',
+    default: 65536,
+    minimum: 1024,
+  },
+  ITINERA_FAULT_MAX_BYTES: {
+    type: 'integer',
+    description:
+      'Largest fault kept whole; past it the envelope body (then context) is replaced by a `{ "truncated": true, "bytes": N }` marker and the fault cannot be resubmitted as is.',
+    default: 1048576,
+    minimum: 1024,
+  },
   ITINERA_SELECTOR_POLICY: { type: 'string', description: 'Rules policy that selects the itinerary for `POST /messages`.', default: 'itinerary-selector' },
   ITINERA_JSONATA_TIMEOUT_MS: { type: 'integer', description: 'Longest a JSONata evaluation may run.', default: 1000, minimum: 1 },
   ITINERA_JSONATA_MAX_DEPTH: { type: 'integer', description: 'Deepest JSONata evaluation stack.', default: 500, minimum: 10 },
@@ -136,6 +182,13 @@ export interface BusConfig {
   sendAllowList: string[];
   envFacts: Record<string, string>;
   rateLimit: number;
+  wsMaxBufferedBytes: number;
+  sessionRate: number;
+  maxSessionsPerPrincipal: number;
+  maxSessionsPerAddress: number;
+  messageRate: number;
+  recordMaxBytes: number;
+  faultMaxBytes: number;
   allowedOrigins: string[];
   selectorPolicy: string;
   jsonataTimeoutMs: number;
@@ -195,6 +248,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
+    wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
+    sessionRate: v.ITINERA_SESSION_RATE as number,
+    maxSessionsPerPrincipal: v.ITINERA_MAX_SESSIONS_PER_PRINCIPAL as number,
+    maxSessionsPerAddress: v.ITINERA_MAX_SESSIONS_PER_ADDRESS as number,
+    messageRate: v.ITINERA_MESSAGE_RATE as number,
+    recordMaxBytes: v.ITINERA_RECORD_MAX_BYTES as number,
+    faultMaxBytes: v.ITINERA_FAULT_MAX_BYTES as number,
     allowedOrigins: list(v.ITINERA_ALLOWED_ORIGINS as string),
     selectorPolicy: v.ITINERA_SELECTOR_POLICY as string,
     jsonataTimeoutMs: v.ITINERA_JSONATA_TIMEOUT_MS as number,

@@ -6,4 +6,5 @@ export { MemoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './me
 export { RedisIdempotencyStore } from './redis.idempotency-store';
 export { createRecordStores, type RecordStores, type RecordStoresOptions } from './record-stores';
 export { DEFAULT_STORE_PREFIX, type RedisStoreBase, type RedisTarget } from './redis-client';
+export { DEFAULT_FAULT_MAX_BYTES, DEFAULT_RECORD_MAX_BYTES, capFault, capRecord, capUpdate, type TruncatedMarker } from './record-budget';
 export { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, type MessagePatch } from './record-patch';

@@ -1,6 +1,7 @@
 import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
 import { TextRing } from './text-ring';
+import { DEFAULT_RECORD_MAX_BYTES, capRecord, capUpdate, overBudget } from './record-budget';
 
 export interface MemoryMessageStoreOptions {
   /** Records kept at most; the oldest accepted go first (default 100 000). */
@@ -10,6 +11,8 @@ export interface MemoryMessageStoreOptions {
   /** How long a record lives after its last write (default 24 h). */
   ttlMs?: number;
   maxTrace?: number;
+  /** Largest write to a record (the record as put, each update); larger parts become markers (default 64 KiB). */
+  maxRecordBytes?: number;
 }
 
 /** Record text budgeted per record when no byte limit is given. */
@@ -28,17 +31,22 @@ export class MemoryMessageStore implements MessageStore {
   private readonly records: TextRing;
   private readonly ttlMs: number;
   private readonly maxTrace: number;
+  private readonly maxRecordBytes: number;
 
   constructor(opts: MemoryMessageStoreOptions = {}) {
     const maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.records = new TextRing(maxRecords, opts.maxBytes ?? maxRecords * BYTES_PER_RECORD);
     this.ttlMs = opts.ttlMs ?? DEFAULT_RECORD_TTL_MS;
     this.maxTrace = opts.maxTrace ?? DEFAULT_MAX_TRACE;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_RECORD_MAX_BYTES;
   }
 
   async put(record: MessageRecord): Promise<void> {
     const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
-    this.records.set(record.messageId, JSON.stringify(stored), this.expiry());
+    let text = JSON.stringify(stored);
+    // A 50 MB reply must not take the ring (or the heap) with it: the big parts become markers.
+    if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capRecord(stored, this.maxRecordBytes));
+    this.records.set(record.messageId, text, this.expiry());
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
@@ -55,7 +63,9 @@ export class MemoryMessageStore implements MessageStore {
   /** An update for an unknown (or expired) id does nothing: `put` comes first. */
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
     const stamped = patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch;
-    this.records.append(messageId, JSON.stringify(trace?.length ? { patch: stamped, trace } : { patch: stamped }), this.expiry());
+    let text = JSON.stringify(trace?.length ? { patch: stamped, trace } : { patch: stamped });
+    if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capUpdate(stamped, trace, this.maxRecordBytes));
+    this.records.append(messageId, text, this.expiry());
   }
 
   async close(): Promise<void> {}

@@ -20,6 +20,10 @@ export interface RecordStoresOptions {
   maxRecords?: number;
   timeoutMs?: number;
   logger?: Logger;
+  /** Largest write to a message record (ITINERA_RECORD_MAX_BYTES); larger parts become markers. */
+  recordMaxBytes?: number;
+  /** Largest fault kept whole (ITINERA_FAULT_MAX_BYTES); past it the envelope body becomes a marker. */
+  faultMaxBytes?: number;
 }
 
 export interface RecordStores {
@@ -33,8 +37,8 @@ export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores
   if (!opts.redisUrl) {
     const max = opts.maxRecords;
     return {
-      messages: new MemoryMessageStore({ maxRecords: max, ttlMs: opts.recordTtlMs }),
-      faults: new MemoryFaultStore({ maxFaults: max, ttlMs: opts.faultTtlMs }),
+      messages: new MemoryMessageStore({ maxRecords: max, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes }),
+      faults: new MemoryFaultStore({ maxFaults: max, ttlMs: opts.faultTtlMs, maxFaultBytes: opts.faultMaxBytes }),
       idempotency: new MemoryIdempotencyStore({ maxKeys: max }),
       close: async () => undefined,
     };
@@ -43,8 +47,8 @@ export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores
   const redis = openFailFast(opts.redisUrl, timeoutMs, opts.logger ?? silentLogger, 'record stores');
   const base = { redis, prefix: opts.prefix, timeoutMs };
   return {
-    messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs }),
-    faults: new RedisFaultStore({ ...base, ttlMs: opts.faultTtlMs, maxFaults: opts.maxRecords }),
+    messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes }),
+    faults: new RedisFaultStore({ ...base, ttlMs: opts.faultTtlMs, maxFaults: opts.maxRecords, maxFaultBytes: opts.faultMaxBytes }),
     idempotency: new RedisIdempotencyStore(base),
     async close() {
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());

@@ -2,12 +2,15 @@ import type { FaultRecord, FaultStore } from '@itinera/core';
 import { atMs } from './memory.fault-store';
 import { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS } from './record-patch';
 import { StoreConnection, type RedisStoreBase } from './redis-client';
+import { DEFAULT_FAULT_MAX_BYTES, capFault, overBudget } from './record-budget';
 
 export interface RedisFaultStoreOptions extends RedisStoreBase {
   /** How long a fault is kept (default 30 days; 0 keeps it until removed). */
   ttlMs?: number;
   /** Faults `list` can reach: the index keeps the newest this many (default 100 000). */
   maxFaults?: number;
+  /** Largest fault kept whole; past it the envelope's body (then context) becomes a marker (default 1 MiB). */
+  maxFaultBytes?: number;
 }
 
 /**
@@ -20,20 +23,24 @@ export class RedisFaultStore implements FaultStore {
   private readonly ttlMs: number;
   private readonly index: string;
   private readonly maxFaults: number;
+  private readonly maxFaultBytes: number;
 
   constructor(opts: RedisFaultStoreOptions) {
     this.conn = new StoreConnection(opts, 'fault store');
     this.ttlMs = opts.ttlMs ?? DEFAULT_FAULT_TTL_MS;
     this.index = this.conn.key('faults');
     this.maxFaults = opts.maxFaults ?? DEFAULT_MAX_RECORDS;
+    this.maxFaultBytes = opts.maxFaultBytes ?? DEFAULT_FAULT_MAX_BYTES;
   }
 
   async add(fault: FaultRecord): Promise<void> {
     const key = this.conn.key('fault', fault.id);
+    let text = JSON.stringify(fault);
+    if (overBudget(text, this.maxFaultBytes)) text = JSON.stringify(capFault(fault, this.maxFaultBytes));
     await this.conn.exec('fault store', async (client) => {
       const tx = client.multi();
-      if (this.ttlMs > 0) tx.set(key, JSON.stringify(fault), 'PX', this.ttlMs);
-      else tx.set(key, JSON.stringify(fault));
+      if (this.ttlMs > 0) tx.set(key, text, 'PX', this.ttlMs);
+      else tx.set(key, text);
       tx.zadd(this.index, atMs(fault) || Date.now(), fault.id);
       tx.zremrangebyrank(this.index, 0, -(this.maxFaults + 1));
       const replies = await tx.exec();

@@ -1,11 +1,14 @@
 import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
 import { DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
 import { StoreConnection, type RedisStoreBase } from './redis-client';
+import { DEFAULT_RECORD_MAX_BYTES, capRecord, capUpdate, overBudget } from './record-budget';
 
 export interface RedisMessageStoreOptions extends RedisStoreBase {
   /** How long a record lives after its last write (default 24 h). */
   ttlMs?: number;
   maxTrace?: number;
+  /** Largest write to a record (the record as put, each update); larger parts become markers (default 64 KiB). */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -25,16 +28,20 @@ export class RedisMessageStore implements MessageStore {
   private readonly conn: StoreConnection;
   private readonly ttlMs: number;
   private readonly maxTrace: number;
+  private readonly maxRecordBytes: number;
 
   constructor(opts: RedisMessageStoreOptions) {
     this.conn = new StoreConnection(opts, 'message store');
     this.ttlMs = opts.ttlMs ?? DEFAULT_RECORD_TTL_MS;
     this.maxTrace = opts.maxTrace ?? DEFAULT_MAX_TRACE;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_RECORD_MAX_BYTES;
   }
 
   async put(record: MessageRecord): Promise<void> {
     const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
-    await this.conn.exec('message store', (client) => client.set(this.key(record.messageId), JSON.stringify(stored), 'PX', this.ttlMs));
+    let text = JSON.stringify(stored);
+    if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capRecord(stored, this.maxRecordBytes));
+    await this.conn.exec('message store', (client) => client.set(this.key(record.messageId), text, 'PX', this.ttlMs));
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
@@ -53,10 +60,9 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async update(messageId: string, patch: MessagePatch, trace?: TraceEntry[]): Promise<void> {
-    const entry = JSON.stringify({
-      patch: patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch,
-      ...(trace?.length ? { trace } : {}),
-    });
+    const stamped = patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch;
+    let entry = JSON.stringify({ patch: stamped, ...(trace?.length ? { trace } : {}) });
+    if (overBudget(entry, this.maxRecordBytes)) entry = JSON.stringify(capUpdate(stamped, trace, this.maxRecordBytes));
     const line = '\n' + entry;
     const key = this.key(messageId);
     await this.conn.exec('message store', async (client) => {

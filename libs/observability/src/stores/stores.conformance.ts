@@ -135,6 +135,49 @@ export function describeRecordStores(name: string, factory: () => Promise<Stores
       });
     });
 
+    describe('byte budgets (64 KiB a record write, 1 MiB a fault)', () => {
+      const big = (kb: number) => 'x'.repeat(kb * 1024);
+      const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+      it('a record with a huge reply is kept, the reply replaced by a marker saying how big it was', async () => {
+        const id = uid('m');
+        await s.messages.put({ ...sampleRecord(id), status: 'completed', reply: { body: { data: big(200) } } });
+        const got = (await s.messages.get(id))!;
+        expect(got.reply).toEqual({ body: { truncated: true, bytes: size({ data: big(200) }) } });
+        expect(got).toMatchObject({ messageId: id, status: 'completed', context: { tenant: 'acme' } });
+        expect(got.trace).toHaveLength(1);
+        expect(size(got)).toBeLessThan(64 * 1024);
+      });
+
+      it('an update with a huge reply and context keeps its status and small parts, the big parts as markers', async () => {
+        const id = uid('m');
+        await s.messages.put(sampleRecord(id));
+        await s.messages.update(id, { status: 'completed', reply: { body: big(100) }, context: { big: big(100), small: 1 } }, [entry('reply')]);
+        const got = (await s.messages.get(id))!;
+        expect(got.status).toBe('completed');
+        expect(got.reply).toEqual({ body: { truncated: true, bytes: big(100).length + 2 } });
+        expect(got.context).toEqual({ tenant: 'acme', big: { truncated: true, bytes: big(100).length + 2 }, small: 1 });
+        expect(got.trace.map((e) => e.step)).toEqual(['validate', 'reply']);
+        expect(size(got)).toBeLessThan(64 * 1024);
+      });
+
+      it('a fault over its budget is kept with its body replaced, and says what was left out', async () => {
+        const id = uid('f');
+        const fault = sampleFault(id, '2024-05-01T10:00:00.000Z');
+        fault.envelope.body = { blob: big(2048) };
+        await s.faults.add(fault);
+        const got = (await s.faults.get(id))!;
+        expect(got.envelope.body).toEqual({ truncated: true, bytes: size({ blob: big(2048) }) });
+        expect(got.truncated).toEqual(['/envelope/body']);
+        expect(got).toMatchObject({ messageId: `m-${id}`, error: fault.error, step: 'send' });
+        expect(size(got)).toBeLessThan(1024 * 1024);
+        // A fault within its budget is kept whole.
+        const small = sampleFault(uid('f'), '2024-05-01T10:00:00.000Z');
+        await s.faults.add(small);
+        expect(await s.faults.get(small.id)).toEqual(small);
+      });
+    });
+
     describe('FaultStore', () => {
       it('adds, gets, lists newest first with a limit, and removes', async () => {
         const a = sampleFault(uid('f'), '2024-05-01T10:00:00.000Z');
