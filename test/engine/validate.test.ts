@@ -24,6 +24,10 @@ const CASES: Record<string, Expected[]> = {
     ['itinerary.json', '/steps/0/resolver/map', /no map "endpont" in maps\/.*known: endpoint \(did you mean "endpoint"\?\)/],
     ['itinerary.json', '/steps/1/options/map', /no map "to-canonical"/],
   ],
+  'policy-params': [
+    ['policies/order-decision.json', '/rules/0/params/to', /option "to" of service "callback" must be one of .*\(params of step "decide" of demo@1.0.0, .*itinerary.json \/steps\/0\)/],
+    ['policies/order-decision.json', '/rules/1/params/name', /option "name" of service "callback" is required/],
+  ],
   'missing-policy': [
     ['itinerary.json', '/steps/0/resolver/policy', /no policy "order-decison" in policies\/.*did you mean "order-decision"/],
     ['itinerary.json', '/steps/1/resolver/version', /policy "order-decision" has no version 2.0.0; deployed versions: 1.0.0/],

@@ -136,6 +136,8 @@ export interface LoadCheckContext {
   hasAdapter(name: string): boolean;
   /** Compile-check a JSONata expression; returns an error message or undefined. */
   checkExpression(source: string): string | undefined;
+  /** Check an endpoint's config against its adapter's spec (and a literal address); absent where adapters are not known. */
+  checkEndpoint?(endpoint: { adapter?: unknown; address?: unknown; config?: unknown }, pointer: string): ErrorDetail[];
 }
 
 export function defineStep<P = Record<string, unknown>>(service: StepService<P>): StepService<P> {

@@ -18,6 +18,8 @@ export interface CheckContext {
   schemaNames(): string[];
   /** Compile-check an inline JSON Schema: an error message or undefined. */
   checkSchema(schema: Record<string, unknown>): string | undefined;
+  /** An endpoint's config against its adapter's spec (policy-params.check.ts). */
+  checkEndpoint?: LoadCheckContext['checkEndpoint'];
 }
 
 const list = (names: string[]): string => (names.length ? names.join(', ') : '(none)');
@@ -155,6 +157,7 @@ function checkService(
     hasInvokable: (n) => ctx.hasInvokable(n),
     hasAdapter: (n) => ctx.hasAdapter(n),
     checkExpression,
+    ...(ctx.checkEndpoint ? { checkEndpoint: ctx.checkEndpoint } : {}),
   };
   try {
     for (const e of service.check(spec.value, checkCtx)) errors.push({ ...e, file: e.file ?? file });

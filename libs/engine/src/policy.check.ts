@@ -1,6 +1,7 @@
 import { joinPointer, type ErrorDetail } from '@itinera/core';
 import { isObject } from './load-files';
 import { checkRulePath, isKnownOperator, knownOperators } from './rules-engine';
+import { ORDERING_OPERATORS, typeName } from './rules.operators';
 import { closest } from './suggest';
 
 const MAX_CONDITION_DEPTH = 64;
@@ -12,13 +13,29 @@ const MAX_CONDITION_DEPTH = 64;
 export function checkPolicy(doc: unknown, file: string): ErrorDetail[] {
   if (!isObject(doc) || !Array.isArray(doc.rules)) return [];
   const errors: ErrorDetail[] = [];
+  const coerce = doc.coerce === true;
   doc.rules.forEach((rule, i) => {
-    if (isObject(rule)) walk(rule.conditions, joinPointer('rules', i, 'conditions'), 0, file, errors);
+    if (isObject(rule)) walk(rule.conditions, joinPointer('rules', i, 'conditions'), 0, file, errors, coerce);
   });
   return errors;
 }
 
-function walk(node: unknown, at: string, depth: number, file: string, errors: ErrorDetail[]): void {
+/** A literal value the operator can never accept (types are strict): a mistake in the policy, not in a message. */
+function literalProblem(operator: string, value: unknown, coerce: boolean): string | undefined {
+  if (isObject(value) && Object.hasOwn(value, 'fact')) return undefined;
+  const base = operator.split(':').at(-1) ?? operator;
+  const decorated = operator.includes(':');
+  if (ORDERING_OPERATORS.has(base) && !decorated) {
+    const numeric = typeof value === 'number' || (coerce && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)));
+    if (!numeric) return `"${base}" compares numbers, but the value is ${typeName(value)}: write a number (e.g. 10, not "10")`;
+  }
+  if ((base === 'in' || base === 'notIn') && !decorated && !Array.isArray(value)) {
+    return `"${base}" needs an array of values, got ${typeName(value)}: write e.g. ["a", "b"]`;
+  }
+  return undefined;
+}
+
+function walk(node: unknown, at: string, depth: number, file: string, errors: ErrorDetail[], coerce: boolean): void {
   if (!isObject(node)) return;
   if (depth > MAX_CONDITION_DEPTH) {
     errors.push({ file, pointer: at, message: `conditions nest deeper than ${MAX_CONDITION_DEPTH} levels: flatten them` });
@@ -26,11 +43,14 @@ function walk(node: unknown, at: string, depth: number, file: string, errors: Er
   }
   for (const group of ['all', 'any'] as const) {
     const items = node[group];
-    if (Array.isArray(items)) items.forEach((child, i) => walk(child, `${at}/${group}/${i}`, depth + 1, file, errors));
+    if (Array.isArray(items)) items.forEach((child, i) => walk(child, `${at}/${group}/${i}`, depth + 1, file, errors, coerce));
   }
-  if (node.not !== undefined) walk(node.not, `${at}/not`, depth + 1, file, errors);
+  if (node.not !== undefined) walk(node.not, `${at}/not`, depth + 1, file, errors, coerce);
   if (typeof node.operator === 'string' && !isKnownOperator(node.operator)) {
     errors.push({ file, pointer: `${at}/operator`, message: unknownOperator(node.operator) });
+  } else if (typeof node.operator === 'string' && 'value' in node) {
+    const problem = literalProblem(node.operator, node.value, coerce);
+    if (problem) errors.push({ file, pointer: `${at}/value`, message: problem });
   }
   for (const [key, value] of [['path', node.path] as const, ['value', node.value] as const]) {
     const path = key === 'path' ? value : isObject(value) && typeof value.fact === 'string' ? value.path : undefined;

@@ -7,6 +7,7 @@ import { checkItinerary, type CheckContext } from './itinerary.check';
 import { ItineraryRegistry } from './itinerary.registry';
 import { displayPath, isDirectory, isObject, listFiles, readJson, readText } from './load-files';
 import { checkPolicy, checkSelectorPolicy } from './policy.check';
+import { checkPolicyParams, endpointChecker } from './policy-params.check';
 import { SELECTOR_POLICY } from './itinerary.selector';
 import { Schemas } from './schemas';
 import { Versioned } from './versioned';
@@ -109,11 +110,13 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
     hasSchema: (n) => n in schemaDocs,
     schemaNames: () => Object.keys(schemaDocs).sort(),
     checkSchema: (s) => schemas.check(s),
+    checkEndpoint: endpointChecker(deps.adapters),
   };
   const itineraryDocs = await readDocuments(root, errors, (doc, file) => [...validateItineraryDocument(doc, file), ...checkItinerary(doc, file, ctx)]);
   const itineraries = versioned(itineraryDocs);
 
   errors.push(...duplicates('itinerary', itineraryDocs), ...duplicates('policy', policyDocs));
+  errors.push(...checkPolicyParams(itineraryDocs, policyDocs, ctx));
   for (const { file, value } of policyDocs) {
     if (value.name === SELECTOR_POLICY) {
       errors.push(...checkSelectorPolicy(value, file, { has: (n, v) => itineraries.get(n, v) !== undefined, names: () => itineraries.names() }));

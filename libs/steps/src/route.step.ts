@@ -1,4 +1,4 @@
-import { defineStep, joinPointer, type Endpoint, type ErrorDetail } from '@itinera/core';
+import { defineStep, joinPointer, type Endpoint, type ErrorDetail, type LoadCheckContext } from '@itinera/core';
 import { completed, faultFrom, faulted, PARAMS_INVALID } from './shared/step-results';
 
 export type RouteParams = {
@@ -30,7 +30,7 @@ export const routeStep = defineStep<RouteParams>({
     },
   },
   check(options, lc) {
-    return checkEndpointOptions(options, lc.pointer, (n) => lc.hasAdapter(n));
+    return checkEndpointOptions(options, lc.pointer, (n) => lc.hasAdapter(n), lc.checkEndpoint);
   },
   run(ctx) {
     const { adapter, address, config } = ctx.params;
@@ -52,7 +52,12 @@ export const routeStep = defineStep<RouteParams>({
 });
 
 /** Load-time checks shared with the send step: a known adapter, a config of the right shape. */
-export function checkEndpointOptions(options: Record<string, unknown>, pointer: string, hasAdapter: (name: string) => boolean): ErrorDetail[] {
+export function checkEndpointOptions(
+  options: Record<string, unknown>,
+  pointer: string,
+  hasAdapter: (name: string) => boolean,
+  checkEndpoint?: LoadCheckContext['checkEndpoint'],
+): ErrorDetail[] {
   const errors: ErrorDetail[] = [];
   if (typeof options.adapter === 'string' && !hasAdapter(options.adapter)) {
     errors.push({ pointer: pointer + joinPointer('adapter'), message: `unknown adapter "${options.adapter}"` });
@@ -60,6 +65,9 @@ export function checkEndpointOptions(options: Record<string, unknown>, pointer: 
   const c = options.config;
   if (c !== undefined && typeof c !== 'string' && (c === null || typeof c !== 'object' || Array.isArray(c))) {
     errors.push({ pointer: pointer + joinPointer('config'), message: '"config" must be an object or a "key=value&key=value" string' });
+  } else if (checkEndpoint && errors.length === 0) {
+    // The config against the adapter's own spec, as the adapter provider checks it at run time.
+    errors.push(...checkEndpoint(options, pointer));
   }
   return errors;
 }

@@ -42,7 +42,7 @@ export const sendStep = defineStep<SendParams>({
     },
   },
   check(options, lc) {
-    const errors = [...checkEndpointOptions(options, lc.pointer, (n) => lc.hasAdapter(n)), ...checkPayload(options, lc, ['expression', 'map'])];
+    const errors = [...checkEndpointOptions(options, lc.pointer, (n) => lc.hasAdapter(n), lc.checkEndpoint), ...checkPayload(options, lc, ['expression', 'map'])];
     errors.push(...checkTarget(options.resultTarget, 'resultTarget', lc.pointer, RESULT_TARGETS));
     if ((options.adapter === undefined) !== (options.address === undefined)) {
       const missing = options.adapter === undefined ? 'adapter' : 'address';
