@@ -4,4 +4,6 @@ export * from './send-adapters';
 export * from './duplex';
 // The HTTP on-ramp.
 export * from './http/http.receive';
+// Session, message and request limits of the on-ramps (rate-limiter-flexible).
+export { OnRampLimits, RateLimitedError, retryAfterOf, NO_LIMITS, type LimitSettings, type Caller, type OnRampLimitsOptions } from './limits/on-ramp-limits';
 export * from './http/faults.receive';

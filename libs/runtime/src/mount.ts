@@ -3,7 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ItineraError } from '@itinera/core';
-import { attachWebSocketDuplex, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
+import { Redis } from 'ioredis';
+import {
+  OnRampLimits,
+  attachWebSocketDuplex,
+  registerFaultRoutes,
+  registerHttpOnRamp,
+  registerPollingDuplex,
+  startSessionSweeper,
+} from '@itinera/adapters';
 import { buildBrowserBundle } from '@itinera/client';
 import type { Bus } from './bus';
 
@@ -27,8 +35,10 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     pollTimeoutMs: config.pollTimeoutMs,
     sessionTtlMs: config.sessionTtlMs,
     maxFrameBytes: config.maxFrameBytes,
+    maxBufferedBytes: config.wsMaxBufferedBytes,
   };
-  const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions };
+  const limits = createLimits(bus);
+  const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions, limits: limits.limits };
   let polling: ReturnType<typeof registerPollingDuplex> | undefined;
   // One encapsulated plugin: the on-ramp's problem+json error handler covers every route in it.
   void app.register(async (scope) => {
@@ -39,7 +49,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       itineraries: bus.registry,
       ready: () => bus.ready(),
       metrics: () => bus.metrics.render(),
-      rateLimitPerSecond: config.rateLimit,
+      limits: limits.limits,
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), adminToken: config.adminToken });
     polling = registerPollingDuplex(scope, deps);
@@ -58,8 +68,33 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     async close(opts) {
       await sweeper.stop();
       await Promise.all([ws.close(opts), polling?.close(opts)]);
+      await limits.close();
     },
   };
+}
+
+/** The on-ramp limits: counted in Redis when the box is BullMQ (every gateway alike), else in this process. */
+function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> } {
+  const { config, logger } = bus;
+  const redis =
+    config.transport === 'bullmq' && config.redisUrl
+      ? new Redis(config.redisUrl, { connectionName: 'itinera-limits', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 })
+      : undefined;
+  redis?.on('error', (err: Error) => logger.debug({ err: err.message }, 'limits: Redis connection error'));
+  const limits = new OnRampLimits({
+    settings: {
+      sessionRate: config.sessionRate,
+      maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
+      maxSessionsPerAddress: config.maxSessionsPerAddress,
+      messageRate: config.messageRate,
+      requestRate: config.rateLimit,
+    },
+    sessions: bus.sessions,
+    redis,
+    prefix: config.redisPrefix,
+    sessionTtlMs: config.sessionTtlMs,
+  });
+  return { limits, close: async () => void (await redis?.quit().catch(() => redis.disconnect())) };
 }
 
 /** The demo page (apps/bus/public at /demo/) and the browser client bundle at /client/itinera.js. */

@@ -9,6 +9,7 @@ import {
   type SessionStore,
 } from '@itinera/core';
 import { sendProblem } from './problem';
+import type { OnRampLimits } from '../limits/on-ramp-limits';
 
 export interface HttpOnRampDeps {
   gateway: OnRampGateway;
@@ -23,8 +24,8 @@ export interface HttpOnRampDeps {
   metrics(): string;
   /** Longest `Prefer: wait=N` honoured, in ms. */
   maxWaitMs?: number;
-  /** Requests per second per client address; 0 = no limit. */
-  rateLimitPerSecond?: number;
+  /** Request (ITINERA_RATE_LIMIT) and per-caller message limits; none when absent. */
+  limits?: OnRampLimits;
 }
 
 const DROP_HEADERS = new Set(['authorization', 'cookie', 'connection', 'content-length', 'host', 'transfer-encoding']);
@@ -67,22 +68,6 @@ function bearer(req: FastifyRequest): string | undefined {
   return m ? m[1].trim() : undefined;
 }
 
-/** A small token bucket per client address (RATE_LIMITED 429 when empty). */
-function rateLimiter(perSecond: number): (key: string) => boolean {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  return (key) => {
-    const now = Date.now();
-    const b = buckets.get(key) ?? { tokens: perSecond, at: now };
-    b.tokens = Math.min(perSecond, b.tokens + ((now - b.at) / 1000) * perSecond);
-    b.at = now;
-    buckets.set(key, b);
-    if (buckets.size > 100_000) buckets.clear();
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  };
-}
-
 /**
  * The HTTP on-ramp of PROTOCOL.md: messages in, status and trace out,
  * problem+json errors with stable codes. Register it inside an encapsulated
@@ -90,7 +75,7 @@ function rateLimiter(perSecond: number): (key: string) => boolean {
  */
 export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): void {
   const maxWaitMs = deps.maxWaitMs ?? 60_000;
-  const limit = deps.rateLimitPerSecond ? rateLimiter(deps.rateLimitPerSecond) : undefined;
+  const limits = deps.limits;
   // Fastify parses only application/json; `+json` types (application/vnd.api+json,
   // application/cloudevents+json) are JSON too, with the same size limit and poisoning checks.
   app.addContentTypeParser(PLUS_JSON, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -124,7 +109,7 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
    * promise and one hook round less per request; the errors and their order are the same).
    */
   const accept = async (req: FastifyRequest, reply: FastifyReply, itinerary: string | undefined, version: string | undefined) => {
-    if (limit && !limit(req.ip)) throw new ItineraError('RATE_LIMITED', 'too many requests from this client; slow down and retry');
+    if (limits) await limits.request(req.ip);
     const h = req.headers;
     if (!isJsonType(h['content-type'])) throw new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json');
     if (req.body === undefined) throw new ItineraError('INVALID_JSON', 'the body is empty; send a JSON value');
@@ -147,6 +132,7 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     const correlationId = h['itinera-correlation-id'];
     if (correlationId) message.correlationId = String(correlationId);
     const prefer = h.prefer as string | undefined;
+    if (limits) await limits.message({ address: req.ip, ...(message.principal ? { principal: message.principal } : {}) });
     const accepted = await deps.gateway.accept(message, prefer ? { waitMs: preferWaitMs(prefer, maxWaitMs) } : undefined);
     reply.header('Itinera-Message-Id', accepted.messageId);
     reply.header('Itinera-Correlation-Id', accepted.correlationId);

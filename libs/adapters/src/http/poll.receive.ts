@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ItineraError, toItineraError, type OutboxFrame, type SessionInfo } from '@itinera/core';
+import { ItineraError, toItineraError, type OutboxFrame, type Principal, type SessionInfo } from '@itinera/core';
+import type { Caller } from '../limits/on-ramp-limits';
 import { checkSendFields, type ClosingReason } from '../ws/duplex-frames';
 import { duplexOptions } from '../ws/duplex-options';
 import { registryFor, type DuplexEndpoint } from '../ws/duplex-registry';
@@ -29,6 +30,12 @@ function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   return m ? m[1] : undefined;
+}
+
+/** The caller as the limits count it: the request's principal (set by authentication) and its address. */
+function callerOf(req: FastifyRequest): Caller {
+  const principal = (req as { principal?: Principal }).principal;
+  return { address: req.ip, ...(principal ? { principal } : {}) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -165,7 +172,8 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
     app.post('/duplex/sessions', async (req, reply) => {
       const refused = refuseWhenClosing(reply, req.url);
       if (refused) return refused;
-      const { id, token } = await sessions.create();
+      const limits = deps.limits;
+      const { id, token } = await (limits ? limits.createSession(callerOf(req), () => sessions.create()) : sessions.create());
       logger.debug({ session: id }, 'duplex session on long polling');
       return reply
         .code(201)
@@ -196,6 +204,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       }
       // No touch here: authenticating this request (the onRequest hook) recorded the activity.
       try {
+        await deps.limits?.message(callerOf(req));
         const accepted = await acceptDuplexSend(
           { gateway: deps.gateway, registry, logger, maxInFlight: options.maxInFlight },
           session,

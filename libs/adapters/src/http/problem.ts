@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ItineraError, toItineraError } from '@itinera/core';
+import { retryAfterOf } from '../limits/on-ramp-limits';
 
 /**
  * RFC 9457 problem details, as every HTTP error of the bus is answered.
@@ -57,12 +58,14 @@ export function problemOf(err: ItineraError, instance?: string): ProblemDetails 
 /**
  * Answer with `application/problem+json`. Anything thrown is accepted (turned into
  * an ItineraError); `extra` adds extension members. 401 answers carry
- * `WWW-Authenticate: Bearer`; 503 answers may carry `Retry-After`.
+ * `WWW-Authenticate: Bearer`; 503 and 429 answers may carry `Retry-After`.
  */
 export function sendProblem(reply: FastifyReply, error: unknown, instance?: string, extra?: Record<string, unknown> & { retryAfterMs?: number }): FastifyReply {
   const err = toItineraError(error);
-  const { retryAfterMs, ...members } = extra ?? {};
-  const body = { ...problemOf(err, instance), ...members };
+  const { retryAfterMs: extraRetry, ...members } = extra ?? {};
+  // A RATE_LIMITED error says when to retry: the header and the body member carry it.
+  const retryAfterMs = extraRetry ?? retryAfterOf(err);
+  const body = { ...problemOf(err, instance), ...members, ...(retryAfterMs !== undefined && err.code === 'RATE_LIMITED' ? { retryAfterMs } : {}) };
   if (body.status === 401) reply.header('www-authenticate', 'Bearer');
   if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   return reply.code(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));

@@ -1,5 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
-import { ItineraError, toItineraError, type Logger, type OnRampGateway, type OutboxFrame, type SessionStore } from '@itinera/core';
+import { ItineraError, toItineraError, type Logger, type OnRampGateway, type OutboxFrame, type Principal, type SessionStore } from '@itinera/core';
+import type { Caller, OnRampLimits } from '../limits/on-ramp-limits';
 import { CLOSE_CODES, clientIdOf, errorFrame, parseClientFrame, type ClosingReason, type HelloFrame, type SendFrame } from './duplex-frames';
 import type { DuplexOptions } from './duplex-options';
 import type { DuplexEndpoint, DuplexRegistry } from './duplex-registry';
@@ -12,7 +13,12 @@ export interface ConnectionContext {
   registry: DuplexRegistry;
   logger: Logger;
   options: DuplexOptions;
+  /** Session and message limits (none when absent). */
+  limits?: OnRampLimits;
 }
+
+/** How long a socket closed for not reading may take to go; then it is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 1000;
 
 /** Bad frames in a row before the socket is closed (1003 / 1007). */
 export const MAX_BAD_FRAMES = 10;
@@ -29,6 +35,8 @@ const rawText = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(
 export class DuplexConnection implements DuplexEndpoint {
   readonly transport = 'ws' as const;
   session?: string;
+  /** Who is on this connection, once authenticated; limits count by it. */
+  principal?: Principal;
   private pump?: OutboxPump;
   private hello?: Promise<void>;
   private badStreak = 0;
@@ -46,8 +54,11 @@ export class DuplexConnection implements DuplexEndpoint {
     private readonly ws: WebSocket,
     private readonly ctx: ConnectionContext,
     remote: string,
+    private readonly address = remote,
   ) {
     this.log = ctx.logger.child({ remote });
+    // ws answers every ping with a pong: a client that pings and never reads makes them pile up.
+    ws.on('ping', () => this.checkBuffered());
     ws.on('message', (data, isBinary) => void this.onMessage(data, isBinary).catch((err) => this.log.error({ err }, 'duplex frame handler failed')));
     ws.on('pong', () => (this.missedPings = 0));
     ws.on('close', (code) => this.onClose(code));
@@ -116,6 +127,24 @@ export class DuplexConnection implements DuplexEndpoint {
   private sendJson(frame: unknown): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(JSON.stringify(frame));
+    this.checkBuffered();
+  }
+
+  /**
+   * Close a connection whose unsent bytes pass maxBufferedBytes (4008) and drop it soon
+   * after: a client that does not read cannot make the server hold its frames without
+   * bound. The session and its outbox stay, so the client resumes and gets the rest.
+   */
+  private checkBuffered(): void {
+    const buffered = this.ws.bufferedAmount;
+    if (buffered <= this.ctx.options.maxBufferedBytes || this.finished) return;
+    this.log.info({ session: this.session, buffered }, 'duplex client does not read: closed 4008 (the session lives on)');
+    this.closeWith(CLOSE_CODES.slowConsumer, 'send buffer full');
+    setTimeout(() => this.ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+  }
+
+  private caller(): Caller {
+    return { address: this.address, ...(this.principal ? { principal: this.principal } : {}) };
   }
 
   private async onMessage(data: RawData, isBinary: boolean): Promise<void> {
@@ -208,7 +237,8 @@ export class DuplexConnection implements DuplexEndpoint {
         if (lastSeq > info.ackedSeq) await sessions.ack(id, lastSeq);
         from = Math.max(lastSeq, info.ackedSeq);
       } else {
-        ({ id, token } = await sessions.create());
+        const limits = this.ctx.limits;
+        ({ id, token } = await (limits ? limits.createSession(this.caller(), () => sessions.create()) : sessions.create()));
         resumed = false;
       }
     } catch (error) {
@@ -249,6 +279,7 @@ export class DuplexConnection implements DuplexEndpoint {
   private async onSend(session: string, frame: SendFrame): Promise<void> {
     void this.keepAlive(false);
     try {
+      await this.ctx.limits?.message(this.caller());
       const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, 'ws', frame);
       this.sendJson(accepted);
     } catch (error) {
@@ -275,6 +306,7 @@ export class DuplexConnection implements DuplexEndpoint {
     const written = new Promise<void>((resolve) => {
       frames.forEach((f, i) => this.ws.send(JSON.stringify(f), i === frames.length - 1 ? () => resolve() : undefined));
     });
+    this.checkBuffered();
     return Promise.race([written, this.closed]);
   }
 

@@ -1,4 +1,5 @@
 import { ItineraError, type ErrorDetail } from '@itinera/core';
+import { retryAfterOf } from '../limits/on-ramp-limits';
 
 /** The WebSocket subprotocol of the duplex contract. */
 export const DUPLEX_SUBPROTOCOL = 'itinera.v1';
@@ -45,6 +46,11 @@ export const CLOSE_CODES = {
   replaced: 4002,
   /** `closing` `ended`: the session was ended (bye / DELETE) from another connection. */
   ended: 4003,
+  /**
+   * The client did not read: more than `maxBufferedBytes` waited to be sent. The session
+   * lives on (nothing unacknowledged is lost): read faster, then resume with hello.
+   */
+  slowConsumer: 4008,
 } as const;
 
 /** Longest client message id accepted. */
@@ -141,11 +147,11 @@ export function parseClientFrame(text: string): ParsedFrame {
   return { ok: true, frame: v as unknown as ClientFrame };
 }
 
-/** `{ type: 'error', id?, error: { code, message, details? } }`; INTERNAL never leaks its message. */
+/** `{ type: 'error', id?, error: { code, message, details?, retryAfterMs? } }`; INTERNAL never leaks its message. */
 export function errorFrame(err: ItineraError, id?: string): Record<string, unknown> {
   const error =
     err.code === 'INTERNAL'
       ? { code: 'INTERNAL', message: 'The bus failed to handle this frame; retry later, and if it persists see the server log.' }
-      : err.toJSON();
+      : { ...err.toJSON(), ...(retryAfterOf(err) !== undefined ? { retryAfterMs: retryAfterOf(err) } : {}) };
   return id === undefined ? { type: 'error', error } : { type: 'error', id, error };
 }

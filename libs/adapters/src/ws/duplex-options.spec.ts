@@ -10,6 +10,7 @@ describe('duplex options', () => {
       maxFrameBytes: 262144,
       pollBatch: 100,
       maxInFlight: 256,
+      maxBufferedBytes: 1048576,
     });
   });
 

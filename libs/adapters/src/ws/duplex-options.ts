@@ -14,6 +14,8 @@ export interface DuplexOptions {
   pollBatch: number;
   /** Sends of one session accepted but not yet answered on this node; past it: RATE_LIMITED. */
   maxInFlight: number;
+  /** Bytes waiting to go out on one WebSocket (a client that does not read); past it: close 4008. */
+  maxBufferedBytes: number;
 }
 
 interface OptionSpec {
@@ -58,6 +60,13 @@ export const DUPLEX_OPTION_SPECS: Record<keyof DuplexOptions, OptionSpec> = {
     default: 256,
     minimum: 1,
     description: 'Sends of one session waiting for acceptance on this node; past it a send is refused with RATE_LIMITED.',
+  },
+  maxBufferedBytes: {
+    env: 'ITINERA_WS_MAX_BUFFERED_BYTES',
+    default: 1024 * 1024,
+    minimum: 1024,
+    description:
+      'Bytes waiting to be sent on one WebSocket (the client does not read, or floods pings); past it the socket is closed with 4008 and the session stays resumable.',
   },
 };
 

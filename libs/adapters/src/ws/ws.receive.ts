@@ -7,6 +7,7 @@ import { DuplexConnection } from './duplex-connection';
 import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
 import { duplexOptions, type DuplexOptions } from './duplex-options';
 import { registryFor } from './duplex-registry';
+import type { OnRampLimits } from '../limits/on-ramp-limits';
 
 export interface DuplexDeps {
   gateway: OnRampGateway;
@@ -14,6 +15,8 @@ export interface DuplexDeps {
   logger: Logger;
   /** Missing fields take their defaults (see DUPLEX_OPTION_SPECS). */
   options?: Partial<DuplexOptions>;
+  /** New-session, open-session and message limits; none when absent. */
+  limits?: OnRampLimits;
 }
 
 export interface WebSocketDuplexDeps extends DuplexDeps {
@@ -86,7 +89,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
   const path = deps.path ?? '/duplex';
   const logger = deps.logger.child({ component: 'duplex-ws' });
   const registry = registryFor(deps.sessions);
-  const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options };
+  const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options, limits: deps.limits };
   const connections = new Set<DuplexConnection>();
   let closing: DuplexCloseOptions | undefined;
 
@@ -139,7 +142,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-        const conn = new DuplexConnection(ws, ctx, remote);
+        const conn = new DuplexConnection(ws, ctx, remote, req.socket.remoteAddress ?? '?');
         connections.add(conn);
         void conn.closed.then(() => connections.delete(conn));
       });

@@ -1,0 +1,143 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ItineraError, type Principal, type SessionStore } from '@itinera/core';
+import { MemoryOwnerSessions, RedisOwnerSessions, type OwnerSessions } from './owner-sessions';
+
+/** The on-ramp limits; 0 turns one off. */
+export interface LimitSettings {
+  /** New duplex sessions per second per client address, and per principal. */
+  sessionRate: number;
+  /** Open duplex sessions per principal. */
+  maxSessionsPerPrincipal: number;
+  /** Open duplex sessions per client address. */
+  maxSessionsPerAddress: number;
+  /** Messages per second per principal (per client address for anonymous callers), every on-ramp but queues. */
+  messageRate: number;
+  /** HTTP messages per second per client address (`ITINERA_RATE_LIMIT`). */
+  requestRate: number;
+}
+
+export const NO_LIMITS: LimitSettings = { sessionRate: 0, maxSessionsPerPrincipal: 0, maxSessionsPerAddress: 0, messageRate: 0, requestRate: 0 };
+
+/** Who is asking: the authenticated principal, when there is one, and the client address. */
+export interface Caller {
+  principal?: Principal;
+  address: string;
+}
+
+/** RATE_LIMITED (429) that says when to try again: `Retry-After` on HTTP, `retryAfterMs` in a duplex error frame. */
+export class RateLimitedError extends ItineraError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('RATE_LIMITED', message, { transient: true });
+  }
+}
+
+/** The `retryAfterMs` of a RATE_LIMITED error, if it says one. */
+export function retryAfterOf(err: unknown): number | undefined {
+  return err instanceof RateLimitedError ? err.retryAfterMs : undefined;
+}
+
+/** An anonymous caller has no principal of its own: address-keyed limits apply to it. */
+const principalKey = (c: Caller): string | undefined => (c.principal && c.principal.kind !== 'anonymous' ? `p:${c.principal.id}` : undefined);
+const addressKey = (c: Caller): string => `a:${c.address}`;
+
+export interface OnRampLimitsOptions {
+  settings: LimitSettings;
+  sessions: SessionStore;
+  /** Redis (the BullMQ box's server): limits count cluster-wide. Without it they count on this node. */
+  redis?: Redis;
+  /** Redis key prefix (keep the `{…}` hash tag). */
+  prefix?: string;
+  /** How long a session lives without activity: the owner sets expire a while after. */
+  sessionTtlMs: number;
+}
+
+/**
+ * Rate and count limits of the on-ramps, one object per node: rate-limiter-flexible
+ * buckets (in memory on the embedded box, in Redis on BullMQ so every gateway counts
+ * alike) and the set of open sessions per owner. Each check throws RateLimitedError.
+ */
+export class OnRampLimits {
+  private readonly sessionRate?: RateLimiterAbstract;
+  private readonly messageRate?: RateLimiterAbstract;
+  private readonly requestRate?: RateLimiterAbstract;
+  private readonly owners: OwnerSessions;
+
+  constructor(private readonly o: OnRampLimitsOptions) {
+    const { settings } = o;
+    const prefix = `${o.prefix ?? '{itinera}'}:rl`;
+    const limiter = (name: string, points: number): RateLimiterAbstract | undefined => {
+      if (points <= 0) return undefined;
+      const opts = { points, duration: 1, keyPrefix: `${prefix}:${name}` };
+      return o.redis ? new RateLimiterRedis({ ...opts, storeClient: o.redis }) : new RateLimiterMemory(opts);
+    };
+    this.sessionRate = limiter('session', settings.sessionRate);
+    this.messageRate = limiter('message', settings.messageRate);
+    this.requestRate = limiter('request', settings.requestRate);
+    const ttlSeconds = Math.ceil((2 * o.sessionTtlMs) / 1000);
+    this.owners = o.redis ? new RedisOwnerSessions(o.redis, `${prefix}:owner`, ttlSeconds) : new MemoryOwnerSessions();
+  }
+
+  /** Whether any limit is on (the on-ramps skip the calls otherwise). */
+  get settings(): LimitSettings {
+    return this.o.settings;
+  }
+
+  /** Check the session rate and the open-session caps, create the session, count it for its owners. */
+  async createSession<T extends { id: string }>(caller: Caller, create: () => Promise<T>): Promise<T> {
+    const { settings } = this.o;
+    const byPrincipal = principalKey(caller);
+    const byAddress = addressKey(caller);
+    if (this.sessionRate) {
+      const what = 'New sessions';
+      await consume(this.sessionRate, byAddress, `${what} from this address are limited to ${settings.sessionRate} a second (ITINERA_SESSION_RATE)`);
+      if (byPrincipal) await consume(this.sessionRate, byPrincipal, `${what} of this principal are limited to ${settings.sessionRate} a second (ITINERA_SESSION_RATE)`);
+    }
+    const caps: [string, number, string][] = [];
+    if (settings.maxSessionsPerAddress > 0) caps.push([byAddress, settings.maxSessionsPerAddress, 'this address (ITINERA_MAX_SESSIONS_PER_ADDRESS)']);
+    if (byPrincipal && settings.maxSessionsPerPrincipal > 0)
+      caps.push([byPrincipal, settings.maxSessionsPerPrincipal, 'this principal (ITINERA_MAX_SESSIONS_PER_PRINCIPAL)']);
+    for (const [key, max, whose] of caps) {
+      if ((await this.owners.count(key)) < max) continue;
+      // At the cap: sessions ended or expired since still count; drop those, then look again.
+      const live = await this.owners.prune(key, (id) => this.o.sessions.get(id).then((s) => s !== undefined));
+      if (live >= max) {
+        throw new RateLimitedError(`At most ${max} open sessions for ${whose}; end one (bye / DELETE) or let one expire, then retry.`, 1000);
+      }
+    }
+    const created = await create();
+    for (const [key] of caps) await this.owners.add(key, created.id);
+    return created;
+  }
+
+  /** One message in (HTTP, WebSocket send, long-polling send). */
+  async message(caller: Caller): Promise<void> {
+    if (!this.messageRate) return;
+    const key = principalKey(caller) ?? addressKey(caller);
+    await consume(this.messageRate, key, `Messages are limited to ${this.o.settings.messageRate} a second per caller (ITINERA_MESSAGE_RATE)`);
+  }
+
+  /** One HTTP message by client address (`ITINERA_RATE_LIMIT`). */
+  async request(address: string): Promise<void> {
+    if (!this.requestRate) return;
+    await consume(this.requestRate, `a:${address}`, `Too many requests from this client: ${this.o.settings.requestRate} a second (ITINERA_RATE_LIMIT)`);
+  }
+}
+
+async function consume(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (res) {
+    if (res instanceof RateLimiterRes) {
+      const ms = Math.max(1, Math.ceil(res.msBeforeNext));
+      throw new RateLimitedError(`${what}; retry in ${ms} ms.`, ms);
+    }
+    throw new ItineraError('TRANSPORT_UNAVAILABLE', `The rate limiter's store is unreachable (${(res as Error)?.message ?? res}); retry shortly.`, {
+      transient: true,
+      cause: res,
+    });
+  }
+}
