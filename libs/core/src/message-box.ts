@@ -43,6 +43,11 @@ export interface MessageBox {
   /** Reachable and able to take work. */
   isReady(): Promise<boolean>;
   /**
+   * Like `isReady`, but says why not: resolves when the box can take work, rejects with an
+   * ItineraError otherwise (TRANSPORT_UNAVAILABLE, or REDIS_OUT_OF_MEMORY when Redis refuses writes).
+   */
+  checkReady?(): Promise<void>;
+  /**
    * A synchronous hint: false when the box knows it cannot take work right now
    * (its connection is down), so on-ramps refuse at once instead of waiting for a timeout.
    */

@@ -66,7 +66,12 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     bus.mount(fastify, app.getHttpServer());
   } else {
     fastify.get('/health/live', async () => ({ status: 'ok' }));
-    fastify.get('/health/ready', async (_req, reply) => ((await bus.ready()) ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable' })));
+    fastify.get('/health/ready', async (req, reply) =>
+      bus.checkReady().then(
+        () => ({ status: 'ready' }),
+        (err: unknown) => sendProblem(reply, err, req.url),
+      ),
+    );
     fastify.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(bus.metrics.render()));
   }
   await bus.start();

@@ -316,6 +316,18 @@ export class Bus {
   }
 
   /**
+   * Resolves when this node can take messages; rejects with an ItineraError saying why not.
+   * On Redis the box's probe is a write, and the stores share that Redis: a Redis refusing
+   * writes (maxmemory reached) is REDIS_OUT_OF_MEMORY, not ready.
+   */
+  async checkReady(): Promise<void> {
+    if (this.box.checkReady) return this.box.checkReady();
+    if (!(await this.box.isReady())) {
+      throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
+    }
+  }
+
+  /**
    * Graceful shutdown, first half (before the HTTP server closes): stop taking
    * work, tell duplex clients `closing` with retryAfterMs, finish in-flight
    * jobs within the deadline.

@@ -47,7 +47,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       messages: bus.messages,
       sessions: bus.sessions,
       itineraries: bus.registry,
-      ready: () => bus.ready(),
+      ready: () => bus.checkReady().then(() => true),
       metrics: () => bus.metrics.render(),
       limits: limits.limits,
     });

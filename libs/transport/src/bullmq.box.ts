@@ -9,6 +9,7 @@ import { encodeJobId } from './job-id';
 import { assertQueueName, partitionOf, partitionQueue } from './queue-names';
 import { createRedis, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
 import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
+import { DEFAULT_READY_MIN_FREE_BYTES, checkFreeMemory } from './redis-memory';
 
 export type KeepFinished = boolean | number | KeepJobs;
 
@@ -26,12 +27,16 @@ export interface BullMqMessageBoxOptions {
   /** How long `publish` may take before it fails with TRANSPORT_UNAVAILABLE (default 1 000 ms). */
   publishTimeoutMs?: number;
   worker?: WorkerTuning;
+  /** Free bytes under Redis's `maxmemory` below which the box is not ready (default 1 MiB). */
+  readyMinFreeBytes?: number;
   logger?: Logger;
 }
 
 export const DEFAULT_PREFIX = '{itinera}';
 export const DEFAULT_REMOVE_ON_COMPLETE: KeepJobs = { age: 3600, count: 10_000 };
 export const DEFAULT_REMOVE_ON_FAIL: KeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
+/** The readiness probe's key lives this long: one tiny key per prefix, never piling up. */
+const READY_KEY_TTL_MS = 10_000;
 
 /**
  * The Redis message box, on BullMQ: many processes publish and consume. Publishing
@@ -127,13 +132,27 @@ export class BullMqMessageBox implements MessageBox {
   }
 
   async isReady(): Promise<boolean> {
-    if (this.closed) return false;
+    return this.checkReady().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Ready means Redis takes a write, not only that it answers: a Redis at its maxmemory
+   * (noeviction) still answers PING but refuses every job, record and session write. So
+   * the probe writes one small key that expires by itself, in the bus's hash slot, and
+   * reads INFO memory: a Redis with less than `readyMinFreeBytes` left is not ready either.
+   */
+  async checkReady(): Promise<void> {
+    if (this.closed) throw boxClosed();
     try {
-      // A box still connecting gets a moment; a Redis that is down answers false at once.
+      // A box still connecting gets a moment; a Redis that is down answers at once.
       if (this.redis.status === 'connecting' || this.redis.status === 'connect') await whenReady(this.redis, 500);
-      return (await withTimeout(this.redis.ping(), 500, 'ping')) === 'PONG';
-    } catch {
-      return false;
+      await withTimeout(this.redis.set(`${this.prefix}:ready`, String(Date.now()), 'PX', READY_KEY_TTL_MS), 500, 'readiness write');
+      await withTimeout(checkFreeMemory(this.redis, this.opts.readyMinFreeBytes ?? DEFAULT_READY_MIN_FREE_BYTES), 500, 'memory check');
+    } catch (err) {
+      throw transportUnavailable(err);
     }
   }
 

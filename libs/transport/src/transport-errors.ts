@@ -3,9 +3,22 @@ import { ItineraError } from '@itinera/core';
 export function transportUnavailable(cause: unknown, what = 'Redis'): ItineraError {
   if (cause instanceof ItineraError) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
+  if (OUT_OF_MEMORY.test(reason)) return outOfMemory(reason, cause);
   return new ItineraError(
     'TRANSPORT_UNAVAILABLE',
     `The message box could not reach ${what} (${reason}). Nothing was accepted: retry shortly, and check that redis-server is running and ITINERA_REDIS_URL points to it.`,
+    { transient: true, cause },
+  );
+}
+
+/** Redis's answer to a write past `maxmemory` under `noeviction` (also inside a script error). */
+const OUT_OF_MEMORY = /\bOOM command not allowed\b/;
+
+/** Reachable, but refusing writes: a retry helps only once memory is freed, so say what to do. */
+export function outOfMemory(reason: string, cause?: unknown): ItineraError {
+  return new ItineraError(
+    'REDIS_OUT_OF_MEMORY',
+    `Redis refuses writes: it is at its maxmemory limit (${reason.split('\n')[0].slice(0, 200)}). Nothing was accepted: free memory (let finished jobs and records expire, remove old ones) or raise maxmemory; retry after that.`,
     { transient: true, cause },
   );
 }

@@ -19,7 +19,7 @@ export interface HttpOnRampDeps {
     list(): unknown[];
     itinerary(name: string, version?: string): unknown;
   };
-  /** Readiness: the transport (and stores) reachable. */
+  /** Readiness: the transport (and stores) able to take writes; false, or a rejection with an ItineraError saying why, when not. */
   ready(): Promise<boolean>;
   metrics(): string;
   /** Longest `Prefer: wait=N` honoured, in ms. */
@@ -162,7 +162,9 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
 
   app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/health/ready', async (_req, reply) => {
-    const ok = await deps.ready().catch(() => false);
+    // A rejection that says why (REDIS_OUT_OF_MEMORY, …) is the answer as it is.
+    const ok = await deps.ready().catch((err: unknown) => (err instanceof ItineraError ? err : false));
+    if (ok instanceof ItineraError) throw ok;
     if (!ok)
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
     return reply.send({ status: 'ready' });
