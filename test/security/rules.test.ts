@@ -40,11 +40,19 @@ describe('rules fail closed (embedded bus)', () => {
     // After publication: a callback whose action the policy decides.
     writeFileSync(
       join(dir, 'policies', 'loan-callback@1.0.0.json'),
-      JSON.stringify({ ...loanPolicy('loan-callback'), defaults: { action: 'Approved' }, rules: [{ name: 'low-income', conditions: lowIncome, params: { action: 'Rejected' } }] }),
+      JSON.stringify({
+        ...loanPolicy('loan-callback'),
+        defaults: { action: 'Approved' },
+        rules: [{ name: 'low-income', conditions: lowIncome, params: { action: 'Rejected' } }],
+      }),
     );
     writeFileSync(
       join(dir, 'loan-later.json'),
-      JSON.stringify({ name: 'loan-later', version: '1.0.0', steps: [{ id: 'notify', service: 'callback', resolver: { type: 'rules', policy: 'loan-callback' } }] }),
+      JSON.stringify({
+        name: 'loan-later',
+        version: '1.0.0',
+        steps: [{ id: 'notify', service: 'callback', resolver: { type: 'rules', policy: 'loan-callback' } }],
+      }),
     );
     writeFileSync(join(dir, 'loan-coerce.json'), JSON.stringify(loanItinerary('loan-coerce', 'loan-coerce')));
     writeFileSync(join(dir, 'loan-lenient.json'), JSON.stringify(loanItinerary('loan-lenient', 'loan-lenient')));

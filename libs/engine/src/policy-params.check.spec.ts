@@ -26,7 +26,8 @@ const SERVICES = [
       config: { type: 'any', description: 'adapter options' },
     },
     check: (o, lc) => {
-      const errors = typeof o.adapter === 'string' && !lc.hasAdapter(o.adapter) ? [{ pointer: `${lc.pointer}/adapter`, message: `unknown adapter "${o.adapter}"` }] : [];
+      const errors =
+        typeof o.adapter === 'string' && !lc.hasAdapter(o.adapter) ? [{ pointer: `${lc.pointer}/adapter`, message: `unknown adapter "${o.adapter}"` }] : [];
       return errors.length ? errors : (lc.checkEndpoint?.(o, lc.pointer) ?? []);
     },
     run: () => undefined,
@@ -127,7 +128,10 @@ describe('policy params are checked at load, like step options', () => {
       JSON.stringify({ name: 'p', version: '2.0.0', rules: [{ name: 'r', conditions: when('A'), params: { action: 'X', expression: '(' } }] }),
     );
     expect((await lines(dir)).join('\n')).toMatch(/p2\.json: \/rules\/0\/params\/expression: /);
-    writeFileSync(join(dir, 'flow.json'), JSON.stringify({ name: 'flow', version: '1.0.0', steps: [{ ...decide, resolver: { ...decide.resolver, version: '1.0.0' } }] }));
+    writeFileSync(
+      join(dir, 'flow.json'),
+      JSON.stringify({ name: 'flow', version: '1.0.0', steps: [{ ...decide, resolver: { ...decide.resolver, version: '1.0.0' } }] }),
+    );
     expect(await lines(dir)).toEqual([]);
   });
 });

@@ -1,12 +1,4 @@
-import {
-  applySpec,
-  joinPointer,
-  parseConfigString,
-  type ErrorDetail,
-  type LoadCheckContext,
-  type SendAdapter,
-  type StepService,
-} from '@itinera/core';
+import { applySpec, joinPointer, parseConfigString, type ErrorDetail, type LoadCheckContext, type SendAdapter, type StepService } from '@itinera/core';
 import semver from 'semver';
 import { checkExpression } from './expressions';
 import type { CheckContext } from './itinerary.check';

@@ -13,9 +13,16 @@ const leaf = (operator: string, value: unknown, extra: Record<string, unknown> =
 describe('checkPolicy: what strict types make a policy mistake', () => {
   it('an ordering operator with a non-number value, "in" without an array: the value pointer and the fix', () => {
     expect(checkPolicy(policy(leaf('greaterThan', '10')), 'p.json')).toEqual([
-      { file: 'p.json', pointer: '/rules/0/conditions/all/0/value', message: expect.stringMatching(/"greaterThan" compares numbers, but the value is a string: write a number/) },
+      {
+        file: 'p.json',
+        pointer: '/rules/0/conditions/all/0/value',
+        message: expect.stringMatching(/"greaterThan" compares numbers, but the value is a string: write a number/),
+      },
     ]);
-    expect(checkPolicy(policy(leaf('in', 'a,b')), 'p.json')[0]).toMatchObject({ pointer: '/rules/0/conditions/all/0/value', message: expect.stringMatching(/"in" needs an array/) });
+    expect(checkPolicy(policy(leaf('in', 'a,b')), 'p.json')[0]).toMatchObject({
+      pointer: '/rules/0/conditions/all/0/value',
+      message: expect.stringMatching(/"in" needs an array/),
+    });
   });
 
   it('accepts numbers, arrays, fact references, and numeric strings under coercion', () => {

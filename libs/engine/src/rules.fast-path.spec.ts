@@ -113,12 +113,20 @@ describe('rules fast path', () => {
     const cases: [PolicyDefinition, unknown, Outcome][] = [
       [policy({}, income()), { applicant: { income: 10 } }, { fired: [0] }],
       [policy({}, income()), { applicant: { income: 5000 } }, { fired: [] }],
-      [policy({}, income()), {}, { error: expect.stringMatching(/^FACT_MISSING: policy "loan@1.0.0", rule "low-income": body \$.applicant.income is missing/) }],
+      [
+        policy({}, income()),
+        {},
+        { error: expect.stringMatching(/^FACT_MISSING: policy "loan@1.0.0", rule "low-income": body \$.applicant.income is missing/) },
+      ],
       [policy({}, income()), 42, { error: expect.stringMatching(/^FACT_MISSING/) }],
       [policy({ missing: 'false' }, income()), {}, { fired: [] }],
       [policy({}, income({ missing: 'false' })), {}, { fired: [] }],
       [policy({ missing: 'false' }, income({ missing: 'error' })), {}, { error: expect.stringMatching(/^FACT_MISSING/) }],
-      [policy({}, income()), { applicant: { income: '1' } }, { error: expect.stringMatching(/^FACT_TYPE_MISMATCH: .*"lessThan" compares numbers, got a string/) }],
+      [
+        policy({}, income()),
+        { applicant: { income: '1' } },
+        { error: expect.stringMatching(/^FACT_TYPE_MISMATCH: .*"lessThan" compares numbers, got a string/) },
+      ],
       [policy({ coerce: true }, income()), { applicant: { income: '1' } }, { fired: [0] }],
       [policy({}, { all: [leaf('body', '$.n', 'equal', 10)] }), { n: '10' }, { fired: [] }],
       [policy({ coerce: true }, { all: [leaf('body', '$.n', 'equal', 10)] }), { n: '10' }, { fired: [0] }],
