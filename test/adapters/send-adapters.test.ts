@@ -41,7 +41,8 @@ beforeEach(() => {
 function runtimeWith(opts: { allowList?: string[]; env?: Record<string, string> } = {}): FakeRuntime & { jobs: unknown[] } {
   const jobs: unknown[] = [];
   const box = { publish: async (queue: string, data: unknown, o: unknown) => void jobs.push({ queue, data, o }) } as unknown as MessageBox;
-  const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: opts.allowList, env: opts.env });
+  // The endpoint is on loopback: listed, as an operator would list it (the SSRF guard refuses it otherwise).
+  const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: opts.allowList ?? [`${base}/`, 'orders-out'], env: opts.env });
   return { ...createFakeRuntime({ env: opts.env }), adapters: new AdapterSender(provider, { box }), jobs };
 }
 

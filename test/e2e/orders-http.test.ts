@@ -29,7 +29,8 @@ describe('orders over HTTP (embedded transport)', () => {
 
   beforeAll(async () => {
     endpoint = await ordersEndpoint();
-    bus = await startTestBus({ env: { ORDERS_ENDPOINT_URL: endpoint.url } });
+    // The endpoint is on loopback: listed, as an operator would list it (the SSRF guard refuses it otherwise).
+    bus = await startTestBus({ env: { ORDERS_ENDPOINT_URL: endpoint.url, ITINERA_SEND_ALLOWLIST: endpoint.url } });
   });
   afterAll(async () => {
     await bus?.close();

@@ -10,7 +10,32 @@ export { logSendAdapter, type LogSendOptions } from './log/log.send';
 export { wsSendAdapter, closeWsSendPool, wsSendPoolSize, type WsSendOptions } from './ws/ws.send';
 export { AdapterProvider, type AdapterProviderOptions, type ResolvedEndpoint } from './provider/adapter-provider';
 export { AdapterSender, type AdapterSenderOptions } from './provider/adapter-sender';
-export { ALLOWLIST_SETTING, isAddressAllowed, assertAddressAllowed, checkSendAllowed, redactAddress } from './provider/allow-list';
+export {
+  ALLOWLIST_SETTING,
+  isAddressAllowed,
+  assertAddressAllowed,
+  allowListEntryFor,
+  checkSendAllowed,
+  normalizeUrl,
+  redactAddress,
+  type NormalizedUrl,
+} from './provider/allow-list';
+export {
+  ADDRESS_REFUSED,
+  ALLOW_PRIVATE_SETTING,
+  PRIVATE_CLASSES,
+  addressRefused,
+  checkHostLiteral,
+  classifyHost,
+  classifyIp,
+  guardedLookup,
+  permittedClasses,
+  refusalIn,
+  type AddressClass,
+  type GuardPolicy,
+} from './provider/address-guard';
+export { ADDRESS_CREDENTIALS, checkOutbound, type CheckedTarget } from './provider/check-url';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './http/http.send';
 export { expandEnvPlaceholders } from './provider/env-placeholders';
 
 /** Every built-in send adapter. A new adapter is one file plus one line here. */

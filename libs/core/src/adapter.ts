@@ -4,8 +4,12 @@ import type { Logger } from './logger';
 
 export interface SendContext {
   logger: Logger;
-  /** Addresses a send adapter may reach (prefixes or host names); empty = no limit. */
+  /** Addresses a send adapter may reach (URL prefixes, host names, exact names); empty = any public address. */
   allowList: readonly string[];
+  /** Let send adapters reach loopback, private, link-local and unique-local addresses (ITINERA_SEND_ALLOW_PRIVATE); default false. */
+  allowPrivate?: boolean;
+  /** Largest downstream answer a send adapter reads (ITINERA_SEND_MAX_RESPONSE_BYTES); default 1 MiB. */
+  maxResponseBytes?: number;
   /** Publish to a named bus queue (queue adapter). */
   publishToQueue(queue: string, data: unknown, opts: { jobId: string }): Promise<void>;
   signal?: AbortSignal;

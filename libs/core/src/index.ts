@@ -15,3 +15,4 @@ export * from './write-order';
 export * from './json-copy';
 export * from './clock';
 export * from './principal';
+export * from './redact';

@@ -1,5 +1,7 @@
 import {
   newId,
+  redactSecrets,
+  redactText,
   type Envelope,
   type FaultStore,
   type ItineraError,
@@ -34,7 +36,8 @@ export class FaultRecorder {
 
   async record(envelope: Envelope, error: ItineraError, step: string | undefined, attempts: number, newTrace: TraceEntry[]): Promise<void> {
     const { faults, messages, sessions, replies, logger, metrics } = this.deps;
-    const err = { code: error.code, message: error.message };
+    // Whatever raised it, an address in the message shows with its credentials masked.
+    const err = { code: error.code, message: redactText(error.message) };
     await faults.add({
       id: newId(),
       messageId: envelope.id,
@@ -46,7 +49,7 @@ export class FaultRecorder {
       envelope,
       at: new Date().toISOString(),
     });
-    await messages.update(envelope.id, { status: 'faulted', error: { ...err, step }, context: envelope.context }, newTrace);
+    await messages.update(envelope.id, { status: 'faulted', error: { ...err, step }, context: redactSecrets(envelope.context) }, newTrace);
     metrics.messagesFaulted.inc({ itinerary: envelope.itinerary.name, code: error.code });
     logger.error(
       { messageId: envelope.id, correlationId: envelope.correlationId, itinerary: slipKey(envelope), step, attempts, error: err },

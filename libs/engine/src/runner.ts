@@ -5,6 +5,7 @@ import {
   ItineraError,
   itineraryKey,
   joinPointer,
+  redactSecrets,
   stepId as makeStepId,
   toItineraError,
   type Envelope,
@@ -266,7 +267,8 @@ function traceEntry(
   error: { code: string; message: string } | undefined,
 ): TraceEntry {
   const entry: TraceEntry = { step: step.id, service: step.service, stage, start, node, durationMs, outcome, attempt };
-  if (resolver) entry.resolver = resolver;
+  // Decisions show in records and logs: credentials and secret parameters in endpoints are masked there.
+  if (resolver) entry.resolver = redactSecrets(resolver);
   if (error) entry.error = error;
   return entry;
 }

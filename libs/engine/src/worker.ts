@@ -1,4 +1,4 @@
-import { ItineraError, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
+import { ItineraError, redactSecrets, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import type { ItineraryRunner } from './runner';
 import type { FaultRecorder } from './fault-recorder';
@@ -85,12 +85,12 @@ export class BusWorker {
           await deps.faults.record(envelope, err, undefined, 1, newTrace);
           return;
         }
-        await deps.messages.update(envelope.id, { status: 'completed', context: envelope.context }, newTrace);
+        await deps.messages.update(envelope.id, { status: 'completed', context: redactSecrets(envelope.context) }, newTrace);
         deps.metrics.messagesCompleted.inc({ itinerary: envelope.itinerary.name });
         deps.replies.settled(envelope.id);
         return;
       case 'hop':
-        await deps.messages.update(envelope.id, { status: 'running', context: envelope.context }, newTrace);
+        await deps.messages.update(envelope.id, { status: 'running', context: redactSecrets(envelope.context) }, newTrace);
         await deps.box.publish(result.queue, envelope, {
           jobId: `${envelope.id}.${envelope.itinerary.cursor}`,
           ...(envelope.origin.session ? { orderingKey: envelope.origin.session } : {}),

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '@itinera/core';
+import { redactSecrets, type Logger } from '@itinera/core';
 
 export interface LoggerOptions {
   level?: string;
@@ -30,7 +30,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     base: { ...(opts.base ?? {}) },
     redact: { paths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    // Last line of defence: URLs with credentials or secret parameters, and secret-named fields, are masked on every line.
+    formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj) },
   };
   if (opts.destination) return pino(options, opts.destination as pino.DestinationStream) as unknown as Logger;
   // Asynchronous writes to stdout (fast on the hot path), flushed synchronously on shutdown:

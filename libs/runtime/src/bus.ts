@@ -140,8 +140,8 @@ export class Bus {
     const schemas = new Schemas(registry.schemas());
     const resolvers = new Resolvers({ registry, expressions });
     const replies = new ReplyHub(stores.messages);
-    const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: config.sendAllowList, env: config.envFacts });
-    const adapters = new AdapterSender(provider, { logger, box });
+    const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: config.sendAllowList, allowPrivate: config.sendAllowPrivate, env: config.envFacts });
+    const adapters = new AdapterSender(provider, { logger, box, maxResponseBytes: config.sendMaxResponseBytes });
     const pushOptions = { limit: config.outboxLimit, overflow: config.outboxOverflow };
     const runtime: StepRuntime = {
       expressions,

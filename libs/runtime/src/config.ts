@@ -56,7 +56,24 @@ export const CONFIG_SPEC = {
     default: 5,
     minimum: 1,
   },
-  ITINERA_SEND_ALLOWLIST: { type: 'string', description: 'Comma-separated address prefixes send adapters may reach (empty: any).', default: '' },
+  ITINERA_SEND_ALLOWLIST: {
+    type: 'string',
+    description:
+      'Comma-separated addresses send adapters may reach: URL prefixes compared after normalisation (scheme, host, port, path on a segment boundary), bare host names, queue names. Empty: any public address. Listing a loopback or private address (e.g. `http://127.0.0.1:4000/`) is how such a target is allowed. Set it in production.',
+    default: '',
+  },
+  ITINERA_SEND_ALLOW_PRIVATE: {
+    type: 'boolean',
+    description:
+      'Let send adapters reach loopback, private, link-local, unique-local and CGNAT addresses without listing them (development only); cloud metadata addresses stay refused.',
+    default: false,
+  },
+  ITINERA_SEND_MAX_RESPONSE_BYTES: {
+    type: 'integer',
+    description: 'Largest downstream answer a send adapter reads (http answer, ws reply frame); a longer one fails the step with SEND_FAILED.',
+    default: 1048576,
+    minimum: 1024,
+  },
   ITINERA_ENV_FACTS: {
     type: 'string',
     description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.',
@@ -180,6 +197,8 @@ export interface BusConfig {
   workerConcurrency: number;
   deliveryAttempts: number;
   sendAllowList: string[];
+  sendAllowPrivate: boolean;
+  sendMaxResponseBytes: number;
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
@@ -246,6 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerConcurrency: v.ITINERA_WORKER_CONCURRENCY as number,
     deliveryAttempts: v.ITINERA_DELIVERY_ATTEMPTS as number,
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
+    sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,
+    sendMaxResponseBytes: v.ITINERA_SEND_MAX_RESPONSE_BYTES as number,
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,

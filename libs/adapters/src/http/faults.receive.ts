@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ItineraError, type FaultRecord, type FaultStore } from '@itinera/core';
+import { ItineraError, redactSecrets, redactText, type FaultRecord, type FaultStore } from '@itinera/core';
 
 /** What `POST /faults/{id}/resubmit` may change (checked again by the resubmitter). */
 export interface FaultRepairInput {
@@ -31,7 +31,7 @@ export function summarizeFault(f: FaultRecord): FaultSummary {
     itinerary: f.itinerary,
     ...(f.step !== undefined ? { step: f.step } : {}),
     attempts: f.attempts,
-    error: f.error,
+    error: { ...f.error, message: redactText(f.error.message) },
     at: f.at,
   };
 }
@@ -80,7 +80,10 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps)
     return { faults: faults.map(summarizeFault) };
   });
 
-  app.get<{ Params: { id: string } }>('/faults/:id', { preHandler: guard }, async (req) => required(deps.faults, req.params.id));
+  app.get<{ Params: { id: string } }>('/faults/:id', { preHandler: guard }, async (req) =>
+    // Shown masked (credentials, secret parameters and fields); a resubmit still runs the stored envelope.
+    redactSecrets(await required(deps.faults, req.params.id)),
+  );
 
   app.post<{ Params: { id: string } }>('/faults/:id/resubmit', { preHandler: guard }, async (req, reply) => {
     // The body is optional: no body (or `{}`) resubmits the message unchanged.

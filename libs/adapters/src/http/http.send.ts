@@ -1,6 +1,9 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { defineAdapter, ItineraError, type OutboundMessage, type SendContext, type SendOutcome } from '@itinera/core';
-import { checkUrlAddress } from '../provider/check-url';
-import { checkSendAllowed, redactAddress } from '../provider/allow-list';
+import { checkOutbound, checkUrlAddress, type CheckedTarget } from '../provider/check-url';
+import { redactAddress } from '../provider/allow-list';
+import { refusalIn } from '../provider/address-guard';
 
 export type HttpSendOptions = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -10,7 +13,13 @@ export type HttpSendOptions = {
   retryBackoffMs: number;
   contentType: string;
   expectJson: boolean;
+  username?: string;
+  password?: string;
+  maxResponseBytes?: number;
 };
+
+/** Largest answer read when neither the endpoint nor the bus sets one (ITINERA_SEND_MAX_RESPONSE_BYTES). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /** Longest wait between retries, whatever Retry-After asks: a worker slot is held meanwhile. */
 const MAX_RETRY_WAIT_MS = 30_000;
@@ -20,7 +29,7 @@ const EXCERPT_CHARS = 200;
 export const httpSendAdapter = defineAdapter<HttpSendOptions>({
   name: 'http',
   summary:
-    'Sends the message body to an HTTP(S) endpoint with global fetch. Success is a 2xx answer; network errors, timeouts, 5xx and 429 are transient (retried here, then by the step retry policy), other answers fail the step. Passes Idempotency-Key, Itinera-Message-Id and Itinera-Correlation-Id downstream. Redirects are not followed, so the allow-list always applies to the real target.',
+    'Sends the message body to an HTTP(S) endpoint. Success is a 2xx answer; network errors, timeouts, 5xx and 429 are transient (retried here, then by the step retry policy), other answers fail the step. Passes Idempotency-Key, Itinera-Message-Id and Itinera-Correlation-Id downstream. Redirects are not followed, so the allow-list always applies to the real target; the SSRF guard checks the address the host resolves to when connecting; an answer larger than maxResponseBytes fails the step.',
   spec: {
     method: { type: 'string', description: 'HTTP method.', default: 'POST', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], examples: ['PUT'] },
     headers: {
@@ -67,14 +76,27 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
       default: false,
       examples: [true],
     },
+    username: {
+      type: 'string',
+      description: 'User for HTTP Basic authentication. Credentials never go in the address (a URL with user:password@ is refused with ADDRESS_CREDENTIALS).',
+      examples: ['orders-bot'],
+    },
+    password: { type: 'string', description: 'Password for HTTP Basic authentication (with username).', examples: ['s3cret'] },
+    maxResponseBytes: {
+      type: 'integer',
+      description:
+        'Largest answer read, in bytes; a longer one is dropped and fails the step (SEND_FAILED). Can only lower the bus-wide ITINERA_SEND_MAX_RESPONSE_BYTES.',
+      minimum: 1,
+      examples: [65536],
+    },
   },
   checkAddress: (address) => checkUrlAddress(address, ['http:', 'https:']),
   async send(address, message, options, ctx) {
-    checkSendAllowed('http', address, ctx);
+    const target = checkOutbound('http', address, ctx);
     const retries = options.retries ?? 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await sendOnce(address, message, options, ctx);
+        return await sendOnce(target, address, message, options, ctx);
       } catch (err) {
         const e = err as ItineraError & { retryAfterMs?: number };
         if (!(err instanceof ItineraError) || !err.transient || attempt >= retries || ctx.signal?.aborted) throw err;
@@ -87,7 +109,7 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
   },
 });
 
-async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOptions, ctx: SendContext): Promise<SendOutcome> {
+async function sendOnce(target: CheckedTarget, address: string, message: OutboundMessage, o: HttpSendOptions, ctx: SendContext): Promise<SendOutcome> {
   const method = o.method ?? 'POST';
   const contentType = o.contentType ?? 'application/json';
   const where = `${method} ${redactAddress(address)}`;
@@ -97,6 +119,9 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
   };
   const hasBody = method !== 'GET';
   if (hasBody) headers['content-type'] = contentType;
+  if (o.username !== undefined || o.password !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${o.username ?? ''}:${o.password ?? ''}`).toString('base64')}`;
+  }
   put(message.headers ?? {});
   put(o.headers ?? {});
   put({
@@ -106,14 +131,21 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
     'itinera-action': message.envelope.action,
   });
 
+  const limit = Math.min(o.maxResponseBytes ?? Number.MAX_SAFE_INTEGER, ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   const timeout = AbortSignal.timeout(o.timeoutMs ?? 5000);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
-  let res: Response;
-  let text: string;
+  let res: Answer;
   try {
-    res = await fetch(address, { method, headers, body: hasBody ? encodeBody(message.body, contentType) : undefined, signal, redirect: 'manual' });
-    text = await res.text();
+    res = await exchange(target, method, headers, hasBody ? encodeBody(message.body, contentType) : undefined, signal, limit);
   } catch (err) {
+    const refused = refusalIn(err);
+    if (refused) throw refused;
+    if (err instanceof AnswerTooLarge) {
+      throw new ItineraError(
+        'SEND_FAILED',
+        `${where}: answer larger than ${limit} bytes, dropped unread; raise maxResponseBytes (at most ITINERA_SEND_MAX_RESPONSE_BYTES) if the endpoint really answers that much`,
+      );
+    }
     if (ctx.signal?.aborted)
       throw new ItineraError('SEND_FAILED', `${where} aborted: the bus is shutting down; the step will be retried`, { transient: true, cause: err });
     if (timeout.aborted) {
@@ -122,27 +154,30 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
         cause: err,
       });
     }
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    const e = err as { code?: string; message?: string };
+    const why = e.code ?? e.message;
     throw new ItineraError('SEND_FAILED', `${where} failed: ${why}; check that the endpoint is up and reachable`, { transient: true, cause: err });
   }
+  const text = res.text;
 
   if (res.status < 200 || res.status > 299) {
     const transient = res.status >= 500 || res.status === 429;
     const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
     const redirect =
-      res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}; redirects are not followed, use the final address)` : '';
+      res.status >= 300 && res.status < 400
+        ? ` (redirect to ${redactAddress(header(res.headers, 'location') ?? '?')}; redirects are not followed, use the final address)`
+        : '';
     const hint = transient ? 'the step will be retried' : 'check the endpoint config and the payload';
     const err = new ItineraError('SEND_FAILED', `${where} answered ${res.status}${redirect}${excerpt ? `: ${excerpt}` : ''}; ${hint}`, {
       transient,
       cause: { status: res.status, body: excerpt },
     }) as ItineraError & { retryAfterMs?: number };
-    const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+    const retryAfter = parseRetryAfter(header(res.headers, 'retry-after') ?? null);
     if (retryAfter !== undefined) err.retryAfterMs = retryAfter;
     throw err;
   }
 
-  const json = o.expectJson || /[/+]json\b/i.test(res.headers.get('content-type') ?? '');
+  const json = o.expectJson || /[/+]json\b/i.test(header(res.headers, 'content-type') ?? '');
   if (!json || text === '') return { status: res.status, body: text === '' ? undefined : text };
   try {
     return { status: res.status, body: JSON.parse(text) };
@@ -152,6 +187,70 @@ async function sendOnce(address: string, message: OutboundMessage, o: HttpSendOp
       cause: err,
     });
   }
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+class AnswerTooLarge extends Error {}
+
+/** Kept-alive connections, as fetch had; a pooled socket was checked by the guard when it connected. */
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/** One request over node:http(s), with the guard's lookup; the answer is counted as it streams and cut past `limit`. */
+function exchange(
+  target: CheckedTarget,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+  limit: number,
+): Promise<Answer> {
+  const { url, lookup } = target;
+  const secure = url.protocol === 'https:';
+  return new Promise<Answer>((resolve, reject) => {
+    const req = (secure ? httpsRequest : httpRequest)({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || undefined,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: secure ? agents.https : agents.http,
+      lookup,
+      signal,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const tooLarge = () => {
+        res.destroy();
+        req.destroy();
+        reject(new AnswerTooLarge());
+      };
+      if (Number(res.headers['content-length']) > limit) return tooLarge();
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) return tooLarge();
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(Object.assign(new Error('connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
+      });
+    });
+    req.end(body);
+  });
+}
+
+function header(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function encodeBody(body: unknown, contentType: string): string {

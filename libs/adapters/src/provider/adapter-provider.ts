@@ -1,10 +1,13 @@
 import { applySpec, ItineraError, joinPointer, parseConfigString, type Endpoint, type ErrorDetail, type SendAdapter } from '@itinera/core';
-import { assertAddressAllowed, isAddressAllowed, ALLOWLIST_SETTING, redactAddress } from './allow-list';
+import { assertAddressAllowed, redactAddress } from './allow-list';
+import { checkOutbound } from './check-url';
 import { expandEnvPlaceholders } from './env-placeholders';
 
 export interface AdapterProviderOptions {
-  /** Addresses send adapters may reach (ITINERA_SEND_ALLOWLIST); empty = no limit. */
+  /** Addresses send adapters may reach (ITINERA_SEND_ALLOWLIST); empty = any public address. */
   allowList?: readonly string[];
+  /** Let URL addresses reach private networks (ITINERA_SEND_ALLOW_PRIVATE); metadata stays refused. */
+  allowPrivate?: boolean;
   /** Environment variables exposed for `${env:NAME}` in addresses (ITINERA_ENV_FACTS). */
   env?: Record<string, string>;
 }
@@ -16,7 +19,7 @@ export interface ResolvedEndpoint<O = Record<string, unknown>> {
   options: O;
 }
 
-type Checked = { resolved?: ResolvedEndpoint; errors: ErrorDetail[]; notAllowed?: string };
+type Checked = { resolved?: ResolvedEndpoint; errors: ErrorDetail[]; notAllowed?: ItineraError };
 
 /**
  * The adapter provider (as in the ESB Toolkit): turns a resolved endpoint
@@ -26,6 +29,7 @@ type Checked = { resolved?: ResolvedEndpoint; errors: ErrorDetail[]; notAllowed?
  */
 export class AdapterProvider {
   readonly allowList: readonly string[];
+  readonly allowPrivate: boolean;
   private readonly adapters = new Map<string, SendAdapter<any>>();
   private readonly env: Record<string, string>;
   private readonly cache = new Map<string, ResolvedEndpoint>();
@@ -36,6 +40,7 @@ export class AdapterProvider {
       this.adapters.set(a.name, a);
     }
     this.allowList = (opts.allowList ?? []).map((e) => e.trim()).filter((e) => e !== '');
+    this.allowPrivate = opts.allowPrivate === true;
     this.env = opts.env ?? {};
   }
 
@@ -54,14 +59,16 @@ export class AdapterProvider {
   /** Every problem with an endpoint, as `pointer: message` details (for the loader); never throws. */
   validate(endpoint: unknown, pointer = ''): ErrorDetail[] {
     const c = this.check(endpoint, pointer);
-    if (c.notAllowed !== undefined) return [...c.errors, { pointer: pointer + joinPointer('address'), message: c.notAllowed }];
+    if (c.notAllowed !== undefined) return [...c.errors, { pointer: pointer + joinPointer('address'), message: c.notAllowed.message }];
     return c.errors;
   }
 
   /**
    * Resolve an endpoint for sending. Throws ItineraError ENDPOINT_INVALID (unknown
    * adapter, bad address, unknown/malformed/bad config key: the message names it and
-   * `details` carry pointers under `pointer`) or ADDRESS_NOT_ALLOWED.
+   * `details` carry pointers under `pointer`), ADDRESS_NOT_ALLOWED (not on the allow-list),
+   * ADDRESS_CREDENTIALS (user:password@ in a URL) or ADDRESS_REFUSED (a literal private,
+   * loopback or metadata host; host names are checked again when the adapter connects).
    */
   resolve<O = Record<string, unknown>>(endpoint: Endpoint, pointer = ''): ResolvedEndpoint<O> {
     // Endpoints repeat (a policy decides among a few): a valid one with a string config is parsed once.
@@ -76,7 +83,7 @@ export class AdapterProvider {
       throw new ItineraError('ENDPOINT_INVALID', `endpoint invalid: ${c.errors.map((e) => e.message).join('; ')}`, { details: c.errors });
     }
     const r = c.resolved!;
-    assertAddressAllowed(r.adapter.name, r.address, this.allowList);
+    if (c.notAllowed) throw c.notAllowed;
     if (key !== undefined && this.cache.size < 1000) this.cache.set(key, { ...r, options: { ...r.options } });
     return r as ResolvedEndpoint<O>;
   }
@@ -135,14 +142,19 @@ export class AdapterProvider {
     }
     if (errors.length > 0 || !adapter) return { errors };
     const resolved: ResolvedEndpoint = { adapter, address, options };
-    if (!isAddressAllowed(address, this.allowList)) {
-      return {
-        resolved,
-        errors,
-        notAllowed: `address "${redactAddress(address)}" is not on the send allow-list; add it (or a prefix of it) to ${ALLOWLIST_SETTING}`,
-      };
+    return { resolved, errors, notAllowed: this.refusal(adapter.name, address) };
+  }
+
+  /** Why the allow-list or the SSRF guard refuses `address`, if it does (URLs: credentials, list, literal host). */
+  private refusal(adapter: string, address: string): ItineraError | undefined {
+    try {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) checkOutbound(adapter, address, this);
+      else assertAddressAllowed(adapter, address, this.allowList);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ItineraError) return err;
+      throw err;
     }
-    return { resolved, errors };
   }
 
   private known(): string {

@@ -19,6 +19,8 @@ export interface AdapterSenderOptions {
   publishToQueue?: SendContext['publishToQueue'];
   /** Aborted on shutdown: sends in flight stop waiting (and are retried elsewhere). */
   signal?: AbortSignal;
+  /** Largest downstream answer adapters read (ITINERA_SEND_MAX_RESPONSE_BYTES); adapters default to 1 MiB. */
+  maxResponseBytes?: number;
 }
 
 /** The `Adapters` a step runtime uses: resolve through the provider, then send. */
@@ -39,7 +41,14 @@ export class AdapterSender implements Adapters {
         : async () => {
             throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the queue send adapter has no message box to publish to; configure the bus transport');
           });
-    this.ctx = { logger: this.logger, allowList: provider.allowList, publishToQueue, signal: opts.signal };
+    this.ctx = {
+      logger: this.logger,
+      allowList: provider.allowList,
+      allowPrivate: provider.allowPrivate,
+      maxResponseBytes: opts.maxResponseBytes,
+      publishToQueue,
+      signal: opts.signal,
+    };
   }
 
   async send(endpoint: Endpoint, message: OutboundMessage): Promise<SendOutcome> {

@@ -1,14 +1,31 @@
 import WebSocket from 'ws';
-import { checkUrlAddress } from '../provider/check-url';
+import { checkOutbound, checkUrlAddress, type CheckedTarget } from '../provider/check-url';
 import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
-import { checkSendAllowed, redactAddress } from '../provider/allow-list';
+import { redactAddress } from '../provider/allow-list';
+import { refusalIn } from '../provider/address-guard';
+
+/** Largest reply frame read when the bus sets no limit (ITINERA_SEND_MAX_RESPONSE_BYTES). */
+const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+/** Close code ws uses for a frame past maxPayload. */
+const MESSAGE_TOO_BIG = 1009;
 
 export type WsSendOptions = {
   timeoutMs: number;
   protocols: string[];
   awaitAck: boolean;
   raw: boolean;
+  username?: string;
+  password?: string;
 };
+
+/** How to open one pooled connection. */
+interface ConnectOptions {
+  protocols: string[];
+  timeoutMs: number;
+  maxPayload: number;
+  target: CheckedTarget;
+  authorization?: string;
+}
 
 interface AckWaiter {
   resolve(frame: Record<string, unknown>): void;
@@ -26,10 +43,17 @@ const pool = new Map<string, Promise<PooledSocket>>();
 
 const transient = (msg: string, cause?: unknown) => new ItineraError('SEND_FAILED', msg, { transient: true, cause });
 
-function connect(address: string, protocols: string[], timeoutMs: number, onClose: () => void): Promise<PooledSocket> {
+function connect(address: string, o: ConnectOptions, onClose: () => void): Promise<PooledSocket> {
   const where = redactAddress(address);
   return new Promise<PooledSocket>((resolve, reject) => {
-    const socket = new WebSocket(address, protocols, { handshakeTimeout: timeoutMs });
+    // The guard's lookup checks what the host resolves to as the socket connects; redirects are not followed.
+    const socket = new WebSocket(address, o.protocols, {
+      handshakeTimeout: o.timeoutMs,
+      lookup: o.target.lookup,
+      maxPayload: o.maxPayload,
+      followRedirects: false,
+      ...(o.authorization ? { headers: { authorization: o.authorization } } : {}),
+    });
     const pooled: PooledSocket = { socket, waiters: new Map() };
     let open = false;
     socket.on('open', () => {
@@ -52,13 +76,24 @@ function connect(address: string, protocols: string[], timeoutMs: number, onClos
       pooled.waiters.delete(id);
       for (const w of set) w.resolve(frame as Record<string, unknown>);
     });
+    let tooBig = false;
     socket.on('error', (err) => {
-      if (!open) reject(transient(`ws ${where}: could not connect: ${err.message}; check that the endpoint is up and reachable`, err));
+      // ws fails the connection (1006 locally) on a frame past maxPayload; remember why.
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooBig = true;
+      if (open) return;
+      const refused = refusalIn(err);
+      reject(refused ?? transient(`ws ${where}: could not connect: ${err.message}; check that the endpoint is up and reachable`, err));
     });
     socket.on('close', (code) => {
       // The next send reconnects; whoever still waits for a reply learns now.
       onClose();
-      const err = transient(`ws ${where}: connection closed (${code}) before the reply arrived; the step will be retried`);
+      const err =
+        code === MESSAGE_TOO_BIG || tooBig
+          ? new ItineraError(
+              'SEND_FAILED',
+              `ws ${where}: answer larger than ${o.maxPayload} bytes (a reply frame), connection closed; raise ITINERA_SEND_MAX_RESPONSE_BYTES if the endpoint really answers that much`,
+            )
+          : transient(`ws ${where}: connection closed (${code}) before the reply arrived; the step will be retried`);
       for (const set of pooled.waiters.values()) for (const w of set) w.reject(err);
       pooled.waiters.clear();
       if (!open) reject(transient(`ws ${where}: connection closed (${code}) during the handshake`));
@@ -66,12 +101,13 @@ function connect(address: string, protocols: string[], timeoutMs: number, onClos
   });
 }
 
-async function pooledSocket(address: string, protocols: string[], timeoutMs: number): Promise<PooledSocket> {
-  const key = `${address} ${protocols.join(',')}`;
+async function pooledSocket(address: string, o: ConnectOptions, policyKey: string): Promise<PooledSocket> {
+  // Whatever changes the connection itself is part of the key, so a socket is never shared across policies or credentials.
+  const key = `${address} ${o.protocols.join(',')} ${o.maxPayload} ${policyKey} ${o.authorization ?? ''}`;
   for (let i = 0; i < 2; i++) {
     let p = pool.get(key);
     if (!p) {
-      const created: Promise<PooledSocket> = connect(address, protocols, timeoutMs, () => {
+      const created: Promise<PooledSocket> = connect(address, o, () => {
         if (pool.get(key) === created) pool.delete(key);
       });
       p = created;
@@ -148,15 +184,27 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
       default: false,
       examples: [true],
     },
+    username: {
+      type: 'string',
+      description: 'User for HTTP Basic authentication of the handshake. Credentials never go in the address (a URL with user:password@ is refused).',
+      examples: ['orders-bot'],
+    },
+    password: { type: 'string', description: 'Password for HTTP Basic authentication of the handshake (with username).', examples: ['s3cret'] },
   },
   checkAddress: (address) => checkUrlAddress(address, ['ws:', 'wss:']),
   async send(address, message, options, ctx): Promise<SendOutcome> {
-    checkSendAllowed('ws', address, ctx);
+    const target = checkOutbound('ws', address, ctx);
     const timeoutMs = options.timeoutMs ?? 5000;
     const protocols = (options.protocols ?? []).map(String);
     const where = redactAddress(address);
     if (ctx.signal?.aborted) throw transient(`ws ${where}: aborted, the bus is shutting down`);
-    const s = await pooledSocket(address, protocols, timeoutMs);
+    const authorization =
+      options.username !== undefined || options.password !== undefined
+        ? `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`
+        : undefined;
+    const maxPayload = ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const policyKey = `${ctx.allowPrivate ? 'p' : ''}${(ctx.allowList ?? []).join(',')}`;
+    const s = await pooledSocket(address, { protocols, timeoutMs, maxPayload, target, authorization }, policyKey);
     const frame = options.raw
       ? message.body
       : { idempotencyKey: message.idempotencyKey, messageId: message.envelope.id, correlationId: message.envelope.correlationId, body: message.body };

@@ -1,0 +1,119 @@
+/**
+ * Credentials in addresses must never reach an error, a record, a fault or a log
+ * line: `https://user:pw@host/x?apikey=s&q=1` shows as `https://***@host/x?apikey=***&q=1`.
+ * Only the secret parts are masked, so the address stays recognisable.
+ */
+
+export const REDACTED = '***';
+
+/** Query parameter names (lower-case, without `-` and `_`) whose values are secrets. */
+const SECRET_NAMES = new Set([
+  'apikey',
+  'key',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'authtoken',
+  'auth',
+  'authorization',
+  'secret',
+  'clientsecret',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'sig',
+  'signature',
+  'credential',
+  'credentials',
+  'sessiontoken',
+  'xamzsignature',
+  'xamzcredential',
+  'xamzsecuritytoken',
+]);
+const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey', 'signature'];
+
+/** Whether a query parameter (or header, field) of this name carries a secret; case and `-`/`_` do not matter. */
+export function isSecretName(name: string): boolean {
+  let n: string;
+  try {
+    n = decodeURIComponent(name);
+  } catch {
+    n = name;
+  }
+  n = n.toLowerCase().replace(/[-_.\s]/g, '');
+  return SECRET_NAMES.has(n) || SECRET_SUFFIXES.some((s) => n.endsWith(s));
+}
+
+// A URL inside free text: scheme, "://", then up to whitespace or a quote/bracket that ends it.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+// Userinfo is everything up to the last "@" before the path, query or fragment.
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i;
+
+/** One address with its userinfo and secret query parameter values masked; anything else is kept as written. */
+export function redactUrl(url: string): string {
+  let out = url.replace(USERINFO, (_, scheme: string) => `${scheme}${REDACTED}@`);
+  const q = out.indexOf('?');
+  if (q < 0) return out;
+  const hash = out.indexOf('#', q);
+  const end = hash < 0 ? out.length : hash;
+  const query = out
+    .slice(q + 1, end)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq >= 0 && isSecretName(name) ? `${name}=${REDACTED}` : pair;
+    })
+    .join('&');
+  out = `${out.slice(0, q + 1)}${query}${out.slice(end)}`;
+  return out;
+}
+
+// The ESB config string form `key=value&key=value` (endpoint configs in trace decisions).
+const CONFIG_STRING = /^[A-Za-z0-9_.-]+=[^&]*(?:&[A-Za-z0-9_.-]+=[^&]*)*$/;
+
+/** Free text (an error message, a log line) with every URL in it redacted, and a whole `key=value&…` string's secret values. */
+export function redactText(text: string): string {
+  if (text.includes('://')) return text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+  if (text.includes('=') && CONFIG_STRING.test(text)) {
+    const out = redactUrl(`x://?${text}`).slice(5);
+    return out === text ? text : out;
+  }
+  return text;
+}
+
+/** An object field whose value is a secret (`password`, `apiKey`, `authorization`, …); the bare `key` is too common to mask. */
+function isSecretField(name: string): boolean {
+  return name.toLowerCase() !== 'key' && isSecretName(name);
+}
+
+/**
+ * A JSON-like value with every string redacted by `redactText`. Copy on write:
+ * the value itself is returned when nothing needed masking (the common case costs a walk).
+ * Only plain objects and arrays are walked; depth is bounded.
+ */
+export function redactSecrets<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const r = redactSecrets(v, depth + 1);
+      if (r !== v) (copy ??= value.slice())[i] = r;
+    }
+    return (copy ?? value) as T;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    // A placeholder (${env:NAME}) is not the secret itself: kept, it says where the value comes from.
+    const r = typeof v === 'string' && v !== '' && !v.startsWith('${env:') && isSecretField(k) ? REDACTED : redactSecrets(v, depth + 1);
+    if (r !== v) (copy ??= { ...(value as Record<string, unknown>) })[k] = r;
+  }
+  return (copy ?? value) as T;
+}
