@@ -1,18 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
 import { ItineraError, type Expressions as ExpressionsContract } from '@itinera/core';
+import { compileGuarded, evaluateGuarded, failureFacts, RegexUnsupported, type FailureFacts } from './expression-compile';
+import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './expression-guards';
+import { ExpressionPool, type PoolOutcome } from './expression-pool';
+import { checkRegexLiterals } from './expression-regex';
 
-/** Guardrails for every JSONata evaluation (jsonata's own `timeout`/`stack`/`sequence` options). */
-export interface ExpressionLimits {
-  /** Wall-clock budget of one evaluation, checked at each evaluation step. */
-  timeoutMs: number;
-  /** Maximum nesting of evaluation frames (deep or runaway recursion). */
-  maxDepth: number;
-  /** Maximum length of one result sequence (0 = no limit). */
-  maxSequence: number;
-}
-
-export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500, maxSequence: 0 };
+export { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from './expression-guards';
 
 /** A versioned JSONata map, as the registry holds it. */
 export interface MapDocument {
@@ -51,25 +44,35 @@ export function describePosition(source: string, position: number | undefined): 
 /** Compile-check a JSONata expression: an error message with its position, or undefined. */
 export function checkExpression(source: string): string | undefined {
   try {
-    jsonata(source);
-    return undefined;
+    const regex = checkRegexLiterals(jsonata(source).ast());
+    return regex ? regexMessage(source, new RegexUnsupported(regex.source, regex.position, regex.reason)) : undefined;
   } catch (err) {
     return syntaxMessage(source, err);
   }
 }
 
 function syntaxMessage(source: string, err: unknown): string {
+  if (err instanceof RegexUnsupported) return regexMessage(source, err);
   const e = err as JsonataError;
   const where = describePosition(source, e.position);
   return `JSONata syntax error${where ? ` at ${where}` : ''}: ${e.message ?? String(err)}`;
 }
 
-/** Built-ins available in every expression and map. */
-function registerBuiltins(expr: jsonata.Expression): void {
-  expr.registerFunction('uuid', () => randomUUID(), '<:s>');
-  // JSONata's $string rounds numbers to 15 significant digits; this is JavaScript's String(x).
-  expr.registerFunction('jsString', (x: unknown) => (x === undefined ? undefined : String(x)), '<x-:s>');
+function regexMessage(source: string, err: RegexUnsupported): string {
+  const where = describePosition(source, err.position);
+  return `${err.message.replace(/^regular expression \S+/, `regular expression ${err.literal}${where ? ` at ${where}` : ''}`)}: rewrite it without backreferences or lookaround`;
 }
+
+/** Where evaluations run: on the event loop, or in a pool of worker threads. */
+export interface IsolationOptions {
+  isolation: 'none' | 'thread';
+  /** Evaluation threads (isolation `thread`). */
+  workers: number;
+  /** Heap limit of each evaluation thread, MB. */
+  workerMemoryMb: number;
+}
+
+export const DEFAULT_ISOLATION: IsolationOptions = { isolation: 'none', workers: 2, workerMemoryMb: 128 };
 
 /**
  * Evaluates JSONata with guardrails. Each distinct inline source and each map
@@ -81,11 +84,24 @@ export class Expressions implements ExpressionsContract {
   private readonly inline = new Map<string, jsonata.Expression>();
   private readonly maps = new Map<string, jsonata.Expression>();
 
+  readonly isolation: IsolationOptions;
+  private pool?: ExpressionPool;
+
   constructor(
     private readonly mapSource: MapSource = { map: () => undefined },
     limits: Partial<ExpressionLimits> = {},
+    isolation: Partial<IsolationOptions> = {},
   ) {
     this.limits = { ...DEFAULT_EXPRESSION_LIMITS, ...limits };
+    this.isolation = { ...DEFAULT_ISOLATION, ...isolation };
+    if (this.isolation.isolation === 'thread') {
+      this.pool = new ExpressionPool({ size: this.isolation.workers, memoryMb: this.isolation.workerMemoryMb, limits: this.limits });
+    }
+  }
+
+  /** Stop the evaluation threads, if any. */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   async evaluate(source: string, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
@@ -126,51 +142,72 @@ export class Expressions implements ExpressionsContract {
   }
 
   private compile(source: string, what: string): jsonata.Expression {
-    let expr: jsonata.Expression;
     try {
-      expr = jsonata(source, {
-        timeout: this.limits.timeoutMs,
-        stack: this.limits.maxDepth,
-        ...(this.limits.maxSequence > 0 ? { sequence: this.limits.maxSequence } : {}),
-      });
+      // Compiled here even when evaluations run in threads: errors show at first use, named.
+      return compileGuarded(source, this.limits);
     } catch (err) {
       throw new ItineraError('EXPRESSION_FAILED', `${what} does not compile: ${syntaxMessage(source, err)}`, { cause: err });
     }
-    registerBuiltins(expr);
-    return expr;
   }
 
   private async run(expr: jsonata.Expression, input: unknown, bindings: Record<string, unknown> | undefined, what: string, source: string): Promise<unknown> {
+    if (this.pool) return this.outcome(await this.pool.run(source, input, bindings), what, source);
     try {
-      return await expr.evaluate(input, bindings);
+      return await evaluateGuarded(expr, input, bindings, this.limits);
     } catch (err) {
-      throw this.failure(err, what, source);
+      throw this.failure(failureFacts(err), what, source, err);
     }
   }
 
-  private failure(err: unknown, what: string, source: string): ItineraError {
-    const e = err as JsonataError;
-    if (e?.code === 'D1012') {
-      return new ItineraError(
-        'EXPRESSION_TIMEOUT',
-        `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`,
-        { cause: err },
+  private outcome(out: PoolOutcome, what: string, source: string): unknown {
+    if (out.ok) return out.value;
+    if ('facts' in out) throw this.failure(out.facts, what, source);
+    if (out.killed === 'timeout') {
+      return this.throwing(
+        new ItineraError('EXPRESSION_TIMEOUT', `${what} ${out.detail} and its evaluation thread was stopped: look for one huge built-in call or an infinite loop`),
       );
     }
-    if (e?.code === 'D1011' || err instanceof RangeError) {
+    if (out.killed === 'memory') {
+      return this.throwing(new ItineraError('EXPRESSION_LIMIT', `${what} was stopped: it ${out.detail} (ITINERA_JSONATA_WORKER_MEMORY_MB)`));
+    }
+    return this.throwing(new ItineraError('EXPRESSION_FAILED', `${what} failed: ${out.detail}`));
+  }
+
+  private throwing(err: ItineraError): never {
+    throw err;
+  }
+
+  private failure(e: FailureFacts, what: string, source: string, err?: unknown): ItineraError {
+    const cause = err === undefined ? {} : { cause: err };
+    if (e.code === 'D1012') {
+      return new ItineraError('EXPRESSION_TIMEOUT', `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`, cause);
+    }
+    if (e.code === 'D1011' || (e.rangeError && /call stack/i.test(e.message))) {
+      const depth = e.code === 'D1011' ? `deeper than ${this.limits.maxDepth} evaluation frames` : 'deeper than the JavaScript stack allows';
       return new ItineraError(
         'EXPRESSION_FAILED',
-        `${what} nested deeper than ${this.limits.maxDepth} evaluation frames and was stopped: look for runaway recursion, or make the recursion tail-recursive`,
-        { cause: err },
+        `${what} nested ${depth} and was stopped: look for runaway recursion, or make the recursion tail-recursive`,
+        cause,
       );
     }
-    if (e?.code === 'D2015') {
-      return new ItineraError('EXPRESSION_FAILED', `${what} built a sequence longer than ${this.limits.maxSequence} items and was stopped`, { cause: err });
-    }
-    const where = describePosition(source, e?.position);
-    const msg = e?.message ?? String(err);
-    return new ItineraError('EXPRESSION_FAILED', `${what} failed${where ? ` at ${where}` : ''}: ${msg}`, { cause: err });
+    const limit = limitDetail(e, this.limits);
+    if (limit) return new ItineraError('EXPRESSION_LIMIT', `${what} was stopped: ${limit}; it must build smaller values from its input`, cause);
+    const where = describePosition(source, e.position);
+    return new ItineraError('EXPRESSION_FAILED', `${what} failed${where ? ` at ${where}` : ''}: ${e.message}`, cause);
   }
+}
+
+/** What size limit a failure hit, or undefined. */
+function limitDetail(e: FailureFacts, limits: ExpressionLimits): string | undefined {
+  if (e.limit) return e.limit;
+  if (e.code === 'D2015' || e.code === 'D2014') {
+    return `a sequence would hold ${String(e.value)} items, more than ITINERA_JSONATA_MAX_ITEMS (${limits.maxSequence})`;
+  }
+  // What V8 throws when one allocation is too large (the limits above normally come first).
+  if (e.rangeError && /invalid (string|array|typed array) length|allocation failed/i.test(e.message)) {
+    return `a value grew past what one JavaScript value may hold (${e.message})`;
+  }
+  return undefined;
 }
 
 function quote(source: string): string {
