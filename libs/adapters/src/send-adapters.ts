@@ -3,6 +3,7 @@ import { httpSendAdapter } from './http/http.send';
 import { logSendAdapter } from './log/log.send';
 import { queueSendAdapter } from './queue/queue.send';
 import { wsSendAdapter } from './ws/ws.send';
+import { withEndpointGuard } from './provider/endpoint-guard';
 
 export { httpSendAdapter, type HttpSendOptions } from './http/http.send';
 export { queueSendAdapter, type QueueSendOptions } from './queue/queue.send';
@@ -37,6 +38,22 @@ export {
 export { ADDRESS_CREDENTIALS, checkOutbound, type CheckedTarget } from './provider/check-url';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './http/http.send';
 export { expandEnvPlaceholders } from './provider/env-placeholders';
+export {
+  EndpointGuard,
+  DEFAULT_ENDPOINT_GUARD,
+  ENDPOINT_GUARD_SPEC,
+  CIRCUIT_GAUGE,
+  endpointKey,
+  withEndpointGuard,
+  type EndpointGuardSettings,
+  type EndpointStats,
+} from './provider/endpoint-guard';
 
 /** Every built-in send adapter. A new adapter is one file plus one line here. */
-export const ALL_ADAPTERS: SendAdapter[] = [httpSendAdapter, queueSendAdapter, logSendAdapter, wsSendAdapter];
+export const ALL_ADAPTERS: SendAdapter[] = [
+  // Adapters that reach outside endpoints get per-endpoint isolation (bulkhead, breaker); queue and log stay inside the bus.
+  withEndpointGuard(httpSendAdapter),
+  queueSendAdapter,
+  logSendAdapter,
+  withEndpointGuard(wsSendAdapter),
+];

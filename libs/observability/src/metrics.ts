@@ -101,6 +101,13 @@ export class Metrics {
     this.gauges.set(name, { help, read });
   }
 
+  private readonly labelled = new Map<string, { help: string; type: 'gauge' | 'counter'; read: () => { labels: Labels; value: number }[] }>();
+
+  /** Labelled series kept elsewhere (per-endpoint circuit state, say), read at render time. */
+  series(name: string, help: string, type: 'gauge' | 'counter', read: () => { labels: Labels; value: number }[]): void {
+    this.labelled.set(name, { help, type, read });
+  }
+
   render(): string {
     const parts = [
       this.messagesAccepted,
@@ -112,6 +119,11 @@ export class Metrics {
       this.callbacks,
     ].map((m) => m.render());
     for (const [name, g] of this.gauges) parts.push(`# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}`);
+    for (const [name, s] of this.labelled) {
+      const lines = [`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`];
+      for (const { labels, value } of s.read()) lines.push(`${name}{${renderKey(labels)}} ${value}`);
+      parts.push(lines.join('\n'));
+    }
     return parts.join('\n') + '\n';
   }
 }

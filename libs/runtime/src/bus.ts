@@ -33,7 +33,8 @@ import {
   type Resubmitted,
 } from '@itinera/engine';
 import { ALL_STEPS } from '@itinera/steps';
-import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool } from '@itinera/adapters';
+import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool, EndpointGuard } from '@itinera/adapters';
+import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
 import { Metrics, createLogger, createRecordStores } from '@itinera/observability';
@@ -141,7 +142,18 @@ export class Bus {
     const resolvers = new Resolvers({ registry, expressions });
     const replies = new ReplyHub(stores.messages);
     const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: config.sendAllowList, allowPrivate: config.sendAllowPrivate, env: config.envFacts });
-    const adapters = new AdapterSender(provider, { logger, box, maxResponseBytes: config.sendMaxResponseBytes });
+    const guard = new EndpointGuard(
+      {
+        concurrency: config.endpointConcurrency,
+        queue: config.endpointQueue,
+        queueWaitMs: config.endpointQueueWaitMs,
+        breakerFailures: config.breakerFailures,
+        halfOpenMs: config.breakerHalfOpenMs,
+      },
+      { logger },
+    );
+    warnEndpointLimits(config, logger);
+    const adapters = new AdapterSender(provider, { logger, box, guard, maxResponseBytes: config.sendMaxResponseBytes });
     const pushOptions = { limit: config.outboxLimit, overflow: config.outboxOverflow };
     const runtime: StepRuntime = {
       expressions,
@@ -158,6 +170,7 @@ export class Bus {
     };
     const metrics = new Metrics();
     const trace = new TraceLogger(logger, metrics);
+    registerEndpointMetrics(metrics, guard);
     const runner = new ItineraryRunner({
       itineraries: registry,
       resolvers,

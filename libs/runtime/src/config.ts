@@ -50,6 +50,41 @@ export const CONFIG_SPEC = {
   ITINERA_MAX_BODY_BYTES: { type: 'integer', description: 'Largest HTTP body accepted (PAYLOAD_TOO_LARGE beyond).', default: 1048576, minimum: 1024 },
   ITINERA_MAX_FRAME_BYTES: { type: 'integer', description: 'Largest WebSocket frame accepted.', default: 262144, minimum: 1024 },
   ITINERA_WORKER_CONCURRENCY: { type: 'integer', description: 'Messages a worker runs at once.', default: 16, minimum: 1 },
+  ITINERA_ENDPOINT_CONCURRENCY: {
+    type: 'integer',
+    description:
+      'Calls one process makes at once to one send endpoint (adapter, scheme, host, port, first path segment). Keep it below ITINERA_WORKER_CONCURRENCY so a hanging endpoint leaves worker slots to the others. Endpoint config `maxConcurrency` overrides it.',
+    default: 8,
+    minimum: 1,
+  },
+  ITINERA_ENDPOINT_QUEUE: {
+    type: 'integer',
+    description:
+      'Calls waiting for a free slot of one endpoint; beyond them the step fails ENDPOINT_BUSY (transient). Endpoint config `maxQueue` overrides it.',
+    default: 64,
+    minimum: 0,
+  },
+  ITINERA_ENDPOINT_QUEUE_WAIT_MS: {
+    type: 'integer',
+    description:
+      'Longest wait for a free slot of one endpoint (a waiting call holds a worker slot); past it the step fails ENDPOINT_BUSY and, until one of its calls ends, the endpoint refuses at once. Endpoint config `maxQueueWaitMs` overrides it.',
+    default: 500,
+    minimum: 1,
+  },
+  ITINERA_BREAKER_FAILURES: {
+    type: 'integer',
+    description:
+      'Consecutive timeouts, connection errors or 5xx answers of one endpoint that open its circuit: calls then fail CIRCUIT_OPEN (transient) at once. Endpoint config `breakerFailures` overrides it.',
+    default: 5,
+    minimum: 1,
+  },
+  ITINERA_BREAKER_HALF_OPEN_MS: {
+    type: 'integer',
+    description:
+      'How long an open circuit refuses calls before one trial call closes it again (or keeps it open). Endpoint config `breakerHalfOpenMs` overrides it.',
+    default: 10000,
+    minimum: 100,
+  },
   ITINERA_DELIVERY_ATTEMPTS: {
     type: 'integer',
     description: 'Deliveries of one job on infrastructure failures (steps retry by their own policy).',
@@ -195,6 +230,11 @@ export interface BusConfig {
   maxBodyBytes: number;
   maxFrameBytes: number;
   workerConcurrency: number;
+  endpointConcurrency: number;
+  endpointQueue: number;
+  endpointQueueWaitMs: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
   deliveryAttempts: number;
   sendAllowList: string[];
   sendAllowPrivate: boolean;
@@ -263,6 +303,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxBodyBytes: v.ITINERA_MAX_BODY_BYTES as number,
     maxFrameBytes: v.ITINERA_MAX_FRAME_BYTES as number,
     workerConcurrency: v.ITINERA_WORKER_CONCURRENCY as number,
+    endpointConcurrency: v.ITINERA_ENDPOINT_CONCURRENCY as number,
+    endpointQueue: v.ITINERA_ENDPOINT_QUEUE as number,
+    endpointQueueWaitMs: v.ITINERA_ENDPOINT_QUEUE_WAIT_MS as number,
+    breakerFailures: v.ITINERA_BREAKER_FAILURES as number,
+    breakerHalfOpenMs: v.ITINERA_BREAKER_HALF_OPEN_MS as number,
     deliveryAttempts: v.ITINERA_DELIVERY_ATTEMPTS as number,
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
     sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,

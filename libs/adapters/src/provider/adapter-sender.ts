@@ -9,8 +9,9 @@ import {
   type SendContext,
   type SendOutcome,
 } from '@itinera/core';
-import type { AdapterProvider } from './adapter-provider';
+import type { AdapterProvider, ResolvedEndpoint } from './adapter-provider';
 import { redactAddress } from './allow-list';
+import { callDeadlineMs, EndpointGuard, endpointKey, isGuarded } from './endpoint-guard';
 
 export interface AdapterSenderOptions {
   logger?: Logger;
@@ -19,6 +20,8 @@ export interface AdapterSenderOptions {
   publishToQueue?: SendContext['publishToQueue'];
   /** Aborted on shutdown: sends in flight stop waiting (and are retried elsewhere). */
   signal?: AbortSignal;
+  /** Per-endpoint bulkheads and circuit breakers around every guarded adapter call (a default one when omitted). */
+  guard?: EndpointGuard;
   /** Largest downstream answer adapters read (ITINERA_SEND_MAX_RESPONSE_BYTES); adapters default to 1 MiB. */
   maxResponseBytes?: number;
 }
@@ -27,12 +30,14 @@ export interface AdapterSenderOptions {
 export class AdapterSender implements Adapters {
   private readonly logger: Logger;
   private readonly ctx: SendContext;
+  readonly guard: EndpointGuard;
 
   constructor(
     readonly provider: AdapterProvider,
     opts: AdapterSenderOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
+    this.guard = opts.guard ?? new EndpointGuard(undefined, { logger: this.logger, signal: opts.signal });
     const box = opts.box;
     const publishToQueue: SendContext['publishToQueue'] =
       opts.publishToQueue ??
@@ -56,7 +61,7 @@ export class AdapterSender implements Adapters {
     const started = Date.now();
     const log = { adapter: r.adapter.name, address: redactAddress(r.address), messageId: message.envelope.id, idempotencyKey: message.idempotencyKey };
     try {
-      const outcome = await r.adapter.send(r.address, message, r.options, this.ctx);
+      const outcome = isGuarded(r.adapter) ? await this.guarded(r, message) : await r.adapter.send(r.address, message, r.options, this.ctx);
       this.logger.debug({ ...log, status: outcome.status, durationMs: Date.now() - started }, 'sent');
       return outcome;
     } catch (err) {
@@ -64,6 +69,12 @@ export class AdapterSender implements Adapters {
       this.logger.warn({ ...log, code: e.code, transient: e.transient, err: e.message, durationMs: Date.now() - started }, 'send failed');
       throw err;
     }
+  }
+
+  /** One place for isolation: every guarded adapter call goes through its endpoint's bulkhead and breaker, within a deadline. */
+  private guarded(r: ResolvedEndpoint, message: OutboundMessage): Promise<SendOutcome> {
+    const key = endpointKey(r.adapter.name, r.address);
+    return this.guard.call(key, r.options, callDeadlineMs(r.options), (signal) => r.adapter.send(r.address, message, r.options, { ...this.ctx, signal }));
   }
 
   resolve(endpoint: Endpoint, pointer?: string): Endpoint {
