@@ -2,10 +2,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLES_DIR, http, startTestBus, waitFor, type HttpAnswer } from '@itinera/testing';
+import { SAMPLES_DIR, http, startCluster, startTestBus, waitFor, type Cluster, type HttpAnswer } from '@itinera/testing';
 
 /**
- * Rules that fail closed, black box against the embedded bus: a loan policy that
+ * Rules that fail closed, black box against the embedded bus and a BullMQ cluster: a loan policy that
  * approves by default unless the income is low. A body without the income, a bare
  * number, or an income sent as a string must not be approved.
  */
@@ -27,35 +27,41 @@ const loanItinerary = (name: string, policy: string) => ({
   ],
 });
 
+/** The samples plus the loan itineraries and policies. */
+function loanFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'itinera-rules-'));
+  cpSync(SAMPLES_DIR, dir, { recursive: true });
+  writeFileSync(join(dir, 'policies', 'loan-decision@1.0.0.json'), JSON.stringify(loanPolicy('loan-decision')));
+  writeFileSync(join(dir, 'policies', 'loan-coerce@1.0.0.json'), JSON.stringify(loanPolicy('loan-coerce', { coerce: true })));
+  writeFileSync(join(dir, 'policies', 'loan-lenient@1.0.0.json'), JSON.stringify(loanPolicy('loan-lenient', { missing: 'false' })));
+  writeFileSync(join(dir, 'loan.json'), JSON.stringify(loanItinerary('loan', 'loan-decision')));
+  // After publication: a callback whose action the policy decides.
+  writeFileSync(
+    join(dir, 'policies', 'loan-callback@1.0.0.json'),
+    JSON.stringify({
+      ...loanPolicy('loan-callback'),
+      defaults: { action: 'Approved' },
+      rules: [{ name: 'low-income', conditions: lowIncome, params: { action: 'Rejected' } }],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'loan-later.json'),
+    JSON.stringify({
+      name: 'loan-later',
+      version: '1.0.0',
+      steps: [{ id: 'notify', service: 'callback', resolver: { type: 'rules', policy: 'loan-callback' } }],
+    }),
+  );
+  writeFileSync(join(dir, 'loan-coerce.json'), JSON.stringify(loanItinerary('loan-coerce', 'loan-coerce')));
+  writeFileSync(join(dir, 'loan-lenient.json'), JSON.stringify(loanItinerary('loan-lenient', 'loan-lenient')));
+  return dir;
+}
+
 describe('rules fail closed (embedded bus)', () => {
   let bus: Awaited<ReturnType<typeof startTestBus>>;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'itinera-rules-'));
-    cpSync(SAMPLES_DIR, dir, { recursive: true });
-    writeFileSync(join(dir, 'policies', 'loan-decision@1.0.0.json'), JSON.stringify(loanPolicy('loan-decision')));
-    writeFileSync(join(dir, 'policies', 'loan-coerce@1.0.0.json'), JSON.stringify(loanPolicy('loan-coerce', { coerce: true })));
-    writeFileSync(join(dir, 'policies', 'loan-lenient@1.0.0.json'), JSON.stringify(loanPolicy('loan-lenient', { missing: 'false' })));
-    writeFileSync(join(dir, 'loan.json'), JSON.stringify(loanItinerary('loan', 'loan-decision')));
-    // After publication: a callback whose action the policy decides.
-    writeFileSync(
-      join(dir, 'policies', 'loan-callback@1.0.0.json'),
-      JSON.stringify({
-        ...loanPolicy('loan-callback'),
-        defaults: { action: 'Approved' },
-        rules: [{ name: 'low-income', conditions: lowIncome, params: { action: 'Rejected' } }],
-      }),
-    );
-    writeFileSync(
-      join(dir, 'loan-later.json'),
-      JSON.stringify({
-        name: 'loan-later',
-        version: '1.0.0',
-        steps: [{ id: 'notify', service: 'callback', resolver: { type: 'rules', policy: 'loan-callback' } }],
-      }),
-    );
-    writeFileSync(join(dir, 'loan-coerce.json'), JSON.stringify(loanItinerary('loan-coerce', 'loan-coerce')));
-    writeFileSync(join(dir, 'loan-lenient.json'), JSON.stringify(loanItinerary('loan-lenient', 'loan-lenient')));
+    dir = loanFolder();
     bus = await startTestBus({ itinerariesDir: dir });
   });
   afterAll(async () => {
@@ -155,5 +161,43 @@ describe('rules fail closed (embedded bus)', () => {
     expect(done.context.decided).toBe(true);
     // Refusals hold nothing: the heap grows by far less than 180 bodies' worth of records would.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe('rules fail closed (BullMQ cluster: one gateway, one worker)', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let dir: string;
+  beforeAll(async () => {
+    dir = loanFolder();
+    cluster = await startCluster({ itinerariesDir: dir, gateways: 1, workers: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the gateway refuses before publication and the worker faults after it, both with FACT_MISSING; good input still decides', async () => {
+    const gw = cluster.gateways[0].url;
+    const refused = await http(`${gw}/itineraries/loan/messages`, { body: { applicant: {} } });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'FACT_MISSING' });
+    expect((await http(`${gw}/itineraries/loan/messages`, { body: { applicant: { income: '1' } } })).body).toMatchObject({ code: 'FACT_TYPE_MISMATCH' });
+
+    const later = await http(`${gw}/itineraries/loan-later/messages`, { body: 42 });
+    expect(later.status).toBe(202);
+    const faulted = await waitFor(async () => {
+      const r = await http(`${gw}/messages/${later.headers.get('itinera-message-id')}`);
+      return r.body.status === 'faulted' ? r.body : undefined;
+    }, 'the worker to fault the message');
+    expect(faulted.error).toMatchObject({ code: 'FACT_MISSING', step: 'notify' });
+
+    const ok = await http(`${gw}/itineraries/loan-later/messages`, { body: { applicant: { income: 9000 } } });
+    const done = await waitFor(async () => {
+      const r = await http(`${gw}/messages/${ok.headers.get('itinera-message-id')}`);
+      return r.body.status === 'completed' ? r.body : undefined;
+    }, 'the worker to complete the message');
+    expect(done.trace.find((t: any) => t.step === 'notify').resolver).toMatchObject({ defaults: true, params: { action: 'Approved' } });
+    expect(cluster.gateways[0].proc.exitCode).toBeNull();
+    expect(cluster.workers[0].proc.exitCode).toBeNull();
   });
 });
