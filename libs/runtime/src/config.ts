@@ -161,8 +161,8 @@ export const CONFIG_SPEC = {
   ITINERA_RECORD_MAX_BYTES: {
     type: 'integer',
     description:
-      'Largest message record (GET /messages/{id}) kept; past it the reply, context and trace details are replaced by `{ "truncated": true, "bytes": N }` markers.',
-    default: 65536,
+      'Largest write to a message record (GET /messages/{id}); past it large context values, then the reply, then trace details are replaced by `{ "truncated": true, "bytes": N }` markers. A reply replaced reaches a gateway in another process as the marker.',
+    default: 1048576,
     minimum: 1024,
   },
   ITINERA_FAULT_MAX_BYTES: {

@@ -7,7 +7,11 @@ export interface TruncatedMarker {
   bytes: number;
 }
 
-export const DEFAULT_RECORD_MAX_BYTES = 64 * 1024;
+/**
+ * As large as the largest body and downstream answer taken by default: a request-response
+ * reply that a gateway in another process reads from the record arrives whole.
+ */
+export const DEFAULT_RECORD_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_FAULT_MAX_BYTES = 1024 * 1024;
 
 /** Error messages longer than this are cut (the code stays). */
@@ -54,20 +58,20 @@ function shrinkTrace(trace: TraceEntry[], fitsWith: (t: TraceEntry[]) => boolean
 }
 
 /**
- * A message record (as put) within `maxBytes`: the reply body, then the largest
- * context values, then trace details and the oldest trace entries give way to
- * markers. The record itself is always kept.
+ * A message record (as put) within `maxBytes`: the largest context values, then the
+ * reply body, then trace details and the oldest trace entries give way to markers. The
+ * record itself is always kept. (A reply replaced here reaches a gateway in another
+ * process as the marker: keep the budget above the replies itineraries give.)
  */
 export function capRecord(record: MessageRecord, maxBytes: number): MessageRecord {
   const out: MessageRecord = { ...record, trace: record.trace };
   const fits = (): boolean => bytesOf(out) <= maxBytes;
-  if (out.reply && bytesOf(out.reply.body) > 256) out.reply = { body: marker(bytesOf(out.reply.body)) };
   if (out.error) out.error = cutMessage(out.error);
-  if (fits()) return out;
-  if (out.context) {
+  if (!fits() && out.context) {
     out.context = { ...out.context };
     shrinkObject(out.context, fits);
   }
+  if (!fits() && out.reply) out.reply = { body: marker(bytesOf(out.reply.body)) };
   if (!fits()) out.trace = shrinkTrace(out.trace, (t) => ((out.trace = t), fits()));
   return out;
 }
@@ -77,13 +81,12 @@ export function capUpdate(patch: MessagePatch, trace: TraceEntry[] | undefined, 
   const doc: { patch: MessagePatch; trace?: TraceEntry[] } = { patch: { ...patch }, ...(trace?.length ? { trace } : {}) };
   const fits = (): boolean => bytesOf(doc) <= maxBytes;
   const p = doc.patch;
-  if (p.reply && bytesOf(p.reply.body) > 256) p.reply = { body: marker(bytesOf(p.reply.body)) };
   if (p.error) p.error = cutMessage(p.error);
-  if (fits()) return doc;
-  if (p.context) {
+  if (!fits() && p.context) {
     p.context = { ...p.context };
     shrinkObject(p.context, fits);
   }
+  if (!fits() && p.reply) p.reply = { body: marker(bytesOf(p.reply.body)) };
   if (!fits() && doc.trace) doc.trace = shrinkTrace(doc.trace, (t) => ((doc.trace = t), fits()));
   return doc;
 }

@@ -135,30 +135,39 @@ export function describeRecordStores(name: string, factory: () => Promise<Stores
       });
     });
 
-    describe('byte budgets (64 KiB a record write, 1 MiB a fault)', () => {
+    describe('byte budgets (1 MiB a record write, 1 MiB a fault)', () => {
       const big = (kb: number) => 'x'.repeat(kb * 1024);
       const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
       it('a record with a huge reply is kept, the reply replaced by a marker saying how big it was', async () => {
         const id = uid('m');
-        await s.messages.put({ ...sampleRecord(id), status: 'completed', reply: { body: { data: big(200) } } });
+        await s.messages.put({ ...sampleRecord(id), status: 'completed', reply: { body: { data: big(1200) } } });
         const got = (await s.messages.get(id))!;
-        expect(got.reply).toEqual({ body: { truncated: true, bytes: size({ data: big(200) }) } });
+        expect(got.reply).toEqual({ body: { truncated: true, bytes: size({ data: big(1200) }) } });
         expect(got).toMatchObject({ messageId: id, status: 'completed', context: { tenant: 'acme' } });
         expect(got.trace).toHaveLength(1);
-        expect(size(got)).toBeLessThan(64 * 1024);
+        expect(size(got)).toBeLessThan(1024 * 1024);
       });
 
       it('an update with a huge reply and context keeps its status and small parts, the big parts as markers', async () => {
         const id = uid('m');
         await s.messages.put(sampleRecord(id));
-        await s.messages.update(id, { status: 'completed', reply: { body: big(100) }, context: { big: big(100), small: 1 } }, [entry('reply')]);
+        await s.messages.update(id, { status: 'completed', reply: { body: big(1100) }, context: { big: big(1100), small: 1 } }, [entry('reply')]);
         const got = (await s.messages.get(id))!;
         expect(got.status).toBe('completed');
-        expect(got.reply).toEqual({ body: { truncated: true, bytes: big(100).length + 2 } });
-        expect(got.context).toEqual({ tenant: 'acme', big: { truncated: true, bytes: big(100).length + 2 }, small: 1 });
+        expect(got.reply).toEqual({ body: { truncated: true, bytes: big(1100).length + 2 } });
+        expect(got.context).toEqual({ tenant: 'acme', big: { truncated: true, bytes: big(1100).length + 2 }, small: 1 });
         expect(got.trace.map((e) => e.step)).toEqual(['validate', 'reply']);
-        expect(size(got)).toBeLessThan(64 * 1024);
+        expect(size(got)).toBeLessThan(1024 * 1024);
+      });
+
+      it('a large context value goes before the reply: a reply within the budget stays whole', async () => {
+        const id = uid('m');
+        await s.messages.put(sampleRecord(id));
+        await s.messages.update(id, { reply: { body: big(600) }, context: { big: big(600) } });
+        const got = (await s.messages.get(id))!;
+        expect(got.reply).toEqual({ body: big(600) });
+        expect(got.context!.big).toEqual({ truncated: true, bytes: big(600).length + 2 });
       });
 
       it('a fault over its budget is kept with its body replaced, and says what was left out', async () => {
