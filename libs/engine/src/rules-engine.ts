@@ -5,7 +5,7 @@ import { compileFastPolicy } from './rules.fast-path';
 import { MISSING, missingMode, ruleOperators, RuleTypeError, RunIssues, type Read, type ReadSite } from './rules.operators';
 
 /** The fact names rules can test: the keys of core's `Facts`. */
-export const FACT_NAMES = ['body', 'action', 'headers', 'context', 'state', 'message', 'session', 'env'] as const;
+export const FACT_NAMES = ['body', 'action', 'headers', 'context', 'state', 'message', 'session', 'env', 'principal'] as const;
 
 /** Condition param naming the read site; decorators every condition is wrapped in (internal names). */
 const SITE = '__itineraSite';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicyDefinition } from '@itinera/core';
+import type { Facts, PolicyDefinition } from '@itinera/core';
 import { ItineraryRegistry } from './itinerary.registry';
 import { RulesResolver } from './rules.resolver';
 import { checkRulePath, isKnownOperator } from './rules-engine';
@@ -92,6 +92,32 @@ describe('RulesResolver', () => {
       code: 'FACT_MISSING',
       message: expect.stringMatching(/policy "facts@1.0.0", rule "all-facts": action is missing/),
     });
+  });
+
+  it('the principal is a fact: its permissions decide, and a message without one fails closed', async () => {
+    const r = new RulesResolver(
+      new ItineraryRegistry({
+        policies: [
+          {
+            name: 'approval',
+            version: '1.0.0',
+            defaults: { queue: 'review' },
+            rules: [
+              {
+                name: 'clerk',
+                conditions: { all: [{ fact: 'principal', path: '$.permissions', operator: 'contains', value: 'role:clerk' }] },
+                params: { queue: 'fast' },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const clerk = { id: 'key:c', kind: 'api-key', name: 'c', permissions: ['role:clerk'] };
+    const as = (principal: typeof clerk) => ({ ...testFacts(), principal }) as Facts;
+    expect((await r.resolve({ policy: 'approval' }, as(clerk))).params).toEqual({ queue: 'fast' });
+    expect((await r.resolve({ policy: 'approval' }, as({ ...clerk, permissions: [] }))).params).toEqual({ queue: 'review' });
+    await expect(r.resolve({ policy: 'approval' }, testFacts())).rejects.toMatchObject({ code: 'FACT_MISSING' });
   });
 
   it('exists: a fact or path that is present (true) or absent (false)', async () => {
