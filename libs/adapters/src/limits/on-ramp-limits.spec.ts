@@ -54,6 +54,9 @@ describe('OnRampLimits', () => {
     // alice is at her cap, from any address.
     expect(await outcome(l.createSession({ address: '10.0.0.3', principal: alice }, create))).toBe('RATE_LIMITED');
     sessions.live.delete(a.id); // ended or expired
+    // Found full a moment ago: refused without looking again, for up to a second.
+    expect(await outcome(l.createSession({ address: '10.0.0.3', principal: alice }, create))).toBe('RATE_LIMITED');
+    await new Promise((r) => setTimeout(r, 1050));
     expect(await outcome(l.createSession({ address: '10.0.0.3', principal: alice }, create))).toBe('ok');
     // Anonymous callers are counted by address only (all of them share the anonymous principal).
     for (let i = 0; i < 3; i++) expect(await outcome(l.createSession({ address: '10.0.0.9', principal: ANONYMOUS }, create))).toBe('ok');

@@ -40,6 +40,9 @@ export function retryAfterOf(err: unknown): number | undefined {
   return err instanceof RateLimitedError ? err.retryAfterMs : undefined;
 }
 
+/** How long an owner found at its cap is refused before its sessions are looked at again. */
+const PRUNE_EVERY_MS = 1000;
+
 /** An anonymous caller has no principal of its own: address-keyed limits apply to it. */
 const principalKey = (c: Caller): string | undefined => (c.principal && c.principal.kind !== 'anonymous' ? `p:${c.principal.id}` : undefined);
 const addressKey = (c: Caller): string => `a:${c.address}`;
@@ -65,6 +68,8 @@ export class OnRampLimits {
   private readonly messageRate?: RateLimiterAbstract;
   private readonly requestRate?: RateLimiterAbstract;
   private readonly owners: OwnerSessions;
+  /** Owners found at their cap after a prune, until when: their attempts meanwhile cost no store reads. */
+  private readonly fullUntil = new Map<string, number>();
 
   constructor(private readonly o: OnRampLimitsOptions) {
     const { settings } = o;
@@ -101,11 +106,18 @@ export class OnRampLimits {
     if (byPrincipal && settings.maxSessionsPerPrincipal > 0)
       caps.push([byPrincipal, settings.maxSessionsPerPrincipal, 'this principal (ITINERA_MAX_SESSIONS_PER_PRINCIPAL)']);
     for (const [key, max, whose] of caps) {
+      const full = (retryAfterMs: number) =>
+        new RateLimitedError(`At most ${max} open sessions for ${whose}; end one (bye / DELETE) or let one expire, then retry.`, retryAfterMs);
+      const until = this.fullUntil.get(key) ?? 0;
+      if (until > Date.now()) throw full(until - Date.now());
       if ((await this.owners.count(key)) < max) continue;
-      // At the cap: sessions ended or expired since still count; drop those, then look again.
+      // At the cap: sessions ended or expired since still count; drop those, then look again
+      // (at most once a second per owner: a caller at its cap cannot make us read its sessions again and again).
       const live = await this.owners.prune(key, (id) => this.o.sessions.get(id).then((s) => s !== undefined));
       if (live >= max) {
-        throw new RateLimitedError(`At most ${max} open sessions for ${whose}; end one (bye / DELETE) or let one expire, then retry.`, 1000);
+        if (this.fullUntil.size >= 10_000) this.fullUntil.clear();
+        this.fullUntil.set(key, Date.now() + PRUNE_EVERY_MS);
+        throw full(PRUNE_EVERY_MS);
       }
     }
     const created = await create();
