@@ -29,6 +29,8 @@ export class BusClient {
   constructor(
     url: string,
     private readonly token?: string,
+    /** Sent as X-Api-Key on every request (ITINERA_AUTH=required buses). */
+    private readonly apiKey?: string,
   ) {
     let parsed: URL;
     try {
@@ -40,9 +42,13 @@ export class BusClient {
     this.url = url.replace(/\/+$/, '');
   }
 
-  /** `--url`, else ITINERA_URL, else http://localhost:3000; `--token`, else ITINERA_ADMIN_TOKEN. */
+  /** `--url`, else ITINERA_URL, else http://localhost:3000; `--token`, else ITINERA_ADMIN_TOKEN; `--api-key`, else ITINERA_API_KEY. */
   static from(options: Record<string, string>, env: Record<string, string | undefined>): BusClient {
-    return new BusClient(options.url || env.ITINERA_URL || DEFAULT_URL, options.token || env.ITINERA_ADMIN_TOKEN || undefined);
+    return new BusClient(
+      options.url || env.ITINERA_URL || DEFAULT_URL,
+      options.token || env.ITINERA_ADMIN_TOKEN || undefined,
+      options['api-key'] || env.ITINERA_API_KEY || undefined,
+    );
   }
 
   async request(
@@ -52,6 +58,7 @@ export class BusClient {
   ): Promise<BusAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
     if (opts.admin && this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.apiKey) headers['x-api-key'] = this.apiKey;
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = JSON.stringify(opts.body);

@@ -17,10 +17,10 @@ const USAGE = [
 
 export const faultsCommand: CliCommand = {
   name: 'faults',
-  usage: 'faults [list|show <id>|resubmit <id>|delete <id>] [--url U] [--token T]',
+  usage: 'faults [list|show <id>|resubmit <id>|delete <id>] [--url U] [--token T] [--api-key K]',
   summary: 'Inspect, repair and resubmit, or delete the messages whose itinerary failed for good',
   async run(ctx) {
-    const { positional, options, unknown } = parseArgs(ctx.args, ['url', 'token', 'limit', 'body', 'context', 'from'], ['json']);
+    const { positional, options, unknown } = parseArgs(ctx.args, ['url', 'token', 'api-key', 'limit', 'body', 'context', 'from'], ['json']);
     const [sub = 'list', id, ...extra] = positional;
     const needsId = sub === 'show' || sub === 'resubmit' || sub === 'delete';
     if (unknown.length || extra.length || !SUBCOMMANDS.includes(sub) || needsId !== (id !== undefined)) {

@@ -4,10 +4,10 @@ import { EXIT, type CliCommand } from './command';
 
 export const sendCommand: CliCommand = {
   name: 'send',
-  usage: 'send <itinerary> <action> [json|@file] [--url U] [--version x] [--wait N] [--correlation-id K]',
+  usage: 'send <itinerary> <action> [json|@file] [--url U] [--api-key K] [--version x] [--wait N] [--correlation-id K]',
   summary: 'POST a message to an itinerary (body default {}); prints the answer (the reply, or the accepted message id)',
   async run({ args, io, env }) {
-    const { positional, options, unknown } = parseArgs(args, ['url', 'version', 'wait', 'correlation-id']);
+    const { positional, options, unknown } = parseArgs(args, ['url', 'api-key', 'version', 'wait', 'correlation-id']);
     if (unknown.length || positional.length < 2 || positional.length > 3) {
       io.err(`Usage: itinera ${sendCommand.usage}`);
       return EXIT.usage;

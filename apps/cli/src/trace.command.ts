@@ -6,10 +6,10 @@ import { renderTable } from './table';
 
 export const traceCommand: CliCommand = {
   name: 'trace',
-  usage: 'trace <messageId> [--url U] [--json]',
+  usage: 'trace <messageId> [--url U] [--api-key K] [--json]',
   summary: "Show a message's status and every step it ran: stage, service, outcome, ms, what the rules decided",
   async run({ args, io, env }) {
-    const { positional, options, unknown } = parseArgs(args, ['url'], ['json']);
+    const { positional, options, unknown } = parseArgs(args, ['url', 'api-key'], ['json']);
     if (unknown.length || positional.length !== 1) {
       io.err(`Usage: itinera ${traceCommand.usage}`);
       return EXIT.usage;

@@ -7,3 +7,9 @@ export * from './http/http.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).
 export { OnRampLimits, RateLimitedError, retryAfterOf, NO_LIMITS, type LimitSettings, type Caller, type OnRampLimitsOptions } from './limits/on-ramp-limits';
 export * from './http/faults.receive';
+// Client identity: API keys, JWTs, the one Authenticator every on-ramp calls.
+export * from './identity/api-keys';
+export * from './identity/jwt';
+export * from './identity/authenticator';
+export * from './identity/request-identity';
+export * from './identity/operator-guard';

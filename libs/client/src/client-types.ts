@@ -32,6 +32,12 @@ export interface ItineraClientOptions {
   connectTimeoutMs?: number;
   /** Acknowledgements are batched for this long (WebSocket). Default 50. */
   ackDelayMs?: number;
+  /**
+   * An API key or a JWT, for a bus with ITINERA_AUTH=required. Sent when a session starts
+   * (`hello.credential`; `X-Api-Key` or `Authorization: Bearer` on long polling); the
+   * session then stands for it, so resuming needs only the session token.
+   */
+  credential?: string;
 }
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';

@@ -32,7 +32,7 @@ export function createLink(
   opts: ItineraClientOptions & { connectTimeoutMs: number },
   events: LinkEvents & { error?(err: ItineraClientError): void },
 ): Link {
-  const linkOpts = { connectTimeoutMs: opts.connectTimeoutMs };
+  const linkOpts = { connectTimeoutMs: opts.connectTimeoutMs, ...(opts.credential ? { credential: opts.credential } : {}) };
   return transport === 'websocket'
     ? new WebSocketLink(`${base.replace(/^http/i, 'ws')}/duplex`, webSocketOf(opts)!, events, linkOpts)
     : new PollingLink(base, fetchOf(opts), events, linkOpts);

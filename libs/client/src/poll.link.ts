@@ -30,7 +30,7 @@ export class PollingLink implements Link {
     private readonly base: string,
     private readonly fetchFn: FetchLike,
     private readonly events: LinkEvents,
-    private readonly opts: { connectTimeoutMs: number },
+    private readonly opts: { connectTimeoutMs: number; credential?: string },
   ) {}
 
   /** End a session over HTTP without a link (DELETE). */
@@ -119,6 +119,12 @@ export class PollingLink implements Link {
     const url = path === null ? `${this.base}/duplex/sessions` : `${this.base}/duplex/sessions/${encodeURIComponent(this.session ?? '')}${path}`;
     const headers: Record<string, string> = {};
     if (path !== null && this.token) headers.authorization = `Bearer ${this.token}`;
+    // The credential opens the session (a JWT as a bearer, else an API key); the session token stands for it after.
+    const credential = this.opts.credential;
+    if (path === null && credential) {
+      if (/^[\w-]+\.[\w-]+\.[\w-]*$/.test(credential)) headers.authorization = `Bearer ${credential}`;
+      else headers['x-api-key'] = credential;
+    }
     if (body !== undefined) headers['content-type'] = 'application/json';
     const ctrl = new AbortController();
     if (isPoll) this.poller = ctrl;

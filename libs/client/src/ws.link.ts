@@ -47,7 +47,7 @@ export class WebSocketLink implements Link {
     private readonly url: string,
     private readonly Ctor: WebSocketConstructor,
     private readonly events: LinkEvents & { error?(err: ItineraClientError): void },
-    private readonly opts: { connectTimeoutMs: number },
+    private readonly opts: { connectTimeoutMs: number; credential?: string },
   ) {}
 
   open(resume?: ResumeInfo): Promise<Welcome> {
@@ -76,7 +76,9 @@ export class WebSocketLink implements Link {
       ws.onopen = () => {
         if (ws.protocol !== SUBPROTOCOL)
           return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The server at ${this.url} did not accept the subprotocol ${SUBPROTOCOL}.`));
-        ws.send(JSON.stringify(resume ? { type: 'hello', session: resume.session, token: resume.token, lastSeq: resume.lastSeq } : { type: 'hello' }));
+        // The credential opens a session; a resume is proven by the session token.
+        const credential = this.opts.credential ? { credential: this.opts.credential } : {};
+        ws.send(JSON.stringify(resume ? { type: 'hello', session: resume.session, token: resume.token, lastSeq: resume.lastSeq } : { type: 'hello', ...credential }));
       };
       ws.onerror = () => undefined; // onclose follows with the code
       ws.onclose = (ev) => {

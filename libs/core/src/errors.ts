@@ -35,6 +35,8 @@ export const ERROR_STATUS: Record<string, number> = {
   FAULT_NOT_RESUBMITTABLE: 409,
   RATE_LIMITED: 429,
   TRANSPORT_UNAVAILABLE: 503,
+  /** The identity provider's keys (JWKS) cannot be fetched. */
+  AUTH_UNAVAILABLE: 503,
   REDIS_OUT_OF_MEMORY: 503,
   SHUTTING_DOWN: 503,
   TIMEOUT: 504,

@@ -36,6 +36,15 @@ export interface ActionDefinition {
   schema?: Record<string, unknown> | string;
 }
 
+/**
+ * Who may call an action: a principal holding any of `anyOf` (`scope:x`, `role:x`),
+ * or anyone when `public` is true.
+ */
+export interface AccessRule {
+  anyOf?: string[];
+  public?: boolean;
+}
+
 export interface QueueOnRamp {
   /** Queue name any producer can feed. */
   queue: string;
@@ -51,6 +60,8 @@ export interface ItineraryDefinition {
   actions?: Record<string, ActionDefinition>;
   /** On-ramps: HTTP and duplex are on unless set to false; queue on-ramps are declared. */
   onRamps?: { http?: boolean; duplex?: boolean; queue?: QueueOnRamp[] };
+  /** Action name (or `*`, the default for the others) → who may call it. Omitted: anyone. */
+  access?: Record<string, AccessRule>;
   steps: StepDefinition[];
 }
 

@@ -1,3 +1,4 @@
+import type { Principal } from './principal';
 /**
  * Duplex sessions: a session outlives its connections. Callbacks and faults go
  * into its outbox with a per-session sequence (from 1, no gaps) and stay there
@@ -42,6 +43,8 @@ export interface SessionInfo {
   lastSeq: number;
   /** Highest seq acknowledged by the client. */
   ackedSeq: number;
+  /** Who opened it: a resume or request with another principal's credential is refused. */
+  principal?: Principal;
 }
 
 export interface PushOptions {
@@ -62,7 +65,8 @@ export const DEDUPE_WINDOW = 1000;
 
 export interface SessionStore {
   readonly kind: string;
-  create(): Promise<{ id: string; token: string }>;
+  /** `principal`: who opens it (kept with the session, see SessionInfo.principal). */
+  create(opts?: { principal?: Principal }): Promise<{ id: string; token: string }>;
   /** Throws ItineraError SESSION_NOT_FOUND (unknown/expired) or UNAUTHORIZED (wrong token). */
   authenticate(id: string, token: string | undefined): Promise<SessionInfo>;
   get(id: string): Promise<SessionInfo | undefined>;

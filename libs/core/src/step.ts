@@ -1,3 +1,4 @@
+import type { Principal } from './principal';
 import type { Envelope, ResolverDecision, Stage } from './envelope';
 import type { ErrorDetail, ItineraError } from './errors';
 import type { Endpoint, StepDefinition } from './itinerary';
@@ -18,6 +19,8 @@ export interface Facts {
   session?: { id: string };
   /** Environment variables the operator exposed to rules and maps (ITINERA_ENV_FACTS). */
   env: Record<string, string>;
+  /** Who sent the message (`{ id, kind, name, permissions }`); `anonymous` when auth is off and no credential was given. */
+  principal?: Principal;
 }
 
 /** The result value of a step (MassTransit Courier style): no exceptions for outcomes. */

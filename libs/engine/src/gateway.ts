@@ -4,6 +4,7 @@ import {
   isoNow,
   itineraryKey,
   newId,
+  redactSecrets,
   type Accepted,
   type Envelope,
   type IdempotencyStore,
@@ -22,6 +23,7 @@ import {
 import type { Metrics } from '@itinera/observability';
 import type { ItineraryRunner, ItinerarySource } from './runner';
 import type { ReplyHub } from './reply-hub';
+import { checkAccess } from './access';
 import { canonicalJson } from './canonical-json';
 
 export interface GatewayDeps {
@@ -113,6 +115,15 @@ function unfitPointer(value: unknown, maxDepth: number, problem: 'depth' | 'numb
   return undefined;
 }
 
+/**
+ * Idempotency-Keys are per principal: another caller's key neither replays that caller's
+ * acceptance (its message id) nor tells it the key was used. Anonymous keys stay as they were.
+ */
+function idempotencyStoreKey(message: InboundMessage, key: string): string {
+  const p = message.principal;
+  return p && p.kind !== 'anonymous' ? `${p.id}|${key}` : key;
+}
+
 /** The itinerary an on-ramp names, or the one the selector picked (with what its rules decided). */
 type Selection = { name: string; version?: string; source?: string; fired?: string[]; winner?: string; defaults?: true };
 
@@ -175,6 +186,7 @@ export class BusGateway implements OnRampGateway {
   private acceptAs(message: InboundMessage, target: Selection, selectedAt: string, t0: number): Promise<Accepted> {
     const def = this.deps.itineraries.itinerary(target.name, target.version);
     this.checkOnRamp(def, message);
+    this.checkAccess(def, message);
     this.checkAction(def, message);
     return message.idempotencyKey
       ? this.acceptIdempotent(message, message.idempotencyKey, def, target, selectedAt, t0)
@@ -193,13 +205,13 @@ export class BusGateway implements OnRampGateway {
       // Key order is not meaning: the same body with its keys reordered is the same request.
       .update(`${JSON.stringify([def.name, message.version ?? '', message.action ?? ''])}${canonicalJson(message.body)}`)
       .digest('base64url');
-    const existing = await this.reserve(key, hash);
+    const existing = await this.reserve(idempotencyStoreKey(message, key), hash, key);
     if (existing) return { ...existing, duplicate: true };
     try {
       return await this.acceptReserved(message, def, hash, target, selectedAt, t0);
     } catch (err) {
       // Not accepted: the key is free again for a retry (with this body or a corrected one).
-      await this.deps.idempotency.release(key).catch(() => undefined);
+      await this.deps.idempotency.release(idempotencyStoreKey(message, key)).catch(() => undefined);
       throw err;
     }
   }
@@ -232,6 +244,7 @@ export class BusGateway implements OnRampGateway {
       createdAt: selectedAt,
     };
     if (message.idempotencyKey) envelope.idempotencyKey = message.idempotencyKey;
+    if (message.principal) envelope.principal = message.principal;
 
     if (target.source) {
       // The itinerary selector's decision is the first entry of the trace.
@@ -276,10 +289,11 @@ export class BusGateway implements OnRampGateway {
       status: done ? 'completed' : 'accepted',
       action: envelope.action,
       session: message.session,
+      principal: message.principal?.id,
       acceptedAt: now,
       updatedAt: now,
       trace: envelope.trace as TraceEntry[],
-      context: envelope.context,
+      context: redactSecrets(envelope.context),
     };
     if (reply) record.reply = reply;
     await deps.messages.put(record);
@@ -301,7 +315,7 @@ export class BusGateway implements OnRampGateway {
       // The box holds the message now: failing the request here would tell the client
       // "not accepted" (and its retry would run it twice). Worst case without the claim
       // is that a retry runs it again, which a failed answer would cause anyway.
-      await deps.idempotency.set(message.idempotencyKey, hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
+      await deps.idempotency.set(idempotencyStoreKey(message, message.idempotencyKey), hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
         deps.logger.warn({ messageId: id, err }, 'accepted, but the Idempotency-Key could not be recorded; a retry with that key may run it again');
       });
     }
@@ -313,8 +327,8 @@ export class BusGateway implements OnRampGateway {
    * concurrent requests with one key never both run. An earlier acceptance with the same
    * body is replayed; another body, or a request with the key still in progress, is 409.
    */
-  private async reserve(key: string, hash: string): Promise<Accepted | undefined> {
-    const found = await this.deps.idempotency.claim(key, hash, IN_PROGRESS, RESERVATION_TTL_MS);
+  private async reserve(storeKey: string, hash: string, key: string): Promise<Accepted | undefined> {
+    const found = await this.deps.idempotency.claim(storeKey, hash, IN_PROGRESS, RESERVATION_TTL_MS);
     if (!found) return undefined;
     if (found.hash !== hash) {
       throw new ItineraError('IDEMPOTENCY_CONFLICT', `Idempotency-Key ${previewKey(key)} was already used with another body; use a new key for a new message`);
@@ -356,6 +370,11 @@ export class BusGateway implements OnRampGateway {
         `${def.name}@${def.version} does not accept messages over ${kind === 'http' ? 'HTTP' : 'duplex sessions'} (onRamps.${kind} is false)`,
       );
     }
+  }
+
+  /** The itinerary's `access` against the sender, before anything runs (401 without credential, 403 without permission). */
+  private checkAccess(def: ItineraryDefinition, message: InboundMessage): void {
+    checkAccess(def, message.action, message.principal);
   }
 
   private checkAction(def: ItineraryDefinition, message: InboundMessage): void {

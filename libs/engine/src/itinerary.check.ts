@@ -48,6 +48,17 @@ export function checkItinerary(doc: unknown, file: string, ctx: CheckContext): E
     }
   }
 
+  if (isObject(doc.access) && isObject(doc.actions)) {
+    // An access entry for an action the contract does not have protects nothing: a typo.
+    const actions = Object.keys(doc.actions);
+    for (const action of Object.keys(doc.access)) {
+      if (action !== '*' && !Object.hasOwn(doc.actions, action)) {
+        const near = closest(action, actions);
+        add(joinPointer('access', action), `no action "${action}" in /actions${near ? ` (did you mean "${near}"?)` : ''}; its actions are: ${list(actions)}`);
+      }
+    }
+  }
+
   if (!Array.isArray(doc.steps)) return errors;
   const ids = new Map<string, number>();
   let firstSend: number | undefined;

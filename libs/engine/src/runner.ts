@@ -103,6 +103,7 @@ export class ItineraryRunner {
       message: { id: envelope.id, correlationId: envelope.correlationId, itinerary: envelope.itinerary.name, version: envelope.itinerary.version },
       session: envelope.origin.session ? { id: envelope.origin.session } : undefined,
       env: this.deps.runtime.env,
+      principal: envelope.principal,
     };
   }
 
@@ -117,6 +118,7 @@ export class ItineraryRunner {
       message: { id: '', correlationId: m.correlationId ?? '', itinerary: '', version: '' },
       session: m.session ? { id: m.session } : undefined,
       env: this.deps.runtime.env,
+      principal: m.principal,
     };
   }
 

@@ -11,6 +11,7 @@ import {
   type IdempotencyStore,
   type InvokeHandler,
   type Logger,
+  type Principal,
   type MessageBox,
   type MessageStore,
   type SessionStore,
@@ -33,7 +34,8 @@ import {
   type Resubmitted,
 } from '@itinera/engine';
 import { ALL_STEPS } from '@itinera/steps';
-import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool, EndpointGuard } from '@itinera/adapters';
+import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool, EndpointGuard, OPEN_AUTHENTICATOR, type Authenticator } from '@itinera/adapters';
+import { createAuthenticator } from './auth.factory';
 import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
@@ -66,6 +68,8 @@ export const WORK_QUEUE = 'itinera.work';
  */
 export class Bus {
   readonly metrics = new Metrics();
+  /** Turns credentials into principals for every on-ramp (set by create from the settings). */
+  readonly auth: Authenticator = OPEN_AUTHENTICATOR;
   private worker?: BusWorker;
   private mounted?: MountedGateway;
   private readonly queueConsumers: Consumer[] = [];
@@ -99,6 +103,8 @@ export class Bus {
       throw new ItineraError('ITINERARIES_INVALID', formatDetails(loaded.errors), { details: loaded.errors });
     }
     const registry = loaded.registry;
+    // Before any connection: a bad keys file or JWT key stops the start at once.
+    const auth = createAuthenticator(config, logger);
 
     const redis = config.transport === 'bullmq' ? config.redisUrl : undefined;
     if (redis) {
@@ -219,6 +225,7 @@ export class Bus {
 
   /** Mount the on-ramps (gateway role) on the platform's Fastify and HTTP server. */
   mount(app: FastifyInstance, server: Server): void {
+    (bus as { auth: Authenticator }).auth = auth;
     if (!this.roles.gateway) return;
     this.mounted = mountGateway(this, app, server);
   }
@@ -271,16 +278,23 @@ export class Bus {
     );
   }
 
-  /** A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, body }`. Bad input becomes a fault, never a crash. */
+  /**
+   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, body }`. Bad input
+   * becomes a fault, never a crash; so does a job without a valid credential (UNAUTHORIZED) when auth is
+   * required and the queue's producers are not trusted (ITINERA_QUEUE_TRUSTED).
+   */
   private async acceptQueueJob(itinerary: string, queue: string, data: Record<string, unknown>, jobId: string): Promise<void> {
-    const job = data && typeof data === 'object' ? data : { body: data };
+    const { credential, ...job } = data && typeof data === 'object' ? data : { body: data };
+    let principal: Principal | undefined;
     try {
       await this.gateway.accept({
         itinerary: typeof job.itinerary === 'string' ? job.itinerary : itinerary,
         version: typeof job.version === 'string' ? job.version : undefined,
         action: typeof job.action === 'string' ? job.action : undefined,
         headers: (job.headers && typeof job.headers === 'object' ? job.headers : {}) as Record<string, string>,
+      principal = await this.auth.authenticateJob(queue, credential);
         body: 'body' in job ? job.body : job,
+        principal,
         transport: 'queue',
         queue,
         idempotencyKey: `queue:${queue}:${jobId}`,
@@ -288,17 +302,24 @@ export class Bus {
     } catch (err) {
       const e = toItineraError(err);
       if (e.transient) throw e;
-      await this.queueJobFault(queue, itinerary, data, e, 1);
+      await this.queueJobFault(queue, itinerary, data, e, 1, principal);
     }
   }
 
-  private async queueJobFault(queue: string, itinerary: string, data: unknown, error: ItineraError, attempts: number): Promise<void> {
+  private async queueJobFault(queue: string, itinerary: string, data: unknown, error: ItineraError, attempts: number, principal?: Principal): Promise<void> {
     const id = newId();
     const envelope = {
       id,
       correlationId: id,
-      body: data,
+      body: kept,
+      ...(principal ? { principal } : {}),
       headers: {},
+    // The job's credential is a secret: the fault keeps the job without it.
+    let kept = data;
+    if (data && typeof data === 'object' && !Array.isArray(data) && 'credential' in data) {
+      const { credential: _secret, ...rest } = data as Record<string, unknown>;
+      kept = rest;
+    }
       context: {},
       itinerary: { name: itinerary, version: '', cursor: 0 },
       origin: { transport: 'queue' as const, queue },
@@ -368,3 +389,4 @@ export class Bus {
     await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
 }
+    this.auth.close();

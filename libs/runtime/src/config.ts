@@ -239,6 +239,41 @@ export interface BusConfig {
   sendAllowList: string[];
   sendAllowPrivate: boolean;
   sendMaxResponseBytes: number;
+  ITINERA_AUTH: {
+    type: 'string',
+    description:
+      'Client identity: `none` (callers without a credential are the anonymous principal; for the embedded demo) or `required` (every on-ramp needs an API key or a JWT; UNAUTHORIZED 401 without).',
+    default: 'none',
+    enum: ['none', 'required'],
+  },
+  ITINERA_API_KEYS_FILE: {
+    type: 'string',
+    description:
+      'JSON array of API keys `{ "name", "key" or "sha256", "scopes": [..], "roles"?: [..] }`, kept hashed. Re-read when it changes (removing an entry revokes that key).',
+  },
+  ITINERA_API_KEYS_RELOAD_MS: {
+    type: 'integer',
+    description: 'How often the API keys file is checked for changes; 0: read once at start.',
+    default: 5000,
+    minimum: 0,
+  },
+  ITINERA_JWT_JWKS_URL: { type: 'string', description: 'JWKS URL of the identity provider whose JWTs (`Authorization: Bearer`) are accepted.' },
+  ITINERA_JWT_PUBLIC_KEY: { type: 'string', description: 'Instead of a JWKS URL: the one public key of accepted JWTs, SPKI PEM or a JWK as JSON.' },
+  ITINERA_JWT_ISSUER: { type: 'string', description: 'Required JWT issuer (`iss`); set it whenever JWTs are accepted.' },
+  ITINERA_JWT_AUDIENCE: { type: 'string', description: 'Required JWT audience (`aud`); comma-separated for several.' },
+  ITINERA_JWT_CLOCK_SKEW_S: { type: 'integer', description: 'Clock tolerance for JWT `exp` and `nbf`, seconds.', default: 30, minimum: 0, maximum: 600 },
+  ITINERA_QUEUE_TRUSTED: {
+    type: 'boolean',
+    description:
+      'Trust the producers of queue on-ramps: a job without `credential` runs as the `trusted` principal `queue:<name>`. Off: with ITINERA_AUTH=required such a job is refused (kept as an UNAUTHORIZED fault).',
+    default: false,
+  },
+  ITINERA_METRICS_AUTH: {
+    type: 'string',
+    description: '`open`: anyone may scrape /metrics. `operator`: /metrics needs an operator credential like /faults.',
+    default: 'open',
+    enum: ['open', 'operator'],
+  },
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
@@ -297,6 +332,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logRedact: list(v.ITINERA_LOG_REDACT as string),
     heartbeatMs: v.ITINERA_HEARTBEAT_MS as number,
     pollTimeoutMs: v.ITINERA_POLL_TIMEOUT_MS as number,
+  auth: 'none' | 'required';
+  apiKeysFile?: string;
+  apiKeysReloadMs: number;
+  jwtJwksUrl?: string;
+  jwtPublicKey?: string;
+  jwtIssuer?: string;
+  jwtAudience: string[];
+  jwtClockSkewSec: number;
+  queueTrusted: boolean;
+  metricsAuth: 'open' | 'operator';
     sessionTtlMs: v.ITINERA_SESSION_TTL_MS as number,
     outboxLimit: v.ITINERA_OUTBOX_LIMIT as number,
     outboxOverflow: v.ITINERA_OUTBOX_OVERFLOW as 'fault' | 'drop-oldest',
@@ -313,6 +358,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,
     sendMaxResponseBytes: v.ITINERA_SEND_MAX_RESPONSE_BYTES as number,
     envFacts,
+  if (v.ITINERA_AUTH === 'required' && !v.ITINERA_API_KEYS_FILE && !v.ITINERA_JWT_JWKS_URL && !v.ITINERA_JWT_PUBLIC_KEY && !overrides.apiKeysFile) {
+    errors.push({
+      pointer: '/ITINERA_AUTH',
+      message: 'is "required" but no credential source is set: give ITINERA_API_KEYS_FILE, ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY',
+    });
+  }
+  if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
+    errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });
+  }
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
     sessionRate: v.ITINERA_SESSION_RATE as number,
@@ -340,3 +394,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   };
 }
+    auth: v.ITINERA_AUTH as 'none' | 'required',
+    apiKeysFile: v.ITINERA_API_KEYS_FILE as string | undefined,
+    apiKeysReloadMs: v.ITINERA_API_KEYS_RELOAD_MS as number,
+    jwtJwksUrl: v.ITINERA_JWT_JWKS_URL as string | undefined,
+    jwtPublicKey: v.ITINERA_JWT_PUBLIC_KEY as string | undefined,
+    jwtIssuer: v.ITINERA_JWT_ISSUER as string | undefined,
+    jwtAudience: list((v.ITINERA_JWT_AUDIENCE as string | undefined) ?? ''),
+    jwtClockSkewSec: v.ITINERA_JWT_CLOCK_SKEW_S as number,
+    queueTrusted: v.ITINERA_QUEUE_TRUSTED as boolean,
+    metricsAuth: v.ITINERA_METRICS_AUTH as 'open' | 'operator',

@@ -38,11 +38,13 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     maxBufferedBytes: config.wsMaxBufferedBytes,
   };
   const limits = createLimits(bus);
-  const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions, limits: limits.limits };
+  const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions, limits: limits.limits, auth: bus.auth };
   let polling: ReturnType<typeof registerPollingDuplex> | undefined;
   // One encapsulated plugin: the on-ramp's problem+json error handler covers every route in it.
   void app.register(async (scope) => {
     registerHttpOnRamp(scope, {
+      auth: bus.auth,
+      metricsAuth: config.metricsAuth,
       gateway: bus.gateway,
       messages: bus.messages,
       sessions: bus.sessions,
@@ -51,7 +53,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       metrics: () => bus.metrics.render(),
       limits: limits.limits,
     });
-    registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), adminToken: config.adminToken });
+    registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), adminToken: config.adminToken, auth: bus.auth });
     polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });

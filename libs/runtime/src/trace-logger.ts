@@ -34,6 +34,7 @@ export class TraceLogger implements RunObserver {
       durationMs: entry.durationMs,
       outcome: entry.outcome,
     };
+    if (envelope.principal) line.principal = envelope.principal.id;
     if (entry.resolver) line.decision = entry.resolver;
     if (entry.error) line.error = entry.error;
     if (this.debug && extra.before !== undefined) {

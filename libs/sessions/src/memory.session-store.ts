@@ -7,6 +7,7 @@ import {
   type Logger,
   type OutboxDraft,
   type OutboxFrame,
+  type Principal,
   type PushOptions,
   type SessionInfo,
   type SessionStore,
@@ -29,6 +30,7 @@ interface MemorySession {
   lastSeen: number;
   lastSeq: number;
   ackedSeq: number;
+  principal?: Principal;
   /** Pending frames, ascending seq. */
   outbox: OutboxFrame[];
   state: Record<string, unknown>;
@@ -56,11 +58,12 @@ export class MemorySessionStore implements SessionStore {
     this.logger = opts.logger ?? silentLogger;
   }
 
-  async create(): Promise<{ id: string; token: string }> {
+  async create(opts: { principal?: Principal } = {}): Promise<{ id: string; token: string }> {
     const id = newId();
     const token = newToken();
     const at = this.now();
     this.sessions.set(id, {
+      ...(opts.principal ? { principal: opts.principal } : {}),
       id,
       tokenHash: hashToken(token),
       createdAt: at,
@@ -244,5 +247,7 @@ export class MemorySessionStore implements SessionStore {
 }
 
 function info(s: MemorySession): SessionInfo {
-  return { id: s.id, createdAt: s.createdAt, lastSeen: s.lastSeen, lastSeq: s.lastSeq, ackedSeq: s.ackedSeq };
+  const i: SessionInfo = { id: s.id, createdAt: s.createdAt, lastSeen: s.lastSeen, lastSeq: s.lastSeq, ackedSeq: s.ackedSeq };
+  if (s.principal) i.principal = s.principal;
+  return i;
 }

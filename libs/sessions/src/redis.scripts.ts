@@ -5,7 +5,7 @@
  * it declares.
  *
  * Keys under the namespace NS (`<prefix>:duplex`):
- *   NS:session:<id>  hash   tokenHash, createdAt, lastSeen, lastSeq, ackedSeq
+ *   NS:session:<id>  hash   tokenHash, createdAt, lastSeen, lastSeq, ackedSeq, principal (JSON)
  *   NS:outbox:<id>   zset   score seq, member the frame's JSON
  *   NS:state:<id>    string JSON object
  *   NS:joined:<id>   set    groups the session is in
@@ -101,7 +101,7 @@ if not alive(KEYS[1], now, ttl) then return {} end
 redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyTtl) end
 redis.call('ZADD', KEYS[5], ARGV[2], id)
-return redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq')
+return redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq', 'principal')
 `,
   },
 
@@ -121,8 +121,8 @@ if redis.call('HGET', KEYS[1], 'tokenHash') ~= digest then return {'denied'} end
 redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyTtl) end
 redis.call('ZADD', KEYS[5], ARGV[2], id)
-local f = redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq')
-return {'ok', f[1], f[2], f[3], f[4]}
+local f = redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq', 'principal')
+return {'ok', f[1], f[2], f[3], f[4], f[5]}
 `,
   },
 

@@ -7,6 +7,7 @@ import {
   type Logger,
   type OutboxDraft,
   type OutboxFrame,
+  type Principal,
   type PushOptions,
   type SessionInfo,
   type SessionStore,
@@ -74,14 +75,21 @@ export class RedisSessionStore implements SessionStore {
     for (const [name, def] of Object.entries(SCRIPTS)) this.client.defineCommand(name, def);
   }
 
-  async create(): Promise<{ id: string; token: string }> {
+  async create(opts: { principal?: Principal } = {}): Promise<{ id: string; token: string }> {
     const id = newId();
     const token = newToken();
     const at = String(this.now());
     const k = this.keys(id);
     await this.exec((m) =>
       m
-        .hset(k.session, { tokenHash: hashToken(token).toString('hex'), createdAt: at, lastSeen: at, lastSeq: 0, ackedSeq: 0 })
+        .hset(k.session, {
+          tokenHash: hashToken(token).toString('hex'),
+          createdAt: at,
+          lastSeen: at,
+          lastSeq: 0,
+          ackedSeq: 0,
+          ...(opts.principal ? { principal: JSON.stringify(opts.principal) } : {}),
+        })
         .pexpire(k.session, this.keyTtlMs)
         .zadd(this.index, at, id),
     );
@@ -107,7 +115,7 @@ export class RedisSessionStore implements SessionStore {
     if (!isUsableId(id)) return undefined;
     const h = await this.run((r) => r.hgetall(this.keys(id).session));
     if (!h.lastSeen || this.now() - Number(h.lastSeen) >= this.ttlMs) return undefined;
-    return toInfo(id, [h.createdAt, h.lastSeen, h.lastSeq, h.ackedSeq]);
+    return toInfo(id, [h.createdAt, h.lastSeen, h.lastSeq, h.ackedSeq, h.principal]);
   }
 
   async touch(id: string): Promise<void> {
@@ -291,5 +299,8 @@ export class RedisSessionStore implements SessionStore {
 }
 
 function toInfo(id: string, f: (string | null | undefined)[]): SessionInfo {
-  return { id, createdAt: Number(f[0]), lastSeen: Number(f[1]), lastSeq: Number(f[2] ?? 0), ackedSeq: Number(f[3] ?? 0) };
+  const info: SessionInfo = { id, createdAt: Number(f[0]), lastSeen: Number(f[1]), lastSeq: Number(f[2] ?? 0), ackedSeq: Number(f[3] ?? 0) };
+  // Written by create() only, from an authenticated principal.
+  if (f[4]) info.principal = JSON.parse(f[4]) as Principal;
+  return info;
 }

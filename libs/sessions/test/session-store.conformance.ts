@@ -82,6 +82,15 @@ export function describeSessionStore(name: string, factory: SessionStoreFactory)
         expect((err as ItineraError).message).not.toContain(a.token);
       });
 
+      it('keeps the principal that opened a session and gives it back on authenticate and get', async () => {
+        const principal = { id: 'key:alice', kind: 'api-key' as const, name: 'alice', permissions: ['scope:orders.write'] };
+        const { id, token } = await store.create({ principal });
+        expect((await store.authenticate(id, token)).principal).toEqual(principal);
+        expect((await store.get(id))?.principal).toEqual(principal);
+        const anonymous = await store.create();
+        expect((await store.authenticate(anonymous.id, anonymous.token)).principal).toBeUndefined();
+      });
+
       it('records activity on authenticate and touch', async () => {
         const a = await store.create();
         clock += 1000;

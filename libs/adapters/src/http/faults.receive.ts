@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ItineraError, redactSecrets, redactText, type FaultRecord, type FaultStore } from '@itinera/core';
+import type { Authenticator } from '../identity/authenticator';
+import { operatorGuard } from '../identity/operator-guard';
 
 /** What `POST /faults/{id}/resubmit` may change (checked again by the resubmitter). */
 export interface FaultRepairInput {
@@ -15,6 +17,8 @@ export interface FaultRoutesDeps {
   resubmit(faultId: string, repair?: FaultRepairInput): Promise<{ messageId: string; correlationId: string; itinerary: string }>;
   /** When set, every fault route needs `Authorization: Bearer <adminToken>`; unset leaves them open (local use). */
   adminToken?: string;
+  /** When set, the routes need an operator (role:operator or the admin token) as `operatorGuard` says; replaces `adminToken`. */
+  auth?: Authenticator;
 }
 
 /** A fault in a list: everything but the envelope. */
@@ -73,7 +77,7 @@ async function required(faults: FaultStore, id: string): Promise<FaultRecord> {
  * handler answers problem+json for everything thrown here.
  */
 export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps): void {
-  const guard = adminGuard(deps.adminToken);
+  const guard = deps.auth ? operatorGuard(deps.auth, 'the fault endpoints') : adminGuard(deps.adminToken);
 
   app.get<{ Querystring: { limit?: string } }>('/faults', { preHandler: guard }, async (req) => {
     const faults = await deps.faults.list(parseLimit(req.query.limit));

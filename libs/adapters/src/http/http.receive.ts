@@ -10,6 +10,9 @@ import {
 } from '@itinera/core';
 import { sendProblem } from './problem';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
+import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
+import { operatorGuard } from '../identity/operator-guard';
+import { authenticateHttp, httpCredentials, mayReadRecord } from '../identity/request-identity';
 
 export interface HttpOnRampDeps {
   gateway: OnRampGateway;
@@ -22,13 +25,18 @@ export interface HttpOnRampDeps {
   /** Readiness: the transport (and stores) able to take writes; false, or a rejection with an ItineraError saying why, when not. */
   ready(): Promise<boolean>;
   metrics(): string;
+  /** Who is calling (ITINERA_AUTH, API keys, JWT); absent: everyone is anonymous, operator routes open. */
+  auth?: Authenticator;
+  /** `operator`: /metrics needs an operator like /faults (ITINERA_METRICS_AUTH). */
+  metricsAuth?: 'open' | 'operator';
   /** Longest `Prefer: wait=N` honoured, in ms. */
   maxWaitMs?: number;
   /** Request (ITINERA_RATE_LIMIT) and per-caller message limits; none when absent. */
   limits?: OnRampLimits;
 }
 
-const DROP_HEADERS = new Set(['authorization', 'cookie', 'connection', 'content-length', 'host', 'transfer-encoding']);
+// Credentials never ride the envelope (rules, maps, records and logs see headers).
+const DROP_HEADERS = new Set(['authorization', 'x-api-key', 'itinera-session-token', 'cookie', 'connection', 'content-length', 'host', 'transfer-encoding']);
 
 /** The request's headers as the envelope carries them: one string each, without credentials and hop-by-hop ones. */
 function inboundHeaders(req: FastifyRequest): Record<string, string> {
@@ -60,13 +68,6 @@ function isJsonType(type: string | undefined): boolean {
 /** Structured-syntax `+json` media types (RFC 6839), as Fastify hands them over: lower case, parameters after `; `. */
 const PLUS_JSON = /^application\/[a-z0-9!#$&^_.+-]+\+json(?:;|$)/;
 
-const BEARER = /^Bearer\s+(.+)$/i;
-
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  const m = h && BEARER.exec(h);
-  return m ? m[1].trim() : undefined;
-}
 
 /**
  * The HTTP on-ramp of PROTOCOL.md: messages in, status and trace out,
@@ -76,6 +77,7 @@ function bearer(req: FastifyRequest): string | undefined {
 export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): void {
   const maxWaitMs = deps.maxWaitMs ?? 60_000;
   const limits = deps.limits;
+  const auth = deps.auth ?? OPEN_AUTHENTICATOR;
   // Fastify parses only application/json; `+json` types (application/vnd.api+json,
   // application/cloudevents+json) are JSON too, with the same size limit and poisoning checks.
   app.addContentTypeParser(PLUS_JSON, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -113,8 +115,8 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     const h = req.headers;
     if (!isJsonType(h['content-type'])) throw new ItineraError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json');
     if (req.body === undefined) throw new ItineraError('INVALID_JSON', 'the body is empty; send a JSON value');
-    const sessionId = h['itinera-session'] as string | undefined;
-    if (sessionId) await deps.sessions.authenticate(sessionId, bearer(req));
+    const { principal, session } = await authenticateHttp(auth, deps.sessions, h);
+    const sessionId = session?.id;
     const message: InboundMessage = {
       itinerary,
       version,
@@ -124,6 +126,7 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       transport: 'http',
     };
     if (sessionId) message.session = sessionId;
+    message.principal = principal;
     const idempotencyKey = h['idempotency-key'];
     if (idempotencyKey !== undefined) {
       assertIdempotencyKey(idempotencyKey as string);
@@ -150,14 +153,24 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
   app.post('/messages', (req, reply) => accept(req, reply, undefined, undefined));
 
   app.get<{ Params: { id: string } }>('/messages/:id', async (req, reply) => {
+    const caller = await authenticateHttp(auth, deps.sessions, req.headers);
     const record = await deps.messages.get(req.params.id);
-    if (!record) throw new ItineraError('MESSAGE_NOT_FOUND', `no message ${req.params.id}: unknown, or its record has expired`);
+    // Someone else's record is "not found" too: its existence is not told.
+    if (!record || !mayReadRecord(auth, record, caller.principal, caller.session)) {
+      throw new ItineraError('MESSAGE_NOT_FOUND', `no message ${req.params.id}: unknown, not yours, or its record has expired`);
+    }
     return reply.send(record);
   });
 
-  app.get('/itineraries', async () => ({ itineraries: deps.itineraries.list() }));
-  app.get<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name', async (req) =>
-    deps.itineraries.itinerary(req.params.name, req.query.version || undefined),
+  // Names and versions: any authenticated caller. Full definitions (steps, endpoints, rules): operators.
+  app.get('/itineraries', async (req) => {
+    await auth.authenticate(httpCredentials(req.headers, false).credentials);
+    return { itineraries: deps.itineraries.list() };
+  });
+  app.get<{ Params: { name: string }; Querystring: { version?: string } }>(
+    '/itineraries/:name',
+    { preHandler: operatorGuard(auth, 'itinerary definitions') },
+    async (req) => deps.itineraries.itinerary(req.params.name, req.query.version || undefined),
   );
 
   app.get('/health/live', async () => ({ status: 'ok' }));
@@ -169,5 +182,5 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
     return reply.send({ status: 'ready' });
   });
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics()));
+  app.get('/metrics', deps.metricsAuth === 'operator' ? { preHandler: operatorGuard(auth, 'the metrics') } : {}, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics()));
 }

@@ -7,6 +7,8 @@ import { registryFor, type DuplexEndpoint } from '../ws/duplex-registry';
 import { acceptDuplexSend, type DuplexSend } from '../ws/duplex-send';
 import type { DuplexCloseOptions, DuplexDeps } from '../ws/ws.receive';
 import { fromFastifyError, sendProblem } from './problem';
+import { OPEN_AUTHENTICATOR } from '../identity/authenticator';
+import { authenticateSessionCaller, httpCredentials } from '../identity/request-identity';
 
 /** The answer to `GET /duplex/sessions/{S}/poll`. */
 export interface PollAnswer {
@@ -25,12 +27,6 @@ export interface PollingDuplex {
 }
 
 type SessionRequest = FastifyRequest<{ Params: { session: string }; Querystring: { after?: string } }>;
-
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
-  return m ? m[1] : undefined;
-}
 
 /** The caller as the limits count it: the request's principal (set by authentication) and its address. */
 function callerOf(req: FastifyRequest): Caller {
@@ -66,6 +62,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
   const registry = registryFor(sessions);
   const held = new Set<DuplexEndpoint>();
   const authed = new WeakMap<FastifyRequest, SessionInfo>();
+  const auth = deps.auth ?? OPEN_AUTHENTICATOR;
   let closing: DuplexCloseOptions | undefined;
 
   const refuseWhenClosing = (reply: FastifyReply, instance: string): FastifyReply | undefined => {
@@ -161,8 +158,13 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
     // Authenticate before the body is read: an unauthorised client cannot make us parse anything.
     app.addHook('onRequest', async (req) => {
       const session = (req.params as { session?: string }).session;
-      if (session === undefined) return;
-      authed.set(req, await sessions.authenticate(session, bearer(req)));
+      const { credentials, sessionToken } = httpCredentials(req.headers, session !== undefined);
+      const r = req as { principal?: Principal };
+      // POST /duplex/sessions: the credential opens the session, which then belongs to its principal.
+      if (session === undefined) return void (r.principal = await auth.authenticate(credentials));
+      const info = await sessions.authenticate(session, sessionToken);
+      authed.set(req, info);
+      r.principal = await authenticateSessionCaller(auth, info, credentials);
     });
 
     app.addHook('preClose', async () => {
@@ -173,7 +175,9 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       const refused = refuseWhenClosing(reply, req.url);
       if (refused) return refused;
       const limits = deps.limits;
-      const { id, token } = await (limits ? limits.createSession(callerOf(req), () => sessions.create()) : sessions.create());
+      const principal = (req as { principal?: Principal }).principal;
+      const owner = principal && principal.kind !== 'anonymous' ? { principal } : {};
+      const { id, token } = await (limits ? limits.createSession(callerOf(req), () => sessions.create(owner)) : sessions.create(owner));
       logger.debug({ session: id }, 'duplex session on long polling');
       return reply
         .code(201)
@@ -210,6 +214,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
           session,
           'poll',
           body as unknown as DuplexSend,
+          (req as { principal?: Principal }).principal,
         );
         return reply.code(202).header('itinera-message-id', accepted.messageId).header('itinera-correlation-id', accepted.correlationId).send(accepted);
       } catch (error) {

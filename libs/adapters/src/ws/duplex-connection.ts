@@ -1,6 +1,8 @@
 import type { RawData, WebSocket } from 'ws';
 import { ItineraError, toItineraError, type Logger, type OnRampGateway, type OutboxFrame, type Principal, type SessionStore } from '@itinera/core';
 import type { Caller, OnRampLimits } from '../limits/on-ramp-limits';
+import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
+import { sessionPrincipal } from '../identity/request-identity';
 import { CLOSE_CODES, clientIdOf, errorFrame, parseClientFrame, type ClosingReason, type HelloFrame, type SendFrame } from './duplex-frames';
 import type { DuplexOptions } from './duplex-options';
 import type { DuplexEndpoint, DuplexRegistry } from './duplex-registry';
@@ -15,6 +17,8 @@ export interface ConnectionContext {
   options: DuplexOptions;
   /** Session and message limits (none when absent). */
   limits?: OnRampLimits;
+  /** Checks hello's `credential`; absent: everyone is anonymous. */
+  auth?: Authenticator;
 }
 
 /** How long a socket closed for not reading may take to go; then it is dropped. */
@@ -226,9 +230,14 @@ export class DuplexConnection implements DuplexEndpoint {
     let token: string;
     let resumed: boolean;
     let from = 0;
+    const auth = this.ctx.auth ?? OPEN_AUTHENTICATOR;
     try {
+      // hello's credential is checked first: without one (auth required) nothing else is looked at.
+      const caller = frame.credential !== undefined || frame.session === undefined ? await auth.authenticate({ credential: frame.credential }) : undefined;
       if (frame.session !== undefined) {
         const info = await sessions.authenticate(frame.session, frame.token);
+        // A resume with another principal's credential is refused; with the token only, it is the owner's.
+        this.principal = sessionPrincipal(auth, info, caller);
         id = info.id;
         token = frame.token as string;
         resumed = true;
@@ -238,12 +247,17 @@ export class DuplexConnection implements DuplexEndpoint {
         from = Math.max(lastSeq, info.ackedSeq);
       } else {
         const limits = this.ctx.limits;
-        ({ id, token } = await (limits ? limits.createSession(this.caller(), () => sessions.create()) : sessions.create()));
+        this.principal = caller!;
+        const owner = caller!.kind !== 'anonymous' ? { principal: caller! } : {};
+        ({ id, token } = await (limits ? limits.createSession(this.caller(), () => sessions.create(owner)) : sessions.create(owner)));
         resumed = false;
       }
     } catch (error) {
       const err = toItineraError(error);
       if (err.status >= 500) this.log.error({ err: error }, 'duplex hello failed');
+      this.principal = undefined;
+      // The socket stays, as after any refused hello: the client may say hello again; a
+      // connection that never gets a session is closed after two heartbeats (HELLO_REQUIRED).
       this.sendJson(errorFrame(err));
       return;
     }
@@ -280,7 +294,7 @@ export class DuplexConnection implements DuplexEndpoint {
     void this.keepAlive(false);
     try {
       await this.ctx.limits?.message(this.caller());
-      const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, 'ws', frame);
+      const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, 'ws', frame, this.principal);
       this.sendJson(accepted);
     } catch (error) {
       this.sendJson(errorFrame(toItineraError(error), frame.id));

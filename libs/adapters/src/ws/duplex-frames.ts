@@ -9,6 +9,8 @@ export interface HelloFrame {
   session?: string;
   token?: string;
   lastSeq?: number;
+  /** An API key or a JWT (ITINERA_AUTH=required). */
+  credential?: string;
 }
 
 export type { SendFrame } from '@itinera/core';
@@ -95,6 +97,8 @@ function checkFrame(v: Record<string, unknown>): ItineraError | undefined {
       const errors: ErrorDetail[] = [];
       if (v.session !== undefined && !isNonEmptyString(v.session)) errors.push({ pointer: '/session', message: 'must be the session id from `welcome`' });
       if (v.token !== undefined && typeof v.token !== 'string') errors.push({ pointer: '/token', message: 'must be the token from `welcome`' });
+      if (v.credential !== undefined && typeof v.credential !== 'string')
+        errors.push({ pointer: '/credential', message: 'must be a string: an API key or a JWT' });
       if (v.lastSeq !== undefined && !isSeq(v.lastSeq))
         errors.push({ pointer: '/lastSeq', message: 'must be a non-negative integer: the highest seq you have handled' });
       if (v.session === undefined && (v.token !== undefined || v.lastSeq !== undefined)) {

@@ -1,4 +1,4 @@
-import { toItineraError, type ItineraError, type Logger, type OnRampGateway, type Transport } from '@itinera/core';
+import { toItineraError, type ItineraError, type Logger, type OnRampGateway, type Principal, type Transport } from '@itinera/core';
 import type { DuplexRegistry } from './duplex-registry';
 
 /** The answer to an accepted send: the WebSocket `accepted` frame, also the long-polling 202 body. */
@@ -38,6 +38,8 @@ export async function acceptDuplexSend(
   session: string,
   transport: Extract<Transport, 'ws' | 'poll'>,
   send: DuplexSend,
+  /** Who sent it (authenticated at hello or on the session request). */
+  principal?: Principal,
 ): Promise<AcceptedFrame> {
   try {
     return await ctx.registry.serial(session, ctx.maxInFlight, async () => {
@@ -50,6 +52,7 @@ export async function acceptDuplexSend(
         session,
         clientMessageId: send.id,
         transport,
+        ...(principal ? { principal } : {}),
       });
       const frame: AcceptedFrame = {
         type: 'accepted',

@@ -8,6 +8,7 @@ import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
 import { duplexOptions, type DuplexOptions } from './duplex-options';
 import { registryFor } from './duplex-registry';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
+import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
 
 export interface DuplexDeps {
   gateway: OnRampGateway;
@@ -17,6 +18,8 @@ export interface DuplexDeps {
   options?: Partial<DuplexOptions>;
   /** New-session, open-session and message limits; none when absent. */
   limits?: OnRampLimits;
+  /** Who is calling (hello `credential`, session requests); absent: everyone is anonymous. */
+  auth?: Authenticator;
 }
 
 export interface WebSocketDuplexDeps extends DuplexDeps {
@@ -89,7 +92,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
   const path = deps.path ?? '/duplex';
   const logger = deps.logger.child({ component: 'duplex-ws' });
   const registry = registryFor(deps.sessions);
-  const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options, limits: deps.limits };
+  const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options, limits: deps.limits, auth: deps.auth ?? OPEN_AUTHENTICATOR };
   const connections = new Set<DuplexConnection>();
   let closing: DuplexCloseOptions | undefined;
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ANONYMOUS, ItineraError, type SessionInfo } from '@itinera/core';
+import { ApiKeyStore } from './api-keys';
+import { ADMIN_TOKEN_PRINCIPAL, Authenticator } from './authenticator';
+import { httpCredentials, sessionPrincipal } from './request-identity';
+
+const KEY = 'k-alice-0123456789abcdef';
+const keys = () => ApiKeyStore.fromEntries([{ name: 'alice', key: KEY, scopes: ['orders.write'] }]);
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    return (e as ItineraError).code;
+  }
+}
+
+describe('Authenticator', () => {
+  it('auth none: no credential is anonymous; a presented credential is still checked', async () => {
+    const a = new Authenticator({ mode: 'none', apiKeys: keys() });
+    expect(await a.authenticate({})).toBe(ANONYMOUS);
+    expect((await a.authenticate({ apiKey: KEY })).id).toBe('key:alice');
+    expect(await codeOf(a.authenticate({ apiKey: 'wrong-key-0123456789' }))).toBe('UNAUTHORIZED');
+    // What nothing configured can check is no credential here: an Authorization meant for a proxy passes as anonymous.
+    expect(await a.authenticate({ bearer: 'secret' })).toBe(ANONYMOUS);
+    expect(await new Authenticator({ mode: 'none' }).authenticate({ apiKey: 'anything' })).toBe(ANONYMOUS);
+  });
+
+  it('auth required: no credential is 401; hello/job credentials may be an API key', async () => {
+    const a = new Authenticator({ mode: 'required', apiKeys: keys() });
+    expect(await codeOf(a.authenticate({}))).toBe('UNAUTHORIZED');
+    expect((await a.authenticate({ credential: KEY })).id).toBe('key:alice');
+    expect(await codeOf(a.authenticate({ bearer: 'a.b.c' }))).toBe('UNAUTHORIZED');
+  });
+
+  it('the admin token is an operator; queue jobs are trusted only when configured', async () => {
+    const a = new Authenticator({ mode: 'required', apiKeys: keys(), adminToken: 'admin-secret' });
+    expect(await a.authenticate({ bearer: 'admin-secret' })).toBe(ADMIN_TOKEN_PRINCIPAL);
+    expect(a.isOperator(ADMIN_TOKEN_PRINCIPAL)).toBe(true);
+    expect(a.operatorEndpointsOpen).toBe(false);
+    expect(await codeOf(a.authenticateJob('q', undefined))).toBe('UNAUTHORIZED');
+    expect(await codeOf(a.authenticateJob('q', 42))).toBe('UNAUTHORIZED');
+    expect((await a.authenticateJob('q', KEY)).id).toBe('key:alice');
+    const trusting = new Authenticator({ mode: 'required', apiKeys: keys(), queueTrusted: true });
+    expect(await trusting.authenticateJob('q', undefined)).toMatchObject({ id: 'queue:q', kind: 'trusted' });
+  });
+
+  it('HTTP: with a session named, Authorization is the session token unless Itinera-Session-Token carries it', () => {
+    expect(httpCredentials({ authorization: 'Bearer T', 'x-api-key': 'K' }, true)).toEqual({ credentials: { apiKey: 'K' }, sessionToken: 'T' });
+    expect(httpCredentials({ authorization: 'Bearer J', 'itinera-session-token': 'T' }, true)).toEqual({ credentials: { bearer: 'J' }, sessionToken: 'T' });
+    expect(httpCredentials({ authorization: 'Bearer J' }, false)).toEqual({ credentials: { bearer: 'J' } });
+  });
+
+  it('a session belongs to its opener: another principal is refused, the token alone acts as the owner until its key is revoked', () => {
+    const store = keys();
+    const a = new Authenticator({ mode: 'required', apiKeys: store });
+    const alice = store.lookup(KEY)!;
+    const info: SessionInfo = { id: 's1', createdAt: 0, lastSeen: 0, lastSeq: 0, ackedSeq: 0, principal: alice };
+    expect(sessionPrincipal(a, info, undefined)).toBe(alice);
+    expect(sessionPrincipal(a, info, alice)).toBe(alice);
+    expect(() => sessionPrincipal(a, info, { ...alice, id: 'key:bob', name: 'bob' })).toThrow(/another principal/);
+    expect(() => sessionPrincipal(a, { ...info, principal: undefined }, undefined)).toThrow(/requires a credential/);
+    const revoked = new Authenticator({ mode: 'required', apiKeys: ApiKeyStore.fromEntries([]) });
+    expect(() => sessionPrincipal(revoked, info, undefined)).toThrow(/revoked/);
+  });
+});
