@@ -3,7 +3,7 @@ import { httpSendAdapter } from './http/http.send';
 import { logSendAdapter } from './log/log.send';
 import { queueSendAdapter } from './queue/queue.send';
 import { wsSendAdapter } from './ws/ws.send';
-import { withEndpointGuard } from './provider/endpoint-guard';
+import { withEndpointGuard } from './provider/endpoint-key';
 
 export { httpSendAdapter, type HttpSendOptions } from './http/http.send';
 export { queueSendAdapter, type QueueSendOptions } from './queue/queue.send';
@@ -38,16 +38,8 @@ export {
 export { ADDRESS_CREDENTIALS, checkOutbound, type CheckedTarget } from './provider/check-url';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './http/http.send';
 export { expandEnvPlaceholders } from './provider/env-placeholders';
-export {
-  EndpointGuard,
-  DEFAULT_ENDPOINT_GUARD,
-  ENDPOINT_GUARD_SPEC,
-  CIRCUIT_GAUGE,
-  endpointKey,
-  withEndpointGuard,
-  type EndpointGuardSettings,
-  type EndpointStats,
-} from './provider/endpoint-guard';
+export { EndpointGuard, DEFAULT_ENDPOINT_GUARD, CIRCUIT_GAUGE, type EndpointGuardSettings, type EndpointStats } from './provider/endpoint-guard';
+export { ENDPOINT_GUARD_SPEC, endpointKey, withEndpointGuard } from './provider/endpoint-key';
 
 /** Every built-in send adapter. A new adapter is one file plus one line here. */
 export const ALL_ADAPTERS: SendAdapter[] = [

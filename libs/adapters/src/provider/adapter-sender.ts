@@ -11,7 +11,8 @@ import {
 } from '@itinera/core';
 import type { AdapterProvider, ResolvedEndpoint } from './adapter-provider';
 import { redactAddress } from './allow-list';
-import { callDeadlineMs, EndpointGuard, endpointKey, isGuarded } from './endpoint-guard';
+import { EndpointGuard } from './endpoint-guard';
+import { callDeadlineMs, endpointKey, isGuarded } from './endpoint-key';
 
 export interface AdapterSenderOptions {
   logger?: Logger;

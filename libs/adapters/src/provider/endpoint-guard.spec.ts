@@ -3,7 +3,8 @@ import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
 import { ALL_ADAPTERS } from '../send-adapters';
 import { AdapterProvider } from './adapter-provider';
 import { AdapterSender } from './adapter-sender';
-import { callDeadlineMs, EndpointGuard, endpointKey, isUnhealthy, withEndpointGuard } from './endpoint-guard';
+import { EndpointGuard, isUnhealthy } from './endpoint-guard';
+import { callDeadlineMs, endpointKey, withEndpointGuard } from './endpoint-key';
 import { fixtureMessage } from './send-fixtures';
 
 const settings = { concurrency: 2, queue: 1, queueWaitMs: 5000, breakerFailures: 3, halfOpenMs: 150 };
