@@ -2,6 +2,7 @@ import {
   ItineraError,
   jsonCopy,
   itineraryKey,
+  redactSecrets,
   type Envelope,
   type ErrorDetail,
   type FaultRecord,
@@ -246,7 +247,7 @@ export async function resubmitFault(deps: ResubmitDeps, faultId: string, repairI
     acceptedAt: previous?.acceptedAt ?? envelope.createdAt,
     updatedAt: now,
     trace: [...(previous?.trace ?? traceBefore), entry],
-    context: { ...(previous?.context ?? {}), ...envelope.context },
+    context: redactSecrets({ ...(previous?.context ?? {}), ...envelope.context }),
     ...(previous?.reply ? { reply: previous.reply } : {}),
   };
   await deps.messages.put(record);
