@@ -220,12 +220,12 @@ export class Bus {
       },
     );
     (bus as { metrics: Metrics }).metrics = metrics;
+    (bus as { auth: Authenticator }).auth = auth;
     return bus;
   }
 
   /** Mount the on-ramps (gateway role) on the platform's Fastify and HTTP server. */
   mount(app: FastifyInstance, server: Server): void {
-    (bus as { auth: Authenticator }).auth = auth;
     if (!this.roles.gateway) return;
     this.mounted = mountGateway(this, app, server);
   }
@@ -287,14 +287,14 @@ export class Bus {
     const { credential, ...job } = data && typeof data === 'object' ? data : { body: data };
     let principal: Principal | undefined;
     try {
+      principal = await this.auth.authenticateJob(queue, credential);
       await this.gateway.accept({
+        principal,
         itinerary: typeof job.itinerary === 'string' ? job.itinerary : itinerary,
         version: typeof job.version === 'string' ? job.version : undefined,
         action: typeof job.action === 'string' ? job.action : undefined,
         headers: (job.headers && typeof job.headers === 'object' ? job.headers : {}) as Record<string, string>,
-      principal = await this.auth.authenticateJob(queue, credential);
         body: 'body' in job ? job.body : job,
-        principal,
         transport: 'queue',
         queue,
         idempotencyKey: `queue:${queue}:${jobId}`,
@@ -308,18 +308,18 @@ export class Bus {
 
   private async queueJobFault(queue: string, itinerary: string, data: unknown, error: ItineraError, attempts: number, principal?: Principal): Promise<void> {
     const id = newId();
-    const envelope = {
-      id,
-      correlationId: id,
-      body: kept,
-      ...(principal ? { principal } : {}),
-      headers: {},
     // The job's credential is a secret: the fault keeps the job without it.
     let kept = data;
     if (data && typeof data === 'object' && !Array.isArray(data) && 'credential' in data) {
       const { credential: _secret, ...rest } = data as Record<string, unknown>;
       kept = rest;
     }
+    const envelope = {
+      id,
+      correlationId: id,
+      body: kept,
+      ...(principal ? { principal } : {}),
+      headers: {},
       context: {},
       itinerary: { name: itinerary, version: '', cursor: 0 },
       origin: { transport: 'queue' as const, queue },
@@ -384,9 +384,9 @@ export class Bus {
     await closeWsSendPool().catch(() => undefined);
     await this.box.close();
     await this.closeStores();
+    this.auth.close();
     this.logger.info({}, 'bus stopped');
     // Logs are written asynchronously; a signal-driven exit follows right after this hook.
     await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
 }
-    this.auth.close();

@@ -212,33 +212,6 @@ export const CONFIG_SPEC = {
     description: 'Bearer token the operator endpoints (`/faults`) require. Unset leaves them open, for local use only: set it in production.',
   },
   ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
-} satisfies ConfigSpec;
-
-export interface BusConfig {
-  port: number;
-  host: string;
-  transport: 'memory' | 'bullmq';
-  redisUrl?: string;
-  itinerariesDir: string;
-  logLevel: string;
-  logRedact: string[];
-  heartbeatMs: number;
-  pollTimeoutMs: number;
-  sessionTtlMs: number;
-  outboxLimit: number;
-  outboxOverflow: 'fault' | 'drop-oldest';
-  maxBodyBytes: number;
-  maxFrameBytes: number;
-  workerConcurrency: number;
-  endpointConcurrency: number;
-  endpointQueue: number;
-  endpointQueueWaitMs: number;
-  breakerFailures: number;
-  breakerHalfOpenMs: number;
-  deliveryAttempts: number;
-  sendAllowList: string[];
-  sendAllowPrivate: boolean;
-  sendMaxResponseBytes: number;
   ITINERA_AUTH: {
     type: 'string',
     description:
@@ -274,6 +247,33 @@ export interface BusConfig {
     default: 'open',
     enum: ['open', 'operator'],
   },
+} satisfies ConfigSpec;
+
+export interface BusConfig {
+  port: number;
+  host: string;
+  transport: 'memory' | 'bullmq';
+  redisUrl?: string;
+  itinerariesDir: string;
+  logLevel: string;
+  logRedact: string[];
+  heartbeatMs: number;
+  pollTimeoutMs: number;
+  sessionTtlMs: number;
+  outboxLimit: number;
+  outboxOverflow: 'fault' | 'drop-oldest';
+  maxBodyBytes: number;
+  maxFrameBytes: number;
+  workerConcurrency: number;
+  endpointConcurrency: number;
+  endpointQueue: number;
+  endpointQueueWaitMs: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
+  deliveryAttempts: number;
+  sendAllowList: string[];
+  sendAllowPrivate: boolean;
+  sendMaxResponseBytes: number;
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
@@ -300,6 +300,16 @@ export interface BusConfig {
   node: string;
   /** Token the operator endpoints require (`Authorization: Bearer …`); unset: open. */
   adminToken?: string;
+  auth: 'none' | 'required';
+  apiKeysFile?: string;
+  apiKeysReloadMs: number;
+  jwtJwksUrl?: string;
+  jwtPublicKey?: string;
+  jwtIssuer?: string;
+  jwtAudience: string[];
+  jwtClockSkewSec: number;
+  queueTrusted: boolean;
+  metricsAuth: 'open' | 'operator';
 }
 
 const list = (s: string) =>
@@ -315,6 +325,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const { value: v, errors } = applySpec<Record<string, unknown>>(CONFIG_SPEC, raw, { coerceStrings: true, allowUnknown: false });
   if (v.ITINERA_TRANSPORT === 'bullmq' && !v.REDIS_URL && !overrides.redisUrl) {
     errors.push({ pointer: '/REDIS_URL', message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379' });
+  }
+  if (v.ITINERA_AUTH === 'required' && !v.ITINERA_API_KEYS_FILE && !v.ITINERA_JWT_JWKS_URL && !v.ITINERA_JWT_PUBLIC_KEY && !overrides.apiKeysFile) {
+    errors.push({
+      pointer: '/ITINERA_AUTH',
+      message: 'is "required" but no credential source is set: give ITINERA_API_KEYS_FILE, ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY',
+    });
+  }
+  if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
+    errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });
   }
   if (errors.length) {
     const text = errors.map((e) => `${e.pointer.slice(1)}: ${e.message.replace(/^option "[^"]+"\s*/, '')}`).join('\n');
@@ -332,16 +351,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logRedact: list(v.ITINERA_LOG_REDACT as string),
     heartbeatMs: v.ITINERA_HEARTBEAT_MS as number,
     pollTimeoutMs: v.ITINERA_POLL_TIMEOUT_MS as number,
-  auth: 'none' | 'required';
-  apiKeysFile?: string;
-  apiKeysReloadMs: number;
-  jwtJwksUrl?: string;
-  jwtPublicKey?: string;
-  jwtIssuer?: string;
-  jwtAudience: string[];
-  jwtClockSkewSec: number;
-  queueTrusted: boolean;
-  metricsAuth: 'open' | 'operator';
     sessionTtlMs: v.ITINERA_SESSION_TTL_MS as number,
     outboxLimit: v.ITINERA_OUTBOX_LIMIT as number,
     outboxOverflow: v.ITINERA_OUTBOX_OVERFLOW as 'fault' | 'drop-oldest',
@@ -358,15 +367,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,
     sendMaxResponseBytes: v.ITINERA_SEND_MAX_RESPONSE_BYTES as number,
     envFacts,
-  if (v.ITINERA_AUTH === 'required' && !v.ITINERA_API_KEYS_FILE && !v.ITINERA_JWT_JWKS_URL && !v.ITINERA_JWT_PUBLIC_KEY && !overrides.apiKeysFile) {
-    errors.push({
-      pointer: '/ITINERA_AUTH',
-      message: 'is "required" but no credential source is set: give ITINERA_API_KEYS_FILE, ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY',
-    });
-  }
-  if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
-    errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });
-  }
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
     sessionRate: v.ITINERA_SESSION_RATE as number,
@@ -391,9 +391,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,
     adminToken: v.ITINERA_ADMIN_TOKEN as string | undefined,
-    ...overrides,
-  };
-}
     auth: v.ITINERA_AUTH as 'none' | 'required',
     apiKeysFile: v.ITINERA_API_KEYS_FILE as string | undefined,
     apiKeysReloadMs: v.ITINERA_API_KEYS_RELOAD_MS as number,
@@ -404,3 +401,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwtClockSkewSec: v.ITINERA_JWT_CLOCK_SKEW_S as number,
     queueTrusted: v.ITINERA_QUEUE_TRUSTED as boolean,
     metricsAuth: v.ITINERA_METRICS_AUTH as 'open' | 'operator',
+    ...overrides,
+  };
+}
