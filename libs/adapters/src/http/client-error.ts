@@ -9,7 +9,7 @@ export function clientErrorProblem(err: Error & { code?: string }): ItineraError
     case 'HPE_HEADER_OVERFLOW':
       return new ItineraError(
         'HEADERS_TOO_LARGE',
-        'the request headers are larger than the server accepts (16 KB in all by default); send fewer or shorter headers',
+        'the request headers (with the URL) are larger than the server accepts, 16 KB in all; send fewer or shorter headers',
       );
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new ItineraError('REQUEST_TIMEOUT', 'the request was not received in time; send it again', { transient: true });
