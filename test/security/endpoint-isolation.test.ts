@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLES_DIR, http, startTestBus, waitFor } from '@itinera/testing';
+import { SAMPLES_DIR, http, startCluster, startTestBus, waitFor, type Cluster } from '@itinera/testing';
 
 /**
  * Isolation between endpoints (OWASP API4, unrestricted resource consumption), black box
@@ -174,4 +174,75 @@ describe('a hanging endpoint delays only its own messages', () => {
     // The other endpoint still works.
     expect(worst(await fastLatencies(5, 'after'))).toBeLessThan(bound(baseline));
   }, 90_000);
+});
+
+/**
+ * On BullMQ each worker process has its own bulkheads and breakers (as with Polly or
+ * cockatiel): every worker that met the hanging endpoint opens its own circuit, and no
+ * message is lost across the processes.
+ */
+describe('on the BullMQ cluster, each worker isolates on its own', () => {
+  let cluster: Cluster;
+  let ep: Awaited<ReturnType<typeof endpoints>>;
+  let dir: string;
+
+  beforeAll(async () => {
+    ep = await endpoints();
+    dir = mkdtempSync(join(tmpdir(), 'itinera-isolation-cluster-'));
+    cpSync(SAMPLES_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, 'isolation.json'), JSON.stringify(ISOLATION_ITINERARY, null, 2));
+    cluster = await startCluster({
+      gateways: 1,
+      workers: 2,
+      itinerariesDir: dir,
+      env: { ITINERA_SEND_ALLOWLIST: `${ep.url}/`, ITINERA_BREAKER_HALF_OPEN_MS: '120000', ITINERA_LOG_LEVEL: 'warn' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    for (const res of ep?.hanging ?? []) res.destroy();
+    ep?.server.closeAllConnections();
+    ep?.server.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens a circuit per worker, keeps the fast endpoint working, and faults every hanging message', async () => {
+    const gw = cluster.gateways[0].url;
+    const post = async (url: string): Promise<string> => {
+      const res = await http(`${gw}/itineraries/isolation/messages`, { body: { url } });
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      return res.headers.get('itinera-message-id')!;
+    };
+    const hangingIds: string[] = [];
+    for (let i = 0; i < 120; i += 40) hangingIds.push(...(await Promise.all(Array.from({ length: 40 }, (_, j) => post(`${ep.url}/hang/c${i + j}`)))));
+    const fastIds = await Promise.all(Array.from({ length: 8 }, (_, i) => post(`${ep.url}/fast/c${i}`)));
+
+    await waitFor(() => fastIds.every((id) => ep.arrived.has(id)) || undefined, 'the fast messages to arrive', 30_000);
+    const records = await waitFor(
+      async () => {
+        const all = await Promise.all(hangingIds.map(async (id) => (await http(`${gw}/messages/${id}`)).body));
+        return all.every((r) => r.status === 'faulted') ? all : undefined;
+      },
+      'every hanging message to fault',
+      30_000,
+      250,
+    );
+    const codes = new Set(records.map((r) => r.trace.at(-1).error.code));
+    expect([...codes].every((c) => ['SEND_FAILED', 'ENDPOINT_BUSY', 'CIRCUIT_OPEN'].includes(c))).toBe(true);
+
+    // Each worker that ran hanging calls opened its own circuit after its own failures.
+    const port = new URL(ep.url).port;
+    const states = await Promise.all(
+      cluster.workers.map(async (w) => {
+        const text = (await http(`${w.url}/metrics`)).body as string;
+        return /itinera_endpoint_circuit_state\{endpoint="[^"]+\/hang"\} (\d)/.exec(text)?.[1];
+      }),
+    );
+    console.info(`endpoint isolation on BullMQ: the hanging circuit per worker: ${JSON.stringify(states)}`);
+    expect(states.filter((s) => s !== undefined).length).toBeGreaterThan(0);
+    expect(
+      states.filter((s) => s !== undefined).every((s) => s === '1'),
+      `hang circuit per worker on port ${port}: ${states}`,
+    ).toBe(true);
+  }, 120_000);
 });
