@@ -29,6 +29,8 @@ export const ERROR_STATUS: Record<string, number> = {
   FACT_MISSING: 422,
   FACT_TYPE_MISMATCH: 422,
   VALIDATION_FAILED: 422,
+  /** A map or expression built more than its size limits from the body (ITINERA_JSONATA_MAX_*). */
+  EXPRESSION_LIMIT: 422,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   IDEMPOTENCY_CONFLICT: 409,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { writeSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext, Type } from '@nestjs/common';
@@ -51,7 +52,9 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     // another callback layer per request (and add a form parser no route accepts).
     bodyParser: false,
   });
-  app.enableShutdownHooks();
+  // Only the signals that ask for a shutdown: hooking every signal (the default) made a
+  // fatal SIGILL/SIGSEGV run the graceful close again and again instead of ending the process.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   app.useGlobalFilters(new ProblemFilter());
   const service = app.get(BusService);
   let bus: Bus;
@@ -82,8 +85,28 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
   return { bus, app, url, close: () => app.close() };
 }
 
+/**
+ * A program's last line of defence: an exception or rejection nothing handled leaves
+ * the process in an unknown state, so it writes one fatal line and exits 1 at once
+ * (synchronously: no graceful close that could hang) for its supervisor to restart it.
+ */
+export function exitOnFatalErrors(name: string): void {
+  const fatal = (kind: string) => (err: unknown) => {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const line = JSON.stringify({ level: 'fatal', time: new Date().toISOString(), pid: process.pid, msg: `${name}: ${kind}, exiting`, err: detail });
+    try {
+      writeSync(2, `${line}\n`);
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}
+
 /** Run a node as a program: clear errors and exit 1 on bad config or itineraries, never a stack trace. */
 export async function runMain(name: string, opts: Omit<StartOptions, 'config'>): Promise<void> {
+  exitOnFatalErrors(name);
   let node: StartedNode;
   try {
     node = await startNode(opts);

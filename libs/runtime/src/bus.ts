@@ -143,7 +143,11 @@ export class Bus {
       logger,
     });
 
-    const expressions = new Expressions(registry, { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth });
+    const expressions = new Expressions(
+      registry,
+      { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth, maxString: config.jsonataMaxString, maxSequence: config.jsonataMaxItems },
+      { isolation: config.jsonataIsolation, workers: config.jsonataWorkers, workerMemoryMb: config.jsonataWorkerMemoryMb },
+    );
     const schemas = new Schemas(registry.schemas());
     const resolvers = new Resolvers({ registry, expressions });
     const replies = new ReplyHub(stores.messages);
@@ -217,6 +221,7 @@ export class Bus {
       async () => {
         await sessions.close();
         await stores.close();
+        await expressions.close();
       },
     );
     (bus as { metrics: Metrics }).metrics = metrics;

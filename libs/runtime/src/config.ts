@@ -175,6 +175,33 @@ export const CONFIG_SPEC = {
   ITINERA_SELECTOR_POLICY: { type: 'string', description: 'Rules policy that selects the itinerary for `POST /messages`.', default: 'itinerary-selector' },
   ITINERA_JSONATA_TIMEOUT_MS: { type: 'integer', description: 'Longest a JSONata evaluation may run.', default: 1000, minimum: 1 },
   ITINERA_JSONATA_MAX_DEPTH: { type: 'integer', description: 'Deepest JSONata evaluation stack.', default: 500, minimum: 10 },
+  ITINERA_JSONATA_MAX_STRING: {
+    type: 'integer',
+    description:
+      'Longest string (UTF-16 units) a JSONata evaluation may build (`EXPRESSION_LIMIT` beyond). Built-in functions may produce 16 times this in total per evaluation, and a result may be 16 times this long as JSON.',
+    default: 2097152,
+    minimum: 1024,
+  },
+  ITINERA_JSONATA_MAX_ITEMS: {
+    type: 'integer',
+    description: 'Most items a sequence or array built by a JSONata evaluation may hold (`EXPRESSION_LIMIT` beyond).',
+    default: 1000000,
+    minimum: 100,
+  },
+  ITINERA_JSONATA_ISOLATION: {
+    type: 'string',
+    enum: ['none', 'thread'],
+    description:
+      '`thread`: evaluate JSONata in a pool of worker threads, each terminated and replaced when an evaluation overruns its time or heap (also stops one long built-in call); `none`: on the event loop, with the in-process guards only.',
+    default: 'none',
+  },
+  ITINERA_JSONATA_WORKERS: { type: 'integer', description: 'Evaluation threads when ITINERA_JSONATA_ISOLATION=thread.', default: 2, minimum: 1, maximum: 64 },
+  ITINERA_JSONATA_WORKER_MEMORY_MB: {
+    type: 'integer',
+    description: 'Heap limit of each evaluation thread (MB); an evaluation past it fails `EXPRESSION_LIMIT`.',
+    default: 128,
+    minimum: 16,
+  },
   ITINERA_IDEMPOTENCY_TTL_MS: { type: 'integer', description: 'How long an Idempotency-Key is remembered.', default: 86400000, minimum: 1000 },
   ITINERA_RECORD_TTL_MS: { type: 'integer', description: 'How long message records (GET /messages/{id}) are kept in Redis.', default: 86400000, minimum: 1000 },
   ITINERA_MEMORY_RECORDS: {
@@ -287,6 +314,11 @@ export interface BusConfig {
   selectorPolicy: string;
   jsonataTimeoutMs: number;
   jsonataMaxDepth: number;
+  jsonataMaxString: number;
+  jsonataMaxItems: number;
+  jsonataIsolation: 'none' | 'thread';
+  jsonataWorkers: number;
+  jsonataWorkerMemoryMb: number;
   idempotencyTtlMs: number;
   recordTtlMs: number;
   memoryRecords: number;
@@ -379,6 +411,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     selectorPolicy: v.ITINERA_SELECTOR_POLICY as string,
     jsonataTimeoutMs: v.ITINERA_JSONATA_TIMEOUT_MS as number,
     jsonataMaxDepth: v.ITINERA_JSONATA_MAX_DEPTH as number,
+    jsonataMaxString: v.ITINERA_JSONATA_MAX_STRING as number,
+    jsonataMaxItems: v.ITINERA_JSONATA_MAX_ITEMS as number,
+    jsonataIsolation: v.ITINERA_JSONATA_ISOLATION as 'none' | 'thread',
+    jsonataWorkers: v.ITINERA_JSONATA_WORKERS as number,
+    jsonataWorkerMemoryMb: v.ITINERA_JSONATA_WORKER_MEMORY_MB as number,
     idempotencyTtlMs: v.ITINERA_IDEMPOTENCY_TTL_MS as number,
     recordTtlMs: v.ITINERA_RECORD_TTL_MS as number,
     memoryRecords: v.ITINERA_MEMORY_RECORDS as number,
