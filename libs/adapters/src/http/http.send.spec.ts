@@ -208,6 +208,13 @@ describe('http send adapter', () => {
     expect(err.code).toBe('ADDRESS_REFUSED');
     expect(err.message).toContain(`"${name}" resolves to ${resolved!.address}`);
     expect(seen).toHaveLength(0);
+    // Listed by name, it goes through; the kept-alive socket is not then reused for an unlisted send.
+    await expect(http.send(`http://${name}:${port}/ok`, fixtureMessage(), opts(), fixtureSendContext({ allowList: [name] }))).resolves.toMatchObject({
+      status: 200,
+    });
+    const again = await failure(http.send(`http://${name}:${port}/ok`, fixtureMessage(), opts(), fixtureSendContext()));
+    expect(again.code).toBe('ADDRESS_REFUSED');
+    expect(seen).toHaveLength(1);
   });
 
   it('refuses an address with credentials, and sends Basic credentials from the config instead', async () => {

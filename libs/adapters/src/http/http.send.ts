@@ -198,7 +198,18 @@ interface Answer {
 class AnswerTooLarge extends Error {}
 
 /** Kept-alive connections, as fetch had; a pooled socket was checked by the guard when it connected. */
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+const agents = new Map<string, HttpAgent>();
+
+/** A kept-alive agent per scheme and guard policy: a socket checked under one policy is never reused under a stricter one. */
+function agentFor(secure: boolean, policyKey: string): HttpAgent {
+  const key = `${secure ? 'https' : 'http'} ${policyKey}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    agents.set(key, agent);
+  }
+  return agent;
+}
 
 /** One request over node:http(s), with the guard's lookup; the answer is counted as it streams and cut past `limit`. */
 function exchange(
@@ -219,7 +230,7 @@ function exchange(
       path: `${url.pathname}${url.search}`,
       method,
       headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      agent: secure ? agents.https : agents.http,
+      agent: agentFor(secure, target.policyKey),
       lookup,
       signal,
     });

@@ -23,6 +23,8 @@ export interface CheckedTarget {
   url: URL;
   /** Resolves the host and refuses addresses the guard forbids, at connect time. */
   lookup: LookupFunction;
+  /** What the lookup permits depends on this and the host only: pooled connections are shared per key, never across. */
+  policyKey: string;
 }
 
 /**
@@ -57,5 +59,5 @@ export function checkOutbound(adapter: string, address: string, ctx: Pick<SendCo
   };
   const who = `send adapter "${adapter}"`;
   checkHostLiteral(who, url.hostname, policy);
-  return { url, lookup: guardedLookup(who, policy) };
+  return { url, lookup: guardedLookup(who, policy), policyKey: `${policy.allowPrivate ? 'private' : ''}${policy.listed ? '+listed' : ''}` };
 }

@@ -203,7 +203,7 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
         ? `Basic ${Buffer.from(`${options.username ?? ''}:${options.password ?? ''}`).toString('base64')}`
         : undefined;
     const maxPayload = ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const policyKey = `${ctx.allowPrivate ? 'p' : ''}${(ctx.allowList ?? []).join(',')}`;
+    const policyKey = target.policyKey;
     const s = await pooledSocket(address, { protocols, timeoutMs, maxPayload, target, authorization }, policyKey);
     const frame = options.raw
       ? message.body
