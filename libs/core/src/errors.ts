@@ -37,6 +37,9 @@ export const ERROR_STATUS: Record<string, number> = {
   FAULT_NOT_RESUBMITTABLE: 409,
   RATE_LIMITED: 429,
   TRANSPORT_UNAVAILABLE: 503,
+  /** A send endpoint refused the call: its calls are all busy (ENDPOINT_BUSY) or its circuit is open (CIRCUIT_OPEN). */
+  ENDPOINT_BUSY: 503,
+  CIRCUIT_OPEN: 503,
   /** The identity provider's keys (JWKS) cannot be fetched. */
   AUTH_UNAVAILABLE: 503,
   REDIS_OUT_OF_MEMORY: 503,
