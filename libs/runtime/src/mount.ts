@@ -4,14 +4,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ItineraError } from '@itinera/core';
 import { Redis } from 'ioredis';
-import {
-  OnRampLimits,
-  attachWebSocketDuplex,
-  registerFaultRoutes,
-  registerHttpOnRamp,
-  registerPollingDuplex,
-  startSessionSweeper,
-} from '@itinera/adapters';
+import { OnRampLimits, attachWebSocketDuplex, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
 import { buildBrowserBundle } from '@itinera/client';
 import type { Bus } from './bus';
 

@@ -68,7 +68,6 @@ function isJsonType(type: string | undefined): boolean {
 /** Structured-syntax `+json` media types (RFC 6839), as Fastify hands them over: lower case, parameters after `; `. */
 const PLUS_JSON = /^application\/[a-z0-9!#$&^_.+-]+\+json(?:;|$)/;
 
-
 /**
  * The HTTP on-ramp of PROTOCOL.md: messages in, status and trace out,
  * problem+json errors with stable codes. Register it inside an encapsulated
@@ -182,5 +181,7 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
     return reply.send({ status: 'ready' });
   });
-  app.get('/metrics', deps.metricsAuth === 'operator' ? { preHandler: operatorGuard(auth, 'the metrics') } : {}, async (_req, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics()));
+  app.get('/metrics', deps.metricsAuth === 'operator' ? { preHandler: operatorGuard(auth, 'the metrics') } : {}, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(deps.metrics()),
+  );
 }
