@@ -7,7 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ItineraError, silentLogger, type InvokeHandler } from '@itinera/core';
-import { ItineraStep, loadConfig, startNode, type BusConfig, type StartedNode } from '@itinera/runtime';
+import { ItineraStep, loadConfig, startNode, type BusConfig, type BusRoles, type StartedNode } from '@itinera/runtime';
 import { SAMPLES_DIR, http, startRedis, waitFor, type HttpAnswer, type RedisServer } from '@itinera/testing';
 import { SAMPLE_STEPS } from '../../itineraries/extensions';
 
@@ -43,12 +43,15 @@ const ITINERARIES = {
   },
 };
 
-async function startBus(overrides: Partial<BusConfig> = {}): Promise<StartedNode & { url: string; stop(): Promise<void> }> {
+async function startBus(
+  overrides: Partial<BusConfig> = {},
+  roles: BusRoles = { gateway: true, worker: true },
+): Promise<StartedNode & { url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'itinera-small-'));
   cpSync(SAMPLES_DIR, dir, { recursive: true });
   for (const [name, def] of Object.entries(ITINERARIES)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(def));
   const config = loadConfig({ ITINERA_LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: dir, ...overrides });
-  const node = await startNode({ roles: { gateway: true, worker: true }, steps: [...SAMPLE_STEPS, AlwaysBusyStep], config, logger: silentLogger });
+  const node = await startNode({ roles, steps: [...SAMPLE_STEPS, AlwaysBusyStep], config, logger: silentLogger });
   return Object.assign(node as StartedNode & { url: string }, {
     async stop() {
       await node.close();
@@ -205,12 +208,16 @@ describe('readiness when Redis refuses writes (maxmemory, noeviction)', () => {
   let redis: RedisServer;
   let admin: Redis;
   let bus: Awaited<ReturnType<typeof startBus>>;
+  let worker: Awaited<ReturnType<typeof startBus>>;
   beforeAll(async () => {
     redis = await startRedis({ appendonly: false });
     admin = new Redis(redis.url);
     bus = await startBus({ transport: 'bullmq', redisUrl: redis.url });
+    // A worker-only node serves health on its own port.
+    worker = await startBus({ transport: 'bullmq', redisUrl: redis.url }, { gateway: false, worker: true });
   });
   afterAll(async () => {
+    await worker?.stop();
     await bus?.stop();
     admin?.disconnect();
     await redis?.stop();
@@ -242,6 +249,7 @@ describe('readiness when Redis refuses writes (maxmemory, noeviction)', () => {
     const full = await http(`${bus.url}/health/ready`);
     expectProblem(full, 503, 'REDIS_OUT_OF_MEMORY');
     expect(full.body.detail).toMatch(/maxmemory/);
+    expectProblem(await http(`${worker.url}/health/ready`), 503, 'REDIS_OUT_OF_MEMORY');
     // Just under the limit a small write may still land: the on-ramp answers 2xx only for what
     // Redis stored, and 503 problem+json once it refuses. Every 2xx must complete later.
     const accepted: HttpAnswer[] = [before];
@@ -260,6 +268,7 @@ describe('readiness when Redis refuses writes (maxmemory, noeviction)', () => {
       await admin.unlink(...keys);
     }
     expect((await http(`${bus.url}/health/ready`)).status).toBe(200);
+    expect((await http(`${worker.url}/health/ready`)).body).toEqual({ status: 'ready' });
     const after = await http(`${bus.url}/itineraries/small-echo/messages`, { body: { n: 'after' } });
     expect(after.status).toBe(200);
     for (const res of [...accepted, after]) {
