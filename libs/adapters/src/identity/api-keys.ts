@@ -98,6 +98,7 @@ export interface ApiKeyStoreOptions {
  */
 export class ApiKeyStore {
   private keys: StoredKey[] = [];
+  private byDigest = new Map<string, StoredKey>();
   private stamp = '';
   private timer?: NodeJS.Timeout;
 
@@ -120,7 +121,7 @@ export class ApiKeyStore {
   /** Keys given directly (tests, embedding). */
   static fromEntries(entries: unknown, name = '(inline keys)'): ApiKeyStore {
     const store = new ApiKeyStore(name, silentLogger);
-    store.keys = parseApiKeys(entries, name);
+    store.use(parseApiKeys(entries, name));
     return store;
   }
 
@@ -128,12 +129,16 @@ export class ApiKeyStore {
     return this.keys.length;
   }
 
-  /** The principal of a presented key, or undefined. Every stored digest is compared, so timing tells nothing. */
+  /**
+   * The principal of a presented key, or undefined. Keys are found by their SHA-256 digest:
+   * how long the lookup takes depends on the digest, never on how much of a stored key the
+   * presented one matches, so timing leaks nothing usable (finding a key from it would need
+   * a SHA-256 preimage). The match is confirmed with a constant-time compare.
+   */
   lookup(key: string): Principal | undefined {
     const digest = sha256(key);
-    let found: Principal | undefined;
-    for (const k of this.keys) if (timingSafeEqual(k.digest, digest) && !found) found = k.principal;
-    return found;
+    const found = this.byDigest.get(digest.toString('hex'));
+    return found && timingSafeEqual(found.digest, digest) ? found.principal : undefined;
   }
 
   /** Whether a key of this name is still configured (sessions opened with a revoked key stop working). */
@@ -169,7 +174,12 @@ export class ApiKeyStore {
         details: [{ file: this.file, pointer: '', message: 'is not valid JSON' }],
       });
     }
-    this.keys = parseApiKeys(doc, this.file);
+    this.use(parseApiKeys(doc, this.file));
+  }
+
+  private use(keys: StoredKey[]): void {
+    this.keys = keys;
+    this.byDigest = new Map(keys.map((k) => [k.digest.toString('hex'), k]));
   }
 
   /** Polled: reload when the file's stamp changed. */

@@ -115,3 +115,31 @@ describe('JWT verification against a JWKS URL', () => {
     }
   });
 });
+
+describe('JWT verification cache', () => {
+  it('answers a token verified before without verifying again, and never past its expiry', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const v = new JwtVerifier({ publicKey: await exportSPKI(pair.publicKey), issuer: ISS, audience: AUD });
+    const token = await new SignJWT({ scope: 'a' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('s')
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setExpirationTime('5m')
+      .sign(pair.privateKey);
+    const first = await v.verify(token);
+    expect(await v.verify(token)).toBe(first);
+    const soon = Math.floor(Date.now() / 1000) + 1;
+    const short = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('s')
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setExpirationTime(soon)
+      .sign(pair.privateKey);
+    const strict = new JwtVerifier({ publicKey: await exportSPKI(pair.publicKey), issuer: ISS, audience: AUD, clockToleranceSec: 0 });
+    expect((await strict.verify(short)).name).toBe('s');
+    await new Promise((r) => setTimeout(r, (soon + 1) * 1000 - Date.now()));
+    expect((await refused(strict, short)).message).toMatch(/expired/);
+  });
+});
