@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, ItineraError, type ItineraryDefinition, type Principal } from '@itinera/core';
 import { checkAccess } from './access';
+import { validateItineraryDocument } from './document-schemas';
+import { checkItinerary, type CheckContext } from './itinerary.check';
 
 const def = (access?: ItineraryDefinition['access']): ItineraryDefinition => ({ name: 'orders', version: '1.0.0', steps: [], ...(access ? { access } : {}) });
 const who = (...permissions: string[]): Principal => ({ id: 'key:alice', kind: 'api-key', name: 'alice', permissions });
@@ -53,5 +55,25 @@ describe('itinerary access', () => {
 
   it('trusted principals (trusted queue producers, the admin token) pass', () => {
     expect(codeOf(() => checkAccess(orders, 'CreateOrder', { id: 'queue:q', kind: 'trusted', name: 'q', permissions: [] }))).toBeUndefined();
+  });
+});
+
+describe('access in itinerary documents', () => {
+  const doc = (access: unknown) => ({ name: 'orders', version: '1.0.0', actions: { CreateOrder: {} }, access, steps: [] });
+
+  it('the schema names the pointer of a malformed permission or rule', () => {
+    const errors = validateItineraryDocument(doc({ CreateOrder: { anyOf: ['orders.write'] }, '*': {} }), 'orders.json');
+    const pointers = errors.map((e) => e.pointer);
+    expect(pointers).toContain('/access/CreateOrder/anyOf/0');
+    expect(pointers.some((p) => p.startsWith('/access/*'))).toBe(true);
+    expect(errors.every((e) => e.file === 'orders.json')).toBe(true);
+    expect(validateItineraryDocument(doc({ CreateOrder: { anyOf: ['scope:orders.write', 'role:clerk'] }, '*': { public: true } }), 'o.json')).toEqual([]);
+  });
+
+  it('an access entry for an action the itinerary does not declare is an error at load, with a suggestion', () => {
+    const errors = checkItinerary(doc({ CreateOrdr: { anyOf: ['scope:x'] } }), 'orders.json', {} as CheckContext);
+    expect(errors).toEqual([
+      expect.objectContaining({ file: 'orders.json', pointer: '/access/CreateOrdr', message: expect.stringContaining('did you mean "CreateOrder"') }),
+    ]);
   });
 });
