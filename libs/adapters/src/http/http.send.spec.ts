@@ -206,7 +206,7 @@ describe('http send adapter', () => {
     const port = new URL(base).port;
     const err = await failure(http.send(`http://${name}:${port}/ok`, fixtureMessage(), opts(), fixtureSendContext()));
     expect(err.code).toBe('ADDRESS_REFUSED');
-    expect(err.message).toContain(`"${name}" resolves to ${resolved!.address}`);
+    expect(err.message).toContain(`"${name}": it resolves to ${resolved!.address}`);
     expect(seen).toHaveLength(0);
     // Listed by name, it goes through; the kept-alive socket is not then reused for an unlisted send.
     await expect(http.send(`http://${name}:${port}/ok`, fixtureMessage(), opts(), fixtureSendContext({ allowList: [name] }))).resolves.toMatchObject({

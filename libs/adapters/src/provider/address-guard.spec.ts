@@ -106,7 +106,7 @@ describe('address guard: outbound URLs', () => {
     'http://224.0.0.1/',
   ])('refuses %s with ADDRESS_REFUSED naming the host and the rule', (address) => {
     const r = refusal(address);
-    expect(r).toMatch(/^ADDRESS_REFUSED: send adapter "http" may not reach ".+" is an? .+ address \(rule: [a-z-]+\)/);
+    expect(r).toMatch(/^ADDRESS_REFUSED: send adapter "http" may not reach ".+": it is an? .+ address \(rule: [a-z-]+\)/);
   });
 
   it('lets a public literal through, and listed or wholesale-allowed private targets', () => {
@@ -140,7 +140,7 @@ describe('address guard: connect-time lookup', () => {
     const { err } = await lookupOf('localhost', {});
     expect(err).toBeInstanceOf(ItineraError);
     expect((err as ItineraError).code).toBe('ADDRESS_REFUSED');
-    expect(err!.message).toMatch(/"localhost" resolves to (127\.0\.0\.1|::1), a loopback address \(rule: loopback\)/);
+    expect(err!.message).toMatch(/"localhost": it resolves to (127\.0\.0\.1|::1), a loopback address \(rule: loopback\)/);
   });
 
   it('answers in the shape asked for (one address, or all) when permitted', async () => {

@@ -144,7 +144,7 @@ const LABEL: Record<AddressClass, string> = {
 export function addressRefused(who: string, host: string, ip: string | undefined, cls: AddressClass, policy: GuardPolicy): ItineraError {
   const list = policy.listSetting ?? 'ITINERA_SEND_ALLOWLIST';
   const label = `${/^[aeiou]/.test(LABEL[cls]) ? 'an' : 'a'} ${LABEL[cls]} address`;
-  const where = ip && ip !== host ? `"${host}" resolves to ${ip}, ${label}` : `"${host}" is ${label}`;
+  const where = ip && ip !== host ? `"${host}": it resolves to ${ip}, ${label}` : `"${host}": it is ${label}`;
   const how =
     cls === 'metadata'
       ? `cloud metadata services are refused unless ${list} names that very host`
