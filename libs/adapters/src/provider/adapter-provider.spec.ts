@@ -96,6 +96,24 @@ describe('AdapterProvider.resolve', () => {
     expect(p.validate({ adapter: 'http', address: 'http://other.test/' }, '/e')).toEqual([expect.objectContaining({ pointer: '/e/address' })]);
   });
 
+  it('applies the SSRF guard and refuses credentials at route time, each with its code', () => {
+    const p = provider();
+    expect(thrown(() => p.resolve({ adapter: 'http', address: 'http://127.0.0.1:6379/' })).code).toBe('ADDRESS_REFUSED');
+    expect(thrown(() => p.resolve({ adapter: 'ws', address: 'ws://[::ffff:127.0.0.1]:6379/' })).code).toBe('ADDRESS_REFUSED');
+    const creds = thrown(() => p.resolve({ adapter: 'http', address: 'https://bot:s3cret@api.test/x?apikey=k2' }));
+    expect(creds.code).toBe('ADDRESS_CREDENTIALS');
+    expect(creds.message).not.toMatch(/s3cret|k2/);
+    expect(p.validate({ adapter: 'http', address: 'http://169.254.169.254/' }, '/e')).toEqual([
+      { pointer: '/e/address', message: expect.stringMatching(/rule: metadata/) },
+    ]);
+    // Host names are left to the connect-time check; listing or allowPrivate lets private targets through.
+    expect(p.resolve({ adapter: 'http', address: 'http://api.test/' }).address).toBe('http://api.test/');
+    expect(provider({ allowList: ['http://127.0.0.1:8080/'] }).resolve({ adapter: 'http', address: 'http://127.0.0.1:8080/in' }).address).toBe(
+      'http://127.0.0.1:8080/in',
+    );
+    expect(provider({ allowPrivate: true }).resolve({ adapter: 'http', address: 'http://10.0.0.5/in' }).address).toBe('http://10.0.0.5/in');
+  });
+
   it('validate() lists every problem without throwing', () => {
     const errors = provider().validate({ adapter: 'http', address: 'nope', config: 'retries=-1&x=1' }, '/s');
     expect(errors.map((e) => e.pointer).sort()).toEqual(['/s/address', '/s/config/retries', '/s/config/x']);
