@@ -80,6 +80,11 @@ function classifyParsed(addr: ipaddr.IPv4 | ipaddr.IPv6): AddressClass {
     // Addresses that carry an IPv4 address are judged by it: mapped, translated (SIIT), NAT64, 6to4.
     if (range === 'ipv4Mapped' || range === 'rfc6145' || range === 'rfc6052') return classifyParsed(embeddedV4(v6.parts[6], v6.parts[7]));
     if (range === '6to4') return classifyParsed(embeddedV4(v6.parts[1], v6.parts[2]));
+    // The deprecated IPv4-compatible form (::a.b.c.d): judged by the IPv4 address when that is not public, reserved otherwise.
+    if (range === 'unicast' && v6.parts.slice(0, 6).every((p) => p === 0)) {
+      const embedded = classifyParsed(embeddedV4(v6.parts[6], v6.parts[7]));
+      return embedded === 'public' ? 'reserved' : embedded;
+    }
     const plain = new ipaddr.IPv6(v6.parts).toString();
     if (METADATA_IPS.has(plain)) return 'metadata';
     return V6_CLASS[range] ?? 'reserved';
