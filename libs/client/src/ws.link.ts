@@ -78,7 +78,9 @@ export class WebSocketLink implements Link {
           return fail(new ItineraClientError(CLIENT_ERROR_CODES.CONNECT_FAILED, `The server at ${this.url} did not accept the subprotocol ${SUBPROTOCOL}.`));
         // The credential opens a session; a resume is proven by the session token.
         const credential = this.opts.credential ? { credential: this.opts.credential } : {};
-        ws.send(JSON.stringify(resume ? { type: 'hello', session: resume.session, token: resume.token, lastSeq: resume.lastSeq } : { type: 'hello', ...credential }));
+        ws.send(
+          JSON.stringify(resume ? { type: 'hello', session: resume.session, token: resume.token, lastSeq: resume.lastSeq } : { type: 'hello', ...credential }),
+        );
       };
       ws.onerror = () => undefined; // onclose follows with the code
       ws.onclose = (ev) => {
