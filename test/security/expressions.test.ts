@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES_DIR, http, startTestBus } from '@itinera/testing';
+import { writeHostileItineraries } from '../fixtures/security/hostile-map';
 
 /**
  * Issue 9, point 2, black box: a receive-stage map that reads body data, attacked with
@@ -11,29 +12,6 @@ import { SAMPLES_DIR, http, startTestBus } from '@itinera/testing';
  * /health/live is polled. Each attack answers its documented code, the process stays
  * up and answers health checks, and its memory stays bounded.
  */
-
-// One map, steered by the body: each mode is one of the issue's hostile cases.
-const MAP = `(
-  $m := body.mode;
-  $m = 'regex' ? $contains(body.s, /^(a+)+$/) :
-  $m = 'pad' ? $length($pad('', body.n)) :
-  $m = 'double' ? $length($reduce([1..body.n], function($a, $i) { $a & $a }, 'x')) :
-  $m = 'join' ? $length($join([1..body.n].$pad('', $$.body.m))) :
-  $m = 'replace' ? $length($replace(body.s, 'a', body.r)) :
-  $m = 'string' ? $length($string($reduce([1..body.n], function($a, $i) { { 'a': $a, 'b': $a } }, 'x'))) :
-  $m = 'loop' ? ($loop := function($n) { $loop($n + 1) }; $loop(0)) :
-  $m = 'shared' ? ($mk := function() { $reduce([1..body.n], function($a, $i) { { 'a': $a, 'b': $a } }, 'x') }; $mk() = $mk()) :
-  { 'echo': body.s, 'words': $split(body.s, /\\s+/) }
-)`;
-
-const ITINERARY = {
-  name: 'hostile-map',
-  version: '1.0.0',
-  steps: [
-    { id: 'shape', service: 'transform', stage: 'receive', options: { map: 'hostile' } },
-    { id: 'reply', service: 'reply', stage: 'receive' },
-  ],
-};
 
 const ATTACKS: { name: string; body: Record<string, unknown>; code: string }[] = [
   { name: 'catastrophic regex', body: { mode: 'regex', s: 'a'.repeat(28) + 'b' }, code: '' },
@@ -53,9 +31,7 @@ function median(xs: number[]): number {
 async function startHostileBus(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'itinera-expr-'));
   cpSync(SAMPLES_DIR, dir, { recursive: true });
-  mkdirSync(join(dir, 'maps'), { recursive: true });
-  writeFileSync(join(dir, 'hostile-map.json'), JSON.stringify(ITINERARY));
-  writeFileSync(join(dir, 'maps', 'hostile@1.0.0.jsonata'), MAP);
+  writeHostileItineraries(dir);
   const bus = await startTestBus({ itinerariesDir: dir, env });
   return Object.assign(bus, {
     send: (body: unknown) => http(`${bus.url}/itineraries/hostile-map/messages`, { body }),
@@ -105,7 +81,11 @@ describe('hostile expressions, embedded bus (evaluation on the event loop)', () 
     for (const [i, a] of ATTACKS.entries()) {
       const res = answers[i]!;
       if (a.code) {
-        expect({ attack: a.name, code: res.body?.code, status: res.status }).toEqual({ attack: a.name, code: a.code, status: a.code === 'EXPRESSION_LIMIT' ? 422 : 500 });
+        expect({ attack: a.name, code: res.body?.code, status: res.status }).toEqual({
+          attack: a.name,
+          code: a.code,
+          status: a.code === 'EXPRESSION_LIMIT' ? 422 : 500,
+        });
       } else {
         // The regex answers (false) instead of backtracking: linear-time matching.
         expect({ attack: a.name, status: res.status }).toEqual({ attack: a.name, status: 200 });
@@ -170,18 +150,22 @@ describe('fatal errors end the program', () => {
     return { child, exited, ready, out: () => ({ stdout, stderr }) };
   }
 
-  it.each(['throw', 'reject'])('an unhandled %s writes one fatal line and exits 1 at once', async (mode) => {
-    const run = runFixture({ FATAL_MODE: mode });
-    await run.ready();
-    const { code } = await run.exited;
-    expect(code).toBe(1);
-    const fatal = run
-      .out()
-      .stderr.split('\n')
-      .filter((l) => l.includes('"level":"fatal"'));
-    expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatch(mode === 'throw' ? /uncaught exception.*boom from a timer/ : /unhandled promise rejection.*boom from a promise/);
-  }, 60_000);
+  it.each(['throw', 'reject'])(
+    'an unhandled %s writes one fatal line and exits 1 at once',
+    async (mode) => {
+      const run = runFixture({ FATAL_MODE: mode });
+      await run.ready();
+      const { code } = await run.exited;
+      expect(code).toBe(1);
+      const fatal = run
+        .out()
+        .stderr.split('\n')
+        .filter((l) => l.includes('"level":"fatal"'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).toMatch(mode === 'throw' ? /uncaught exception.*boom from a timer/ : /unhandled promise rejection.*boom from a promise/);
+    },
+    60_000,
+  );
 
   it('hooks only SIGTERM and SIGINT, and SIGTERM still shuts down gracefully', async () => {
     const run = runFixture({});

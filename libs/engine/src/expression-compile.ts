@@ -31,7 +31,12 @@ export function compileGuarded(source: string, limits: ExpressionLimits): jsonat
 }
 
 /** Evaluate a guarded expression; the result is checked before it leaves. */
-export async function evaluateGuarded(expr: jsonata.Expression, input: unknown, bindings: Record<string, unknown> | undefined, limits: ExpressionLimits): Promise<unknown> {
+export async function evaluateGuarded(
+  expr: jsonata.Expression,
+  input: unknown,
+  bindings: Record<string, unknown> | undefined,
+  limits: ExpressionLimits,
+): Promise<unknown> {
   const result = await expr.evaluate(input, bindings);
   checkResult(result, limits);
   return result;

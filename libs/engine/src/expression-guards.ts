@@ -41,7 +41,7 @@ export function jsonataOptions(limits: ExpressionLimits): jsonata.JsonataOptions
 
 type Builtin = { implementation: (...args: unknown[]) => unknown };
 type Focus = jsonata.Focus;
-type Frame = { base: Record<symbol, number> };
+type Frame = { base: Record<symbol, number> & { timestamp: Date } };
 
 // The built-ins wrapped below, taken from jsonata itself (evaluating `$pad` yields the function).
 let originals: Record<'replace' | 'string' | 'clone', Builtin> | undefined;
@@ -50,6 +50,10 @@ const originalsReady = jsonata('{ "replace": $replace, "string": $string, "clone
   .then((o: Record<'replace' | 'string' | 'clone', Builtin>) => (originals = o));
 
 const PRODUCED = Symbol('itinera.produced');
+const STEPS = Symbol('itinera.steps');
+const YIELDED = Symbol('itinera.yielded');
+/** A long evaluation gives the event loop a turn this often (health checks, other messages). */
+export const SLICE_MS = 10;
 const EXIT = Symbol.for('jsonata.__evaluate_exit');
 
 /**
@@ -62,15 +66,14 @@ const EXIT = Symbol.for('jsonata.__evaluate_exit');
 export function installGuards(expr: jsonata.Expression, limits: ExpressionLimits): void {
   const { maxString, maxSequence } = limits;
   const total = maxString * TOTAL_FACTOR;
-  const tooLong = (what: string, n: number) =>
-    new LimitExceeded(`${what} would be ${n} characters long, more than ITINERA_JSONATA_MAX_STRING (${maxString})`);
+  const tooLong = (what: string, n: number) => new LimitExceeded(`${what} would be ${n} characters long, more than ITINERA_JSONATA_MAX_STRING (${maxString})`);
 
   (expr.assign as unknown as (name: symbol, value: unknown) => void)(EXIT, (node: { type: string }, _input: unknown, env: Frame, result: unknown) => {
+    const base = env.base;
     if (typeof result === 'string') {
       if (result.length > maxString) throw tooLong('a string', result.length);
       if (node.type === 'function') {
         // A function's string is (nearly always) new memory: count it against the evaluation's total.
-        const base = env.base;
         const produced = (base[PRODUCED] ?? 0) + result.length;
         if (produced > total) {
           throw new LimitExceeded(`built-in functions produced more than ${total} characters in one evaluation (${TOTAL_FACTOR} x ITINERA_JSONATA_MAX_STRING)`);
@@ -80,6 +83,18 @@ export function installGuards(expr: jsonata.Expression, limits: ExpressionLimits
     } else if (Array.isArray(result) && result.length > maxSequence) {
       throw new LimitExceeded(`an array would hold ${result.length} items, more than ITINERA_JSONATA_MAX_ITEMS (${maxSequence})`);
     }
+    // jsonata awaits only microtasks, so a long evaluation would hold the event loop until its
+    // timeout: every SLICE_MS it waits for a macrotask turn instead (checked every 256 steps).
+    const steps = (base[STEPS] ?? 0) + 1;
+    base[STEPS] = steps;
+    if ((steps & 255) === 0) {
+      const now = Date.now();
+      if (now - (base[YIELDED] ?? base.timestamp.getTime()) >= SLICE_MS) {
+        base[YIELDED] = now;
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    return undefined;
   });
 
   expr.registerFunction(

@@ -87,7 +87,8 @@ export class ExpressionPool {
     try {
       code = await workerCode();
     } catch (err) {
-      for (const job of this.waiting.splice(0)) job.resolve({ ok: false, killed: 'exit', detail: `no evaluation thread could start (${(err as Error).message})` });
+      for (const job of this.waiting.splice(0))
+        job.resolve({ ok: false, killed: 'exit', detail: `no evaluation thread could start (${(err as Error).message})` });
       return;
     }
     // From here on synchronous: concurrent dispatches cannot both take a slot or over-spawn.
@@ -149,7 +150,6 @@ export class ExpressionPool {
     this.slots.push(slot);
     return slot;
   }
-
 
   private kill(slot: Slot, detail: string): void {
     const i = this.slots.indexOf(slot);

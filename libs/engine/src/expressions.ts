@@ -164,7 +164,10 @@ export class Expressions implements ExpressionsContract {
     if ('facts' in out) throw this.failure(out.facts, what, source);
     if (out.killed === 'timeout') {
       return this.throwing(
-        new ItineraError('EXPRESSION_TIMEOUT', `${what} ${out.detail} and its evaluation thread was stopped: look for one huge built-in call or an infinite loop`),
+        new ItineraError(
+          'EXPRESSION_TIMEOUT',
+          `${what} ${out.detail} and its evaluation thread was stopped: look for one huge built-in call or an infinite loop`,
+        ),
       );
     }
     if (out.killed === 'memory') {
@@ -180,7 +183,11 @@ export class Expressions implements ExpressionsContract {
   private failure(e: FailureFacts, what: string, source: string, err?: unknown): ItineraError {
     const cause = err === undefined ? {} : { cause: err };
     if (e.code === 'D1012') {
-      return new ItineraError('EXPRESSION_TIMEOUT', `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`, cause);
+      return new ItineraError(
+        'EXPRESSION_TIMEOUT',
+        `${what} ran longer than ${this.limits.timeoutMs} ms and was stopped: look for an infinite loop or recursion`,
+        cause,
+      );
     }
     if (e.code === 'D1011' || (e.rangeError && /call stack/i.test(e.message))) {
       const depth = e.code === 'D1011' ? `deeper than ${this.limits.maxDepth} evaluation frames` : 'deeper than the JavaScript stack allows';
