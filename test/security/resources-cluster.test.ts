@@ -22,7 +22,7 @@ describe('resource limits on the BullMQ cluster: two gateways share one budget',
       gateways: 2,
       workers: 1,
       itinerariesDir: dir,
-      env: { ITINERA_SESSION_RATE: String(RATE), ITINERA_MESSAGE_RATE: String(RATE) },
+      env: { ITINERA_SESSION_RATE: String(RATE), ITINERA_SESSION_RATE_WINDOW_S: '1', ITINERA_MESSAGE_RATE: String(RATE) },
     });
   }, 120_000);
   afterAll(async () => {

@@ -138,7 +138,7 @@ describe('sessions and messages are limited per caller', () => {
   beforeAll(async () => {
     dir = samplesWithEcho();
     // The defaults for sessions (10 new a second per address); messages: 5 a second per caller; records: 64 KiB.
-    bus = await startTestBus({ itinerariesDir: dir, env: { ITINERA_MESSAGE_RATE: '5', ITINERA_RECORD_MAX_BYTES: '65536' } });
+    bus = await startTestBus({ itinerariesDir: dir, env: { ITINERA_MESSAGE_RATE: '5', ITINERA_SESSION_RATE_WINDOW_S: '1', ITINERA_RECORD_MAX_BYTES: '65536' } });
   });
   afterAll(async () => {
     await bus?.close();

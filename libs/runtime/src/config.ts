@@ -139,6 +139,13 @@ export const CONFIG_SPEC = {
     default: 10,
     minimum: 0,
   },
+  ITINERA_SESSION_RATE_WINDOW_S: {
+    type: 'integer',
+    description: 'Seconds the session rate is counted over: a burst of ITINERA_SESSION_RATE × this many new sessions fits in one window.',
+    default: 10,
+    minimum: 1,
+    maximum: 3600,
+  },
   ITINERA_MAX_SESSIONS_PER_PRINCIPAL: {
     type: 'integer',
     description: 'Open duplex sessions per authenticated principal (RATE_LIMITED beyond); 0 = no limit.',
@@ -305,6 +312,7 @@ export interface BusConfig {
   rateLimit: number;
   wsMaxBufferedBytes: number;
   sessionRate: number;
+  sessionWindowS: number;
   maxSessionsPerPrincipal: number;
   maxSessionsPerAddress: number;
   messageRate: number;
@@ -402,6 +410,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
     sessionRate: v.ITINERA_SESSION_RATE as number,
+    sessionWindowS: v.ITINERA_SESSION_RATE_WINDOW_S as number,
     maxSessionsPerPrincipal: v.ITINERA_MAX_SESSIONS_PER_PRINCIPAL as number,
     maxSessionsPerAddress: v.ITINERA_MAX_SESSIONS_PER_ADDRESS as number,
     messageRate: v.ITINERA_MESSAGE_RATE as number,

@@ -79,6 +79,7 @@ function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> 
   const limits = new OnRampLimits({
     settings: {
       sessionRate: config.sessionRate,
+      sessionWindowS: config.sessionWindowS,
       maxSessionsPerPrincipal: config.maxSessionsPerPrincipal,
       maxSessionsPerAddress: config.maxSessionsPerAddress,
       messageRate: config.messageRate,

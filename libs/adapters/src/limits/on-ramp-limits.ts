@@ -5,8 +5,10 @@ import { MemoryOwnerSessions, RedisOwnerSessions, type OwnerSessions } from './o
 
 /** The on-ramp limits; 0 turns one off. */
 export interface LimitSettings {
-  /** New duplex sessions per second per client address, and per principal. */
+  /** New duplex sessions per second per client address, and per principal, averaged over `sessionWindowS`. */
   sessionRate: number;
+  /** The window the session rate is counted over: a burst of `sessionRate × sessionWindowS` fits in it. */
+  sessionWindowS: number;
   /** Open duplex sessions per principal. */
   maxSessionsPerPrincipal: number;
   /** Open duplex sessions per client address. */
@@ -17,7 +19,7 @@ export interface LimitSettings {
   requestRate: number;
 }
 
-export const NO_LIMITS: LimitSettings = { sessionRate: 0, maxSessionsPerPrincipal: 0, maxSessionsPerAddress: 0, messageRate: 0, requestRate: 0 };
+export const NO_LIMITS: LimitSettings = { sessionRate: 0, sessionWindowS: 1, maxSessionsPerPrincipal: 0, maxSessionsPerAddress: 0, messageRate: 0, requestRate: 0 };
 
 /** Who is asking: the authenticated principal, when there is one, and the client address. */
 export interface Caller {
@@ -74,12 +76,13 @@ export class OnRampLimits {
   constructor(private readonly o: OnRampLimitsOptions) {
     const { settings } = o;
     const prefix = `${o.prefix ?? '{itinera}'}:rl`;
-    const limiter = (name: string, points: number): RateLimiterAbstract | undefined => {
-      if (points <= 0) return undefined;
-      const opts = { points, duration: 1, keyPrefix: `${prefix}:${name}` };
+    const limiter = (name: string, perSecond: number, duration = 1): RateLimiterAbstract | undefined => {
+      if (perSecond <= 0) return undefined;
+      const opts = { points: perSecond * duration, duration, keyPrefix: `${prefix}:${name}` };
       return o.redis ? new RateLimiterRedis({ ...opts, storeClient: o.redis }) : new RateLimiterMemory(opts);
     };
-    this.sessionRate = limiter('session', settings.sessionRate);
+    // A page that opens a handful of tabs, or a test rig, opens sessions in bursts: count them over a window.
+    this.sessionRate = limiter('session', settings.sessionRate, Math.max(1, settings.sessionWindowS));
     this.messageRate = limiter('message', settings.messageRate);
     this.requestRate = limiter('request', settings.requestRate);
     const ttlSeconds = Math.ceil((2 * o.sessionTtlMs) / 1000);
@@ -98,8 +101,8 @@ export class OnRampLimits {
     const byAddress = addressKey(caller);
     if (this.sessionRate) {
       const what = 'New sessions';
-      await consume(this.sessionRate, byAddress, `${what} from this address are limited to ${settings.sessionRate} a second (ITINERA_SESSION_RATE)`);
-      if (byPrincipal) await consume(this.sessionRate, byPrincipal, `${what} of this principal are limited to ${settings.sessionRate} a second (ITINERA_SESSION_RATE)`);
+      await consume(this.sessionRate, byAddress, `${what} from this address are limited to ${settings.sessionRate} a second over ${settings.sessionWindowS} s (ITINERA_SESSION_RATE)`);
+      if (byPrincipal) await consume(this.sessionRate, byPrincipal, `${what} of this principal are limited to ${settings.sessionRate} a second over ${settings.sessionWindowS} s (ITINERA_SESSION_RATE)`);
     }
     const caps: [string, number, string][] = [];
     if (settings.maxSessionsPerAddress > 0) caps.push([byAddress, settings.maxSessionsPerAddress, 'this address (ITINERA_MAX_SESSIONS_PER_ADDRESS)']);
