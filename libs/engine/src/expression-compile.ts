@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
-import { checkResult, installGuards, jsonataOptions, LimitExceeded, type ExpressionLimits } from './expression-guards';
+import { checkResult, installGuards, jsonataOptions, LimitExceeded, needsSequenceCheck, type ExpressionLimits } from './expression-guards';
 import { checkRegexLiterals } from './expression-regex';
 
 /**
@@ -22,7 +22,10 @@ export class RegexUnsupported extends Error {
 
 /** Compile with every guard: jsonata's options, RE2 regexes (checked now), size-checked built-ins. */
 export function compileGuarded(source: string, limits: ExpressionLimits): jsonata.Expression {
-  const expr = jsonata(source, jsonataOptions(limits));
+  const options = jsonataOptions(limits);
+  const expr = jsonata(source, options);
+  // jsonata reads its options object at each evaluation: set `sequence` now that the AST is known.
+  if (needsSequenceCheck(expr.ast())) options.sequence = limits.maxSequence;
   const regex = checkRegexLiterals(expr.ast());
   if (regex) throw new RegexUnsupported(regex.source, regex.position, regex.reason);
   registerBuiltins(expr);

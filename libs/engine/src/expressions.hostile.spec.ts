@@ -85,6 +85,13 @@ describe('Expressions against hostile input', () => {
     expect(err.message).toMatch(/^expression ".*" was stopped: /);
   });
 
+  it('bounds the items that steps without a range yield in total, flattened into one result', async () => {
+    const err = await failure(ex.evaluate('$count(a.($$.a))', { a: Array.from({ length: 2000 }, (_, i) => i) }));
+    expect(err.code).toBe('EXPRESSION_LIMIT');
+    expect(err.message).toMatch(/steps yielded more than 800000 items in one evaluation \(16 x ITINERA_JSONATA_MAX_ITEMS\)/);
+    expect(await ex.evaluate('$count(a.($$.a))', { a: Array.from({ length: 200 }, (_, i) => i) })).toBe(40_000);
+  });
+
   it('leaves ordinary sizes alone: a body-sized string through $pad, $join, $replace and $string', async () => {
     const s = 'x'.repeat(90_000);
     expect(await ex.evaluate('$length($pad(s, 95000, "ab"))', { s })).toBe(95_000);
