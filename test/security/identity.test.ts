@@ -348,6 +348,42 @@ describe('identity with ITINERA_AUTH=none', () => {
     );
   });
 
+  it("chat with auth off: B cannot read A's session-bound record (404); A's session can", async () => {
+    const a = await RawDuplex.open(bus.url, { type: 'hello' });
+    const b = await RawDuplex.open(bus.url, { type: 'hello' });
+    for (const [c, name] of [
+      [a, 'A'],
+      [b, 'B'],
+    ] as const) {
+      expect((await c.call(`reg-${name}`, 'chat', 'RegisterClient', { name })).type).toBe('accepted');
+      await c.next((f) => f.type === 'callback' && /registered/.test(f.body.text));
+    }
+    const sent = await a.call('hello', 'chat', 'SendMessage', { text: 'hi' });
+    const seen = await b.next((f) => f.type === 'callback' && f.body.text === 'A: hi');
+    const id = seen.correlationId;
+    expect(id).toBe(sent.messageId);
+    const asA = { 'itinera-session': a.session!, 'itinera-session-token': a.token! };
+    await waitFor(async () => (await http(`${bus.url}/messages/${id}`, { headers: asA })).body.status === 'completed', 'the chat message to complete');
+    expectProblem(await http(`${bus.url}/messages/${id}`), 404, 'MESSAGE_NOT_FOUND');
+    expectProblem(
+      await http(`${bus.url}/messages/${id}`, { headers: { 'itinera-session': b.session!, 'itinera-session-token': b.token! } }),
+      404,
+      'MESSAGE_NOT_FOUND',
+    );
+    // Naming A's session without its token is refused too.
+    expect((await http(`${bus.url}/messages/${id}`, { headers: { 'itinera-session': a.session! } })).status).not.toBe(200);
+    const own = await http(`${bus.url}/messages/${id}`, { headers: asA });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ session: a.session });
+    expect((await http(`${bus.url}/messages/${id}`, { token: ADMIN })).status).toBe(200);
+    // A record from no session stays readable by its id.
+    const calc = await http(`${bus.url}/itineraries/calculator/messages`, { body: { n: 2 }, headers: { 'itinera-action': 'AddTo' } });
+    const calcId = calc.headers.get('itinera-message-id');
+    expect(calcId).toBeTruthy();
+    expect((await http(`${bus.url}/messages/${calcId}`)).status).toBe(200);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('ITINERA_METRICS_AUTH=operator guards /metrics; the admin token opens it', async () => {
     expectProblem(await http(`${bus.url}/metrics`), 401, 'UNAUTHORIZED');
     expect((await http(`${bus.url}/metrics`, { token: ADMIN })).status).toBe(200);

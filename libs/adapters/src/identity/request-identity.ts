@@ -91,11 +91,15 @@ export async function authenticateHttp(
 /**
  * Who may read a message record: operators, the session it came from, and the
  * principal that sent it. Everyone else is told it does not exist (404, no
- * existence leak). With auth off everyone is the anonymous principal, so the
- * records of anonymous senders stay readable by id, as before identities.
+ * existence leak). With auth off everyone is the anonymous principal: a record
+ * from a session is then readable only through that session (Itinera-Session and
+ * its token), so one chat member cannot read another's; an anonymous record
+ * without a session stays readable by id, as before identities.
  */
 export function mayReadRecord(auth: Authenticator, record: MessageRecord, principal: Principal, session: SessionInfo | undefined): boolean {
   if (auth.isOperator(principal)) return true;
   if (session && record.session === session.id) return true;
-  return (record.principal ?? ANONYMOUS.id) === principal.id;
+  const owner = record.principal ?? ANONYMOUS.id;
+  if (owner === ANONYMOUS.id && record.session) return false;
+  return owner === principal.id;
 }
