@@ -118,6 +118,14 @@ describe('resubmitFault', () => {
     expect(await faults.get('f1')).toBeUndefined();
   });
 
+  it("keeps the sender's principal as the record's owner", async () => {
+    const principal = { id: 'key:alice', kind: 'api-key' as const, name: 'alice', permissions: [] };
+    const { deps, messages, box } = await setup({ envelope: envelope({ principal }) });
+    await resubmitFault(deps, 'f1');
+    expect((await messages.get('m1'))?.principal).toBe('key:alice');
+    expect(box.published[0].data.principal).toEqual(principal);
+  });
+
   it('numbers resubmissions from the trace, so each gets its own job id and fault-frame key', async () => {
     const env = envelope();
     expect(faultFrameKey(env)).toBe('fault:m1');

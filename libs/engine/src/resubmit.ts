@@ -244,6 +244,8 @@ export async function resubmitFault(deps: ResubmitDeps, faultId: string, repairI
     status: 'accepted',
     ...(envelope.action !== undefined ? { action: envelope.action } : {}),
     ...(session ? { session } : {}),
+    // The owner stays: without it the record would be readable by anyone (auth off) or by no one but operators.
+    ...(envelope.principal ? { principal: envelope.principal.id } : {}),
     acceptedAt: previous?.acceptedAt ?? envelope.createdAt,
     updatedAt: now,
     trace: [...(previous?.trace ?? traceBefore), entry],
