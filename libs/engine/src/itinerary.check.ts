@@ -159,17 +159,7 @@ function checkService(
     errors.push({ file, pointer: base + e.pointer, message: e.message });
   }
   if (spec.errors.length || !service.check) return;
-  const checkCtx: LoadCheckContext = {
-    pointer: `${at}/options`,
-    file,
-    hasMap: (n, v) => ctx.hasMap(n, v),
-    hasPolicy: (n, v) => ctx.hasPolicy(n, v),
-    hasSchema: (n) => ctx.hasSchema(n),
-    hasInvokable: (n) => ctx.hasInvokable(n),
-    hasAdapter: (n) => ctx.hasAdapter(n),
-    checkExpression,
-    ...(ctx.checkEndpoint ? { checkEndpoint: ctx.checkEndpoint } : {}),
-  };
+  const checkCtx = loadCheckContext(ctx, `${at}/options`, file);
   try {
     for (const e of service.check(spec.value, checkCtx)) errors.push({ ...e, file: e.file ?? file });
   } catch (err) {
@@ -180,6 +170,21 @@ function checkService(
       message: `the "${name}" service could not check its options: ${err instanceof Error ? err.message : String(err)}`,
     });
   }
+}
+
+/** What a step service's own `check` sees: the registry's look-ups, at `pointer` of `file`. */
+export function loadCheckContext(ctx: CheckContext, pointer: string, file: string): LoadCheckContext {
+  return {
+    pointer,
+    file,
+    hasMap: (n, v) => ctx.hasMap(n, v),
+    hasPolicy: (n, v) => ctx.hasPolicy(n, v),
+    hasSchema: (n) => ctx.hasSchema(n),
+    hasInvokable: (n) => ctx.hasInvokable(n),
+    hasAdapter: (n) => ctx.hasAdapter(n),
+    checkExpression,
+    ...(ctx.checkEndpoint ? { checkEndpoint: ctx.checkEndpoint } : {}),
+  };
 }
 
 function hint(name: string, known: string[]): string {

@@ -1,7 +1,6 @@
-import { applySpec, joinPointer, parseConfigString, type ErrorDetail, type LoadCheckContext, type SendAdapter, type StepService } from '@itinera/core';
+import { applySpec, joinPointer, parseConfigString, type ErrorDetail, type SendAdapter, type StepService } from '@itinera/core';
 import semver from 'semver';
-import { checkExpression } from './expressions';
-import type { CheckContext } from './itinerary.check';
+import { loadCheckContext, type CheckContext } from './itinerary.check';
 import { isObject } from './load-files';
 
 /** A parsed document and the file it came from. */
@@ -78,17 +77,7 @@ function checkPolicyFor(policy: SourceDoc, use: StepUse, ctx: CheckContext): Err
     const spec = applySpec(use.service.spec, { ...use.options, ...params }, { what: `service "${use.service.name}"`, partial });
     for (const e of spec.errors) errors.push(place(e.pointer, e.message));
     if (spec.errors.length || !use.service.check) continue;
-    const lc: LoadCheckContext = {
-      pointer: '',
-      file: policy.file,
-      hasMap: (n, v) => ctx.hasMap(n, v),
-      hasPolicy: (n, v) => ctx.hasPolicy(n, v),
-      hasSchema: (n) => ctx.hasSchema(n),
-      hasInvokable: (n) => ctx.hasInvokable(n),
-      hasAdapter: (n) => ctx.hasAdapter(n),
-      checkExpression,
-      ...(ctx.checkEndpoint ? { checkEndpoint: ctx.checkEndpoint } : {}),
-    };
+    const lc = loadCheckContext(ctx, '', policy.file);
     try {
       for (const e of use.service.check(spec.value, lc)) errors.push(place(e.pointer, e.message));
     } catch (err) {
