@@ -20,8 +20,8 @@ export class RawDuplex {
     });
   }
 
-  static async open(baseUrl: string, hello: Record<string, unknown> = { type: 'hello' }): Promise<RawDuplex> {
-    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/duplex', 'itinera.v1');
+  static async open(baseUrl: string, hello: Record<string, unknown> = { type: 'hello' }, headers?: Record<string, string>): Promise<RawDuplex> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/duplex', 'itinera.v1', headers ? { headers } : undefined);
     const client = new RawDuplex(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

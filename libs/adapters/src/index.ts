@@ -6,6 +6,7 @@ export * from './duplex';
 export * from './http/http.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).
 export { OnRampLimits, RateLimitedError, retryAfterOf, NO_LIMITS, type LimitSettings, type Caller, type OnRampLimitsOptions } from './limits/on-ramp-limits';
+export { trustFunction, clientAddress, addressLimitKey, parseTrustProxy, type TrustProxy, type TrustFn } from './limits/client-address';
 export * from './http/faults.receive';
 // Client identity: API keys, JWTs, the one Authenticator every on-ramp calls.
 export * from './identity/api-keys';

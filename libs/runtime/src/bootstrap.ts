@@ -6,7 +6,7 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
-import { fromFastifyError, sendProblem, writeClientErrorProblem } from '@itinera/adapters';
+import { fromFastifyError, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
@@ -40,6 +40,8 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     bodyLimit: config.maxBodyBytes,
     logger: false,
     return503OnClosing: true,
+    // req.ip: the client behind trusted proxies (ITINERA_TRUST_PROXY); the WebSocket upgrade uses the same test.
+    trustProxy: config.trustProxy === false ? false : trustFunction(config.trustProxy),
     // Errors Fastify raises before routing (bad percent-encoding, …) are problem+json too.
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => void sendProblem(reply, fromFastifyError(err), req.url),
     // …and so are those Node's parser raises before Fastify sees a request (431 oversized headers, 400, 408).

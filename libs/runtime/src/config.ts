@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
+import { parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -125,6 +126,12 @@ export const CONFIG_SPEC = {
     description: 'HTTP requests per second per client address (RATE_LIMITED beyond); 0 = no limit.',
     default: 0,
     minimum: 0,
+  },
+  ITINERA_TRUST_PROXY: {
+    type: 'string',
+    description:
+      'Which peers are proxies whose `X-Forwarded-For` names the client (for the per-address limits and logs): `false` (none: the peer is the client), `true` (any peer; only when the bus is reachable through the proxy alone), a hop count (that many proxies in front), or comma-separated addresses and CIDRs (`10.0.0.0/8`, `loopback`, `uniquelocal`). Behind a load balancer set it, or every client shares the proxy\'s address and budget.',
+    default: 'false',
   },
   ITINERA_WS_MAX_BUFFERED_BYTES: {
     type: 'integer',
@@ -316,6 +323,8 @@ export interface BusConfig {
   maxSessionsPerPrincipal: number;
   maxSessionsPerAddress: number;
   messageRate: number;
+  /** Proxies whose X-Forwarded-For is believed (ITINERA_TRUST_PROXY). */
+  trustProxy: TrustProxy;
   recordMaxBytes: number;
   faultMaxBytes: number;
   allowedOrigins: string[];
@@ -375,6 +384,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
     errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });
   }
+  if (parseTrustProxy(v.ITINERA_TRUST_PROXY as string) === undefined) {
+    errors.push({ pointer: '/ITINERA_TRUST_PROXY', message: 'must be false, true, a hop count, or comma-separated IP addresses and CIDRs (e.g. 10.0.0.0/8,loopback)' });
+  }
   if (errors.length) {
     const text = errors.map((e) => `${e.pointer.slice(1)}: ${e.message.replace(/^option "[^"]+"\s*/, '')}`).join('\n');
     throw new ItineraError('CONFIG_INVALID', `invalid configuration:\n${text}`, { details: errors });
@@ -414,6 +426,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxSessionsPerPrincipal: v.ITINERA_MAX_SESSIONS_PER_PRINCIPAL as number,
     maxSessionsPerAddress: v.ITINERA_MAX_SESSIONS_PER_ADDRESS as number,
     messageRate: v.ITINERA_MESSAGE_RATE as number,
+    trustProxy: parseTrustProxy(v.ITINERA_TRUST_PROXY as string)!,
     recordMaxBytes: v.ITINERA_RECORD_MAX_BYTES as number,
     faultMaxBytes: v.ITINERA_FAULT_MAX_BYTES as number,
     allowedOrigins: list(v.ITINERA_ALLOWED_ORIGINS as string),

@@ -4,7 +4,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ItineraError } from '@itinera/core';
 import { Redis } from 'ioredis';
-import { OnRampLimits, attachWebSocketDuplex, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
+import { OnRampLimits, attachWebSocketDuplex, trustFunction, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
 import { buildBrowserBundle } from '@itinera/client';
 import type { Bus } from './bus';
 
@@ -50,7 +50,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });
-  const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins });
+  const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });
   bus.metrics.gauge('itinera_duplex_connections', 'Open WebSocket duplex connections on this node.', () => ws.connectionCount());
   const sweeper = startSessionSweeper({
     sessions: bus.sessions,

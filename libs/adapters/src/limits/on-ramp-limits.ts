@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ItineraError, type Principal, type SessionStore } from '@itinera/core';
+import { addressLimitKey } from './client-address';
 import { MemoryOwnerSessions, RedisOwnerSessions, type OwnerSessions } from './owner-sessions';
 
 /** The on-ramp limits; 0 turns one off. */
@@ -47,7 +48,8 @@ const PRUNE_EVERY_MS = 1000;
 
 /** An anonymous caller has no principal of its own: address-keyed limits apply to it. */
 const principalKey = (c: Caller): string | undefined => (c.principal && c.principal.kind !== 'anonymous' ? `p:${c.principal.id}` : undefined);
-const addressKey = (c: Caller): string => `a:${c.address}`;
+/** IPv6 callers by their /64 (see addressLimitKey). */
+const addressKey = (c: Caller): string => `a:${addressLimitKey(c.address)}`;
 
 export interface OnRampLimitsOptions {
   settings: LimitSettings;
@@ -138,7 +140,7 @@ export class OnRampLimits {
   /** One HTTP message by client address (`ITINERA_RATE_LIMIT`). */
   async request(address: string): Promise<void> {
     if (!this.requestRate) return;
-    await consume(this.requestRate, `a:${address}`, `Too many requests from this client: ${this.o.settings.requestRate} a second (ITINERA_RATE_LIMIT)`);
+    await consume(this.requestRate, addressKey({ address }), `Too many requests from this client: ${this.o.settings.requestRate} a second (ITINERA_RATE_LIMIT)`);
   }
 }
 

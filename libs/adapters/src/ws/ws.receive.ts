@@ -8,6 +8,7 @@ import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
 import { duplexOptions, type DuplexOptions } from './duplex-options';
 import { registryFor } from './duplex-registry';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
+import { clientAddress, type TrustFn } from '../limits/client-address';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
 
 export interface DuplexDeps {
@@ -31,6 +32,8 @@ export interface WebSocketDuplexDeps extends DuplexDeps {
    * (cross-site WebSocket hijacking). Clients that send no Origin (non-browsers) pass.
    */
   allowedOrigins?: readonly string[];
+  /** Which peers' `X-Forwarded-For` names the client (ITINERA_TRUST_PROXY): the same test Fastify's `req.ip` uses. */
+  trustProxy?: TrustFn;
 }
 
 export interface DuplexCloseOptions {
@@ -145,7 +148,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-        const conn = new DuplexConnection(ws, ctx, remote, req.socket.remoteAddress ?? '?');
+        const conn = new DuplexConnection(ws, ctx, remote, clientAddress(req, deps.trustProxy));
         connections.add(conn);
         void conn.closed.then(() => connections.delete(conn));
       });
