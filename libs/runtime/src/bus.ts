@@ -284,15 +284,15 @@ export class Bus {
   }
 
   /**
-   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, body }`. Bad input
+   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, principal?, body }`. Bad input
    * becomes a fault, never a crash; so does a job without a valid credential (UNAUTHORIZED) when auth is
    * required and the queue's producers are not trusted (ITINERA_QUEUE_TRUSTED).
    */
   private async acceptQueueJob(itinerary: string, queue: string, data: Record<string, unknown>, jobId: string): Promise<void> {
-    const { credential, ...job } = data && typeof data === 'object' ? data : { body: data };
+    const { credential, principal: claimed, ...job } = data && typeof data === 'object' ? data : { body: data };
     let principal: Principal | undefined;
     try {
-      principal = await this.auth.authenticateJob(queue, credential);
+      principal = await this.auth.authenticateJob(queue, credential, claimed);
       await this.gateway.accept({
         principal,
         itinerary: typeof job.itinerary === 'string' ? job.itinerary : itinerary,

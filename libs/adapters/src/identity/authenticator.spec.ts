@@ -46,6 +46,21 @@ describe('Authenticator', () => {
     expect(await trusting.authenticateJob('q', undefined)).toMatchObject({ id: 'queue:q', kind: 'trusted' });
   });
 
+  it("a job's principal counts only on a trusted queue; elsewhere the job needs its credential", async () => {
+    const alice = { id: 'key:alice', kind: 'api-key', name: 'alice', permissions: ['scope:orders.write'] };
+    const trusting = new Authenticator({ mode: 'required', apiKeys: keys(), queueTrusted: true });
+    expect(await trusting.authenticateJob('q', undefined, alice)).toEqual(alice);
+    expect(await trusting.authenticateJob('q', undefined, { ...ANONYMOUS })).toMatchObject({ id: 'anonymous', kind: 'anonymous' });
+    expect(await codeOf(trusting.authenticateJob('q', undefined, { id: 'x', kind: 'root', name: 'x', permissions: [] }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(trusting.authenticateJob('q', undefined, 'key:alice'))).toBe('UNAUTHORIZED');
+    // An untrusted producer cannot claim a principal: required auth refuses, auth off makes it anonymous.
+    const required = new Authenticator({ mode: 'required', apiKeys: keys() });
+    expect(await codeOf(required.authenticateJob('q', undefined, alice))).toBe('UNAUTHORIZED');
+    expect(await new Authenticator({ mode: 'none' }).authenticateJob('q', undefined, alice)).toBe(ANONYMOUS);
+    // A credential still decides over a claimed principal.
+    expect((await trusting.authenticateJob('q', KEY, { ...alice, id: 'key:bob' })).id).toBe('key:alice');
+  });
+
   it('HTTP: with a session named, Authorization is the session token unless Itinera-Session-Token carries it', () => {
     expect(httpCredentials({ authorization: 'Bearer T', 'x-api-key': 'K' }, true)).toEqual({ credentials: { apiKey: 'K' }, sessionToken: 'T' });
     expect(httpCredentials({ authorization: 'Bearer J', 'itinera-session-token': 'T' }, true)).toEqual({ credentials: { bearer: 'J' }, sessionToken: 'T' });

@@ -39,6 +39,23 @@ export function trustedQueuePrincipal(queue: string): Principal {
   return Object.freeze({ id: `queue:${queue}`, kind: 'trusted', name: queue, permissions: [] as string[] }) as Principal;
 }
 
+const PRINCIPAL_KINDS = new Set(['api-key', 'jwt', 'anonymous', 'trusted']);
+
+/** A job's `principal` (set by the queue off-ramp), checked for shape. */
+function jobPrincipal(p: unknown): Principal {
+  const c = p as Partial<Principal>;
+  const ok =
+    typeof c === 'object' &&
+    typeof c.id === 'string' &&
+    typeof c.name === 'string' &&
+    typeof c.kind === 'string' &&
+    PRINCIPAL_KINDS.has(c.kind) &&
+    Array.isArray(c.permissions) &&
+    c.permissions.every((x) => typeof x === 'string');
+  if (!ok) throw new ItineraError('UNAUTHORIZED', 'the job\'s "principal" must be { id, kind, name, permissions } as the queue off-ramp writes it');
+  return Object.freeze({ id: c.id!, kind: c.kind!, name: c.name!, permissions: [...c.permissions!] }) as Principal;
+}
+
 const CHALLENGE = 'give an API key (X-Api-Key, or "credential" in hello and queue jobs) or a JWT (Authorization: Bearer)';
 
 /**
@@ -92,12 +109,17 @@ export class Authenticator {
     return out;
   }
 
-  /** A queue job: its `credential`, else the trusted principal when the queue's producers are trusted. */
-  async authenticateJob(queue: string, credential: unknown): Promise<Principal> {
+  /**
+   * A queue job: its `credential`; else, when the queue's producers are trusted, the
+   * `principal` the job carries (a hop from another itinerary keeps its sender, so the
+   * access check applies to the sender) or the trusted principal; else none (anonymous
+   * with auth off, UNAUTHORIZED when required). An untrusted producer's `principal` is ignored.
+   */
+  async authenticateJob(queue: string, credential: unknown, claimed?: unknown): Promise<Principal> {
     if (typeof credential === 'string' && credential) return this.authenticate({ credential });
     if (credential !== undefined && credential !== null)
       throw new ItineraError('UNAUTHORIZED', 'the job\'s "credential" must be a string (an API key or a JWT)');
-    if (this.opts.queueTrusted) return trustedQueuePrincipal(queue);
+    if (this.opts.queueTrusted) return claimed === undefined || claimed === null ? trustedQueuePrincipal(queue) : jobPrincipal(claimed);
     return this.authenticate({});
   }
 

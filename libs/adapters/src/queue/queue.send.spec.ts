@@ -33,6 +33,14 @@ describe('queue send adapter', () => {
     expect(Object.keys(ctx.published[0].data as object)).toEqual(['headers', 'body']);
   });
 
+  it("carries the sender's principal, so a trusted queue on-ramp runs the job as the sender", async () => {
+    const ctx = fixtureSendContext();
+    const principal = { id: 'key:alice', kind: 'api-key' as const, name: 'alice', permissions: ['scope:orders.write'] };
+    const message = fixtureMessage({ order: 1 });
+    await queue.send('orders-out', { ...message, envelope: { ...message.envelope, principal } }, {}, ctx);
+    expect((ctx.published[0].data as { principal: unknown }).principal).toEqual(principal);
+  });
+
   it('lets a publish failure through (the step retries it)', async () => {
     const ctx = fixtureSendContext({
       publishToQueue: async () => {

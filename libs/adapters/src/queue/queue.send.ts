@@ -12,8 +12,8 @@ const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 /**
  * Queue off-ramp: publishes to a named bus queue in the queue on-ramp job format
- * `{ itinerary?, version?, action?, headers, body }`, so another itinerary (or any
- * BullMQ consumer) can pick it up. The job id is the idempotency key: a retried
+ * `{ itinerary?, version?, action?, headers, principal?, body }`, so another itinerary (or any
+ * BullMQ consumer) can pick it up; `principal` is the sender's. The job id is the idempotency key: a retried
  * step publishes the same job once.
  */
 export const queueSendAdapter = defineAdapter<QueueSendOptions>({
@@ -45,6 +45,8 @@ export const queueSendAdapter = defineAdapter<QueueSendOptions>({
     if (options.version !== undefined) data.version = options.version;
     if (options.action !== undefined) data.action = options.action;
     data.headers = headers;
+    // The sender rides along: a trusted queue on-ramp runs the job as it (ITINERA_QUEUE_TRUSTED), never as the queue.
+    if (message.envelope.principal) data.principal = message.envelope.principal;
     data.body = message.body;
     await ctx.publishToQueue(address, data, { jobId: message.idempotencyKey });
     return { body: { queue: address, jobId: message.idempotencyKey } };
