@@ -404,6 +404,19 @@ describe('identity settings at start-up', () => {
       `${keysFile}: /0/key:`,
     );
     expect(() => loadConfig({ ITINERA_AUTH: 'required' } as NodeJS.ProcessEnv)).toThrow(/no credential source/);
+    // A JWT source without issuer and audience would take tokens a shared identity provider issued for other apps.
+    const jwtEnv = { ITINERA_AUTH: 'required', ITINERA_JWT_JWKS_URL: 'https://id.test/jwks.json' };
+    const code = (env: Record<string, string>) => {
+      try {
+        loadConfig(env as NodeJS.ProcessEnv);
+      } catch (e) {
+        return `${(e as { code?: string }).code}: ${(e as Error).message}`;
+      }
+      return 'started';
+    };
+    expect(code({ ...jwtEnv, ITINERA_JWT_AUDIENCE: AUD })).toMatch(/^CONFIG_INVALID: .*ITINERA_JWT_ISSUER: is required/s);
+    expect(code({ ...jwtEnv, ITINERA_JWT_ISSUER: ISS })).toMatch(/^CONFIG_INVALID: .*ITINERA_JWT_AUDIENCE: is required/s);
+    expect(code({ ...jwtEnv, ITINERA_JWT_ISSUER: ISS, ITINERA_JWT_AUDIENCE: AUD })).toBe('started');
     rmSync(dir, { recursive: true, force: true });
     rmSync(`${dir}-keys.json`, { force: true });
   });

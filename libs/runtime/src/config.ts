@@ -273,8 +273,11 @@ export const CONFIG_SPEC = {
   },
   ITINERA_JWT_JWKS_URL: { type: 'string', description: 'JWKS URL of the identity provider whose JWTs (`Authorization: Bearer`) are accepted.' },
   ITINERA_JWT_PUBLIC_KEY: { type: 'string', description: 'Instead of a JWKS URL: the one public key of accepted JWTs, SPKI PEM or a JWK as JSON.' },
-  ITINERA_JWT_ISSUER: { type: 'string', description: 'Required JWT issuer (`iss`); set it whenever JWTs are accepted.' },
-  ITINERA_JWT_AUDIENCE: { type: 'string', description: 'Required JWT audience (`aud`); comma-separated for several.' },
+  ITINERA_JWT_ISSUER: { type: 'string', description: 'Required JWT issuer (`iss`); must be set whenever JWTs are accepted (a JWKS URL or public key is set).' },
+  ITINERA_JWT_AUDIENCE: {
+    type: 'string',
+    description: 'Required JWT audience (`aud`), comma-separated for several; must be set whenever JWTs are accepted, so tokens for other apps of a shared identity provider fail.',
+  },
   ITINERA_JWT_CLOCK_SKEW_S: { type: 'integer', description: 'Clock tolerance for JWT `exp` and `nbf`, seconds.', default: 30, minimum: 0, maximum: 600 },
   ITINERA_QUEUE_TRUSTED: {
     type: 'boolean',
@@ -380,6 +383,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pointer: '/ITINERA_AUTH',
       message: 'is "required" but no credential source is set: give ITINERA_API_KEYS_FILE, ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY',
     });
+  }
+  if ((v.ITINERA_JWT_JWKS_URL || v.ITINERA_JWT_PUBLIC_KEY) && !v.ITINERA_JWT_ISSUER) {
+    errors.push({ pointer: '/ITINERA_JWT_ISSUER', message: 'is required when JWTs are accepted: give the issuer (iss) of the tokens for this bus' });
+  }
+  if ((v.ITINERA_JWT_JWKS_URL || v.ITINERA_JWT_PUBLIC_KEY) && !list((v.ITINERA_JWT_AUDIENCE as string | undefined) ?? '').length) {
+    errors.push({ pointer: '/ITINERA_JWT_AUDIENCE', message: 'is required when JWTs are accepted: give the audience (aud) the tokens for this bus name' });
   }
   if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
     errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });

@@ -39,6 +39,16 @@ describe('JWT verification', () => {
     v = new JwtVerifier({ publicKey: pem, issuer: ISS, audience: AUD, clockToleranceSec: 5 });
   });
 
+  it('remembers verified tokens by a digest, never the token itself', async () => {
+    const token = await sign({});
+    await v.verify(token);
+    const keys = [...(v as unknown as { verified: Map<string, unknown> }).verified.keys()];
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys).not.toContain(token);
+    expect(keys.every((k) => /^[\w-]{43}$/.test(k))).toBe(true);
+    expect((await v.verify(token)).name).toBe('alice');
+  });
+
   it('a good token gives jwt:<iss>|<sub> with scopes and roles as permissions', async () => {
     const p = await v.verify(await sign({ scope: 'orders.write orders.read', roles: ['clerk'] }));
     expect(p).toEqual({ id: `jwt:${ISS}|alice`, kind: 'jwt', name: 'alice', permissions: ['scope:orders.write', 'scope:orders.read', 'role:clerk'] });
@@ -82,9 +92,14 @@ describe('JWT verification', () => {
 
   it('bad key settings are CONFIG_INVALID', () => {
     expect(() => new JwtVerifier({})).toThrow(/ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY/);
-    expect(() => new JwtVerifier({ publicKey: 'hello' })).toThrow(/SPKI PEM/);
-    expect(() => new JwtVerifier({ publicKey: '{"kty":"oct","k":"abc"}' })).toThrow(/public key/);
-    expect(() => new JwtVerifier({ jwksUrl: 'not a url' })).toThrow(/not a URL/);
+    const named = { issuer: ISS, audience: AUD };
+    expect(() => new JwtVerifier({ publicKey: 'hello', ...named })).toThrow(/SPKI PEM/);
+    expect(() => new JwtVerifier({ publicKey: '{"kty":"oct","k":"abc"}', ...named })).toThrow(/public key/);
+    expect(() => new JwtVerifier({ jwksUrl: 'not a url', ...named })).toThrow(/not a URL/);
+    // Tokens a shared identity provider issued for other apps must not pass: issuer and audience are required.
+    expect(() => new JwtVerifier({ publicKey: pem, audience: AUD })).toThrow(/ITINERA_JWT_ISSUER is required/);
+    expect(() => new JwtVerifier({ publicKey: pem, issuer: ISS })).toThrow(/ITINERA_JWT_AUDIENCE is required/);
+    expect(() => new JwtVerifier({ publicKey: pem, issuer: ISS, audience: [] })).toThrow(/ITINERA_JWT_AUDIENCE is required/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   createRemoteJWKSet,
   errors,
@@ -53,6 +54,10 @@ export class JwtVerifier {
 
   constructor(private readonly opts: JwtOptions) {
     if (!opts.jwksUrl && !opts.publicKey) throw new ItineraError('CONFIG_INVALID', 'JWT verification needs ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY');
+    // A shared identity provider signs tokens for other apps too: without both checks those would pass here.
+    if (!opts.issuer) throw new ItineraError('CONFIG_INVALID', 'ITINERA_JWT_ISSUER is required when JWTs are accepted: give the issuer (iss) of the tokens for this bus');
+    if (!opts.audience || (Array.isArray(opts.audience) && opts.audience.length === 0))
+      throw new ItineraError('CONFIG_INVALID', 'ITINERA_JWT_AUDIENCE is required when JWTs are accepted: give the audience (aud) the tokens for this bus name');
     this.algorithms = opts.algorithms?.length ? opts.algorithms.filter((a) => JWT_ALGORITHMS.includes(a)) : JWT_ALGORITHMS;
     if (opts.jwksUrl) {
       let url: URL;
@@ -69,13 +74,15 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     const now = Date.now();
-    const cached = this.verified.get(token);
+    // Keyed by a digest: the cache never holds a usable bearer token.
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(digest);
     if (cached && cached.until > now) return cached.principal;
-    if (cached) this.verified.delete(token);
-    return this.verifyAnew(token);
+    if (cached) this.verified.delete(digest);
+    return this.verifyAnew(token, digest);
   }
 
-  private async verifyAnew(token: string): Promise<Principal> {
+  private async verifyAnew(token: string, digest: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -99,7 +106,7 @@ export class JwtVerifier {
     const principal = Object.freeze({ id: `jwt:${payload.iss ?? ''}|${sub}`, kind: 'jwt', name: sub, permissions }) as Principal;
     // Kept until its expiry (within a minute, so a rotated JWKS key is seen soon); bounded in size.
     if (this.verified.size >= JWT_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { principal, until: Math.min(payload.exp! * 1000, Date.now() + 60_000) });
+    this.verified.set(digest, { principal, until: Math.min(payload.exp! * 1000, Date.now() + 60_000) });
     return principal;
   }
 }
