@@ -65,6 +65,20 @@ describe('OnRampLimits', () => {
     expect(err.message).toMatch(/ITINERA_MAX_SESSIONS_PER_ADDRESS/);
   });
 
+  it('holds the cap under parallel creations: the reservation is atomic, refused ones leave no slot taken', async () => {
+    const { limits: l, sessions } = limits({ maxSessionsPerAddress: 5 });
+    // Each creation takes a while, so all 50 are in flight together.
+    const slowCreate = () => new Promise<{ id: string }>((r) => setTimeout(() => r(sessions.create()), 5));
+    const results = await Promise.all(Array.from({ length: 50 }, () => outcome(l.createSession({ address: '10.0.0.1' }, slowCreate))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(5);
+    expect(results.filter((r) => r === 'RATE_LIMITED')).toHaveLength(45);
+    expect(sessions.live.size).toBe(5);
+    // A creation that fails gives its slot back.
+    const { limits: l2, sessions: s2 } = limits({ maxSessionsPerAddress: 1 });
+    expect(await outcome(l2.createSession({ address: 'a' }, () => Promise.reject(new ItineraError('TRANSPORT_UNAVAILABLE', 'down'))))).toBe('TRANSPORT_UNAVAILABLE');
+    expect(await outcome(l2.createSession({ address: 'a' }, () => s2.create()))).toBe('ok');
+  });
+
   it('limits messages per principal, else per address; 0 turns a limit off', async () => {
     const { limits: l } = limits({ messageRate: 2 });
     const sent = async (caller: Parameters<OnRampLimits['message']>[0]) => outcome(l.message(caller));

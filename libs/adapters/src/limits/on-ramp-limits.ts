@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ItineraError, type Principal, type SessionStore } from '@itinera/core';
@@ -42,6 +43,10 @@ export class RateLimitedError extends ItineraError {
 export function retryAfterOf(err: unknown): number | undefined {
   return err instanceof RateLimitedError ? err.retryAfterMs : undefined;
 }
+
+/** Placeholder ids hold a slot while a session is created; a node that died meanwhile leaves one, pruned after PENDING_MS. */
+const PENDING = 'pending:';
+const PENDING_MS = 60_000;
 
 /** How long an owner found at its cap is refused before its sessions are looked at again. */
 const PRUNE_EVERY_MS = 1000;
@@ -110,24 +115,44 @@ export class OnRampLimits {
     if (settings.maxSessionsPerAddress > 0) caps.push([byAddress, settings.maxSessionsPerAddress, 'this address (ITINERA_MAX_SESSIONS_PER_ADDRESS)']);
     if (byPrincipal && settings.maxSessionsPerPrincipal > 0)
       caps.push([byPrincipal, settings.maxSessionsPerPrincipal, 'this principal (ITINERA_MAX_SESSIONS_PER_PRINCIPAL)']);
-    for (const [key, max, whose] of caps) {
-      const full = (retryAfterMs: number) =>
-        new RateLimitedError(`At most ${max} open sessions for ${whose}; end one (bye / DELETE) or let one expire, then retry.`, retryAfterMs);
-      const until = this.fullUntil.get(key) ?? 0;
-      if (until > Date.now()) throw full(until - Date.now());
-      if ((await this.owners.count(key)) < max) continue;
-      // At the cap: sessions ended or expired since still count; drop those, then look again
-      // (at most once a second per owner: a caller at its cap cannot make us read its sessions again and again).
-      const live = await this.owners.prune(key, (id) => this.o.sessions.get(id).then((s) => s !== undefined));
-      if (live >= max) {
-        if (this.fullUntil.size >= 10_000) this.fullUntil.clear();
-        this.fullUntil.set(key, Date.now() + PRUNE_EVERY_MS);
-        throw full(PRUNE_EVERY_MS);
+    // Reserve a slot under a placeholder first (atomically: parallel requests cannot all see
+    // room for one more), create the session, then swap the placeholder for its id.
+    const placeholder = `${PENDING}${Date.now()}:${randomUUID()}`;
+    const held: string[] = [];
+    let created: T;
+    try {
+      for (const [key, max, whose] of caps) {
+        const full = (retryAfterMs: number) =>
+          new RateLimitedError(`At most ${max} open sessions for ${whose}; end one (bye / DELETE) or let one expire, then retry.`, retryAfterMs);
+        const until = this.fullUntil.get(key) ?? 0;
+        if (until > Date.now()) throw full(until - Date.now());
+        if (await this.owners.reserve(key, placeholder, max)) {
+          held.push(key);
+          continue;
+        }
+        // At the cap: sessions ended or expired since still count; drop those, then try again
+        // (at most once a second per owner: a caller at its cap cannot make us read its sessions again and again).
+        await this.owners.prune(key, (id) => this.alive(id));
+        if (!(await this.owners.reserve(key, placeholder, max))) {
+          if (this.fullUntil.size >= 10_000) this.fullUntil.clear();
+          this.fullUntil.set(key, Date.now() + PRUNE_EVERY_MS);
+          throw full(PRUNE_EVERY_MS);
+        }
+        held.push(key);
       }
+      created = await create();
+    } catch (err) {
+      await Promise.all(held.map((key) => this.owners.release(key, placeholder).catch(() => undefined)));
+      throw err;
     }
-    const created = await create();
-    for (const [key] of caps) await this.owners.add(key, created.id);
+    for (const key of held) await this.owners.swap(key, placeholder, created.id);
     return created;
+  }
+
+  /** Whether a counted session still is: a placeholder while its creation may still be under way, else per the store. */
+  private async alive(id: string): Promise<boolean> {
+    if (id.startsWith(PENDING)) return Date.now() - Number(id.slice(PENDING.length, id.indexOf(':', PENDING.length))) < PENDING_MS;
+    return (await this.o.sessions.get(id)) !== undefined;
   }
 
   /** One message in (HTTP, WebSocket send, long-polling send). */

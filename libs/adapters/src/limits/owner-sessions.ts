@@ -6,8 +6,14 @@ import type { Redis } from 'ioredis';
  * reaches its cap, which costs nothing for owners below it.
  */
 export interface OwnerSessions {
-  count(owner: string): Promise<number>;
-  add(owner: string, session: string): Promise<void>;
+  /**
+   * Add `session` unless the owner would then hold more than `max`: one atomic step (add, count,
+   * take back when over), so parallel requests cannot all see room for one more.
+   */
+  reserve(owner: string, session: string, max: number): Promise<boolean>;
+  /** Replace `from` (a placeholder) by `to` in one step: the count never dips or doubles meanwhile. */
+  swap(owner: string, from: string, to: string): Promise<void>;
+  release(owner: string, session: string): Promise<void>;
   /** Keep only the sessions `alive` confirms; returns how many are left. */
   prune(owner: string, alive: (session: string) => Promise<boolean>): Promise<number>;
 }
@@ -32,17 +38,27 @@ const MAX_MEMORY_OWNERS = 100_000;
 export class MemoryOwnerSessions implements OwnerSessions {
   private readonly byOwner = new Map<string, Set<string>>();
 
-  count(owner: string): Promise<number> {
-    return Promise.resolve(this.byOwner.get(owner)?.size ?? 0);
-  }
-
-  add(owner: string, session: string): Promise<void> {
+  // Synchronous between the add and the check: nothing else runs in between.
+  reserve(owner: string, session: string, max: number): Promise<boolean> {
     let set = this.byOwner.get(owner);
     if (!set) {
       if (this.byOwner.size >= MAX_MEMORY_OWNERS) this.byOwner.delete(this.byOwner.keys().next().value!);
       this.byOwner.set(owner, (set = new Set()));
     }
     set.add(session);
+    if (set.size <= max) return Promise.resolve(true);
+    set.delete(session);
+    return Promise.resolve(false);
+  }
+
+  swap(owner: string, from: string, to: string): Promise<void> {
+    const set = this.byOwner.get(owner);
+    if (set?.delete(from)) set.add(to);
+    return Promise.resolve();
+  }
+
+  release(owner: string, session: string): Promise<void> {
+    this.byOwner.get(owner)?.delete(session);
     return Promise.resolve();
   }
 
@@ -56,6 +72,16 @@ export class MemoryOwnerSessions implements OwnerSessions {
   }
 }
 
+/** SADD, SCARD and SREM when over the cap, in one script: Redis runs it without interleaving other commands. */
+const RESERVE = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[2]) then
+  redis.call('SREM', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
 /** One Redis SET per owner, shared by every gateway; it expires when the owner opens nothing for twice the session TTL. */
 export class RedisOwnerSessions implements OwnerSessions {
   constructor(
@@ -68,13 +94,18 @@ export class RedisOwnerSessions implements OwnerSessions {
     return `${this.prefix}:${owner}`;
   }
 
-  count(owner: string): Promise<number> {
-    return this.redis.scard(this.key(owner));
+  async reserve(owner: string, session: string, max: number): Promise<boolean> {
+    return (await this.redis.eval(RESERVE, 1, this.key(owner), session, max, this.ttlSeconds)) === 1;
   }
 
-  async add(owner: string, session: string): Promise<void> {
+  async swap(owner: string, from: string, to: string): Promise<void> {
     const key = this.key(owner);
-    await this.redis.multi().sadd(key, session).expire(key, this.ttlSeconds).exec();
+    // MULTI/EXEC: no other client sees the set between the two.
+    await this.redis.multi().srem(key, from).sadd(key, to).expire(key, this.ttlSeconds).exec();
+  }
+
+  async release(owner: string, session: string): Promise<void> {
+    await this.redis.srem(this.key(owner), session);
   }
 
   async prune(owner: string, alive: (session: string) => Promise<boolean>): Promise<number> {
