@@ -5,7 +5,7 @@ import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ItineraClient } from '@itinera/client';
-import { silentLogger } from '@itinera/core';
+import { isSecretName, silentLogger } from '@itinera/core';
 import { loadConfig, startNode, type BusConfig, type StartedNode } from '@itinera/runtime';
 import { RawDuplex, SAMPLES_DIR, http, waitFor, type HttpAnswer } from '@itinera/testing';
 import { SAMPLE_STEPS } from '../../itineraries/extensions';
@@ -318,6 +318,15 @@ describe('identity with ITINERA_AUTH=none', () => {
     dir = mkdtempSync(join(tmpdir(), 'itinera-identity-none-'));
     cpSync(SAMPLES_DIR, dir, { recursive: true });
     writeFileSync(join(dir, 'secure-orders.json'), JSON.stringify(ITINERARIES['secure-orders']));
+    writeFileSync(
+      join(dir, 'echo-headers.json'),
+      JSON.stringify({
+        name: 'echo-headers',
+        version: '1.0.0',
+        actions: { Echo: {} },
+        steps: [{ id: 'reply', service: 'reply', stage: 'receive', options: { expression: "{ 'names': $keys(headers) }" } }],
+      }),
+    );
     const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
     writeFileSync(keysFile, JSON.stringify([{ name: 'alice', key: KEYS.alice, scopes: ['orders.write'] }]));
     const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_API_KEYS_FILE: keysFile, ITINERA_METRICS_AUTH: 'operator', ITINERA_ADMIN_TOKEN: ADMIN };
@@ -384,9 +393,43 @@ describe('identity with ITINERA_AUTH=none', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("credential headers (a proxy's too) never reach the envelope", async () => {
+    const res = await http(`${bus.url}/itineraries/echo-headers/messages`, {
+      body: {},
+      headers: {
+        'itinera-action': 'Echo',
+        'proxy-authorization': 'Basic cHJveHk6c2VjcmV0',
+        authorization: 'Bearer not-for-the-bus',
+        cookie: 'sid=1',
+        'x-tenant': 'a',
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.names).toContain('x-tenant');
+    for (const h of ['proxy-authorization', 'authorization', 'cookie']) expect(res.body.names).not.toContain(h);
+    expect(isSecretName('Proxy-Authorization')).toBe(true);
+  });
+
   it('ITINERA_METRICS_AUTH=operator guards /metrics; the admin token opens it', async () => {
     expectProblem(await http(`${bus.url}/metrics`), 401, 'UNAUTHORIZED');
     expect((await http(`${bus.url}/metrics`, { token: ADMIN })).status).toBe(200);
+  });
+});
+
+describe('a worker-only node', () => {
+  it('honours ITINERA_METRICS_AUTH=operator on its /metrics', async () => {
+    const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_METRICS_AUTH: 'operator', ITINERA_ADMIN_TOKEN: ADMIN };
+    const config = loadConfig(env as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: SAMPLES_DIR });
+    const worker = (await startNode({ roles: { gateway: false, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+    try {
+      expectProblem(await http(`${worker.url}/metrics`), 401, 'UNAUTHORIZED');
+      expectProblem(await http(`${worker.url}/metrics`, { token: 'not-the-admin-token' }), 401, 'UNAUTHORIZED');
+      const ok = await http(`${worker.url}/metrics`, { token: ADMIN });
+      expect(ok.status).toBe(200);
+      expect((await http(`${worker.url}/health/live`)).status).toBe(200);
+    } finally {
+      await worker.close();
+    }
   });
 });
 

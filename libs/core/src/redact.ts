@@ -17,6 +17,7 @@ const SECRET_NAMES = new Set([
   'authtoken',
   'auth',
   'authorization',
+  'proxyauthorization',
   'secret',
   'clientsecret',
   'password',

@@ -6,7 +6,7 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
-import { fromFastifyError, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
+import { fromFastifyError, operatorGuard, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
@@ -77,7 +77,16 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
         (err: unknown) => sendProblem(reply, err, req.url),
       ),
     );
-    fastify.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(bus.metrics.render()));
+    // ITINERA_METRICS_AUTH holds here as on a gateway: a worker's port is no way around it.
+    const guard = config.metricsAuth === 'operator' ? operatorGuard(bus.auth, 'the metrics') : undefined;
+    fastify.get('/metrics', async (req, reply) => {
+      try {
+        await guard?.(req);
+      } catch (err) {
+        return sendProblem(reply, err, req.url);
+      }
+      return reply.type('text/plain; version=0.0.4').send(bus.metrics.render());
+    });
   }
   await bus.start();
   await app.listen(config.port, config.host);

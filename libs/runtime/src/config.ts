@@ -250,7 +250,8 @@ export const CONFIG_SPEC = {
   },
   ITINERA_ADMIN_TOKEN: {
     type: 'string',
-    description: 'Bearer token the operator endpoints (`/faults`) require. Unset leaves them open, for local use only: set it in production.',
+    description:
+      'Bearer token that opens the operator endpoints (`/faults`, definitions, `/metrics` when guarded). Unset: they need an operator credential (`role:operator`), and with ITINERA_AUTH=none they are open to everyone, for local use only.',
   },
   ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
   ITINERA_AUTH: {

@@ -46,7 +46,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       metrics: () => bus.metrics.render(),
       limits: limits.limits,
     });
-    registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), adminToken: config.adminToken, auth: bus.auth });
+    registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
     polling = registerPollingDuplex(scope, deps);
     registerDemo(scope);
   });

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ItineraError, type FaultRecord } from '@itinera/core';
 import { MemoryFaultStore } from '@itinera/observability';
+import { Authenticator } from '../identity/authenticator';
 import { registerFaultRoutes, type FaultRepairInput } from './faults.receive';
 import { sendProblem } from './problem';
 
@@ -41,7 +42,8 @@ async function build(adminToken?: string) {
   app.setErrorHandler((err, req, reply) => sendProblem(reply, err, req.url));
   registerFaultRoutes(app, {
     faults,
-    adminToken,
+    // Auth off: without an admin token the routes are open (the laptop), with one they need it.
+    auth: new Authenticator({ mode: 'none', ...(adminToken ? { adminToken } : {}) }),
     async resubmit(id, repair) {
       calls.push([id, repair]);
       if (id !== 'new') throw new ItineraError('FAULT_NOT_FOUND', `no fault ${id}`);

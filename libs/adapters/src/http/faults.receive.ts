@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ItineraError, redactSecrets, redactText, type FaultRecord, type FaultStore } from '@itinera/core';
 import type { Authenticator } from '../identity/authenticator';
 import { operatorGuard } from '../identity/operator-guard';
@@ -15,10 +14,8 @@ export interface FaultRoutesDeps {
   faults: FaultStore;
   /** Re-run the fault's message (the bus's `resubmit`). */
   resubmit(faultId: string, repair?: FaultRepairInput): Promise<{ messageId: string; correlationId: string; itinerary: string }>;
-  /** When set, every fault route needs `Authorization: Bearer <adminToken>`; unset leaves them open (local use). */
-  adminToken?: string;
-  /** When set, the routes need an operator (role:operator or the admin token) as `operatorGuard` says; replaces `adminToken`. */
-  auth?: Authenticator;
+  /** Who is calling: the routes need an operator (role:operator or the admin token) as `operatorGuard` says. */
+  auth: Authenticator;
 }
 
 /** A fault in a list: everything but the envelope. */
@@ -37,20 +34,6 @@ export function summarizeFault(f: FaultRecord): FaultSummary {
     attempts: f.attempts,
     error: { ...f.error, message: redactText(f.error.message) },
     at: f.at,
-  };
-}
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Constant-time check of `Authorization: Bearer <token>` (hashes first, so lengths do not leak either). */
-export function adminGuard(token: string | undefined): (req: FastifyRequest) => Promise<void> {
-  const expected = token ? digest(token) : undefined;
-  return async (req) => {
-    if (!expected) return;
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(digest(m[1].trim()), expected)) {
-      throw new ItineraError('UNAUTHORIZED', 'the fault endpoints need Authorization: Bearer <ITINERA_ADMIN_TOKEN>');
-    }
   };
 }
 
@@ -77,7 +60,7 @@ async function required(faults: FaultStore, id: string): Promise<FaultRecord> {
  * handler answers problem+json for everything thrown here.
  */
 export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps): void {
-  const guard = deps.auth ? operatorGuard(deps.auth, 'the fault endpoints') : adminGuard(deps.adminToken);
+  const guard = operatorGuard(deps.auth, 'the fault endpoints');
 
   app.get<{ Querystring: { limit?: string } }>('/faults', { preHandler: guard }, async (req) => {
     const faults = await deps.faults.list(parseLimit(req.query.limit));

@@ -12,7 +12,7 @@ import { sendProblem } from './problem';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
 import { operatorGuard } from '../identity/operator-guard';
-import { authenticateHttp, httpCredentials, mayReadRecord } from '../identity/request-identity';
+import { CREDENTIAL_HEADERS, authenticateHttp, httpCredentials, mayReadRecord } from '../identity/request-identity';
 
 export interface HttpOnRampDeps {
   gateway: OnRampGateway;
@@ -36,7 +36,7 @@ export interface HttpOnRampDeps {
 }
 
 // Credentials never ride the envelope (rules, maps, records and logs see headers).
-const DROP_HEADERS = new Set(['authorization', 'x-api-key', 'itinera-session-token', 'cookie', 'connection', 'content-length', 'host', 'transfer-encoding']);
+const DROP_HEADERS = new Set<string>([...CREDENTIAL_HEADERS, 'connection', 'content-length', 'host', 'transfer-encoding']);
 
 /** The request's headers as the envelope carries them: one string each, without credentials and hop-by-hop ones. */
 function inboundHeaders(req: FastifyRequest): Record<string, string> {

@@ -48,6 +48,8 @@ describe('API keys', () => {
     writeFileSync(file, JSON.stringify([{ name: 'alice', key: KEY, scopes: [] }]));
     const store = ApiKeyStore.fromFile(file);
     expect(store.lookup(KEY)?.name).toBe('alice');
+    expect(store.has('alice')).toBe(true);
+    expect(store.has('bob')).toBe(false);
     const bump = (s: number) => utimesSync(file, new Date(), new Date(Date.now() + s * 1000));
     writeFileSync(file, '[ not json');
     bump(1);
@@ -58,6 +60,7 @@ describe('API keys', () => {
     store.reloadIfChanged();
     expect(store.lookup(KEY)).toBeUndefined();
     expect(store.has('alice')).toBe(false);
+    expect(store.has('bob')).toBe(true);
     expect(store.lookup(KEY + 'b')?.name).toBe('bob');
     store.close();
   });

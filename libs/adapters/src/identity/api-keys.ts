@@ -99,6 +99,8 @@ export interface ApiKeyStoreOptions {
 export class ApiKeyStore {
   private keys: StoredKey[] = [];
   private byDigest = new Map<string, StoredKey>();
+  /** Names of the keys configured now: `has` runs on every session request. */
+  private names = new Set<string>();
   private stamp = '';
   private timer?: NodeJS.Timeout;
 
@@ -143,7 +145,7 @@ export class ApiKeyStore {
 
   /** Whether a key of this name is still configured (sessions opened with a revoked key stop working). */
   has(name: string): boolean {
-    return this.keys.some((k) => k.principal.name === name);
+    return this.names.has(name);
   }
 
   close(): void {
@@ -180,6 +182,7 @@ export class ApiKeyStore {
   private use(keys: StoredKey[]): void {
     this.keys = keys;
     this.byDigest = new Map(keys.map((k) => [k.digest.toString('hex'), k]));
+    this.names = new Set(keys.map((k) => k.principal.name));
   }
 
   /** Polled: reload when the file's stamp changed. */

@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ANONYMOUS, ItineraError, type MessageRecord, type Principal, type SessionInfo, type SessionStore } from '@itinera/core';
 import type { Authenticator, Credentials } from './authenticator';
 
-/** Request headers that carry credentials: never copied into the envelope's headers. */
-export const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'itinera-session-token'] as const;
+/** Request headers that carry credentials (ours, a proxy's, cookies): never copied into the envelope's headers. */
+export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'itinera-session-token', 'cookie'] as const;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
