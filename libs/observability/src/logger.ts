@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { redactSecrets, type Logger } from '@itinera/core';
+import { redactSecrets, redactText, type Logger } from '@itinera/core';
 
 export interface LoggerOptions {
   level?: string;
@@ -30,14 +30,17 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     base: { ...(opts.base ?? {}) },
     redact: { paths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Last line of defence: URLs with credentials or secret parameters, and secret-named fields, are masked on every line.
-    formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj) },
+    // Last line of defence: URLs with credentials or secret parameters, and secret-named fields, are masked on every line:
+    // in the fields (plain objects; trace decisions arrive already masked), the message, errors and child bindings.
+    formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj), bindings: (b) => redactSecrets(b) },
+    serializers: { err: redactError },
+    hooks: { logMethod: redactLogArgs },
   };
-  if (opts.destination) return pino(options, opts.destination as pino.DestinationStream) as unknown as Logger;
+  if (opts.destination) return maskChildBindings(pino(options, opts.destination as pino.DestinationStream)) as unknown as Logger;
   // Asynchronous writes to stdout (fast on the hot path), flushed synchronously on shutdown:
   // a signal-driven exit does not run pino's own exit handler.
   const dest = pino.destination({ dest: 1, sync: false });
-  const logger = pino(options, dest) as unknown as Logger;
+  const logger = maskChildBindings(pino(options, dest)) as unknown as Logger;
   logger.flush = (cb?: (err?: Error) => void) => {
     try {
       dest.flushSync();
@@ -47,4 +50,54 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     }
   };
   return logger;
+}
+
+/**
+ * pino's error serializer (message and stack with their causes), masked. Its output is
+ * not a plain object, so it is copied into one for `redactSecrets`, nested errors too.
+ */
+export function redactError(err: unknown, depth = 0): unknown {
+  const s = pino.stdSerializers.err(err as Error) as unknown;
+  if (s === err || s === null || typeof s !== 'object' || depth > 8) return redactSecrets(s);
+  const plain: Record<string, unknown> = {};
+  for (const k of Object.keys(s)) {
+    const v = (s as Record<string, unknown>)[k];
+    plain[k] = k === 'aggregateErrors' && Array.isArray(v) ? v.map((e) => redactError(e, depth + 1)) : isSerializedError(v) ? redactError(v, depth + 1) : v;
+  }
+  return redactSecrets(plain);
+}
+
+function isSerializedError(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && 'stack' in v && 'message' in v;
+}
+
+/**
+ * The message string (and %s arguments) masked before pino formats the line. An error logged
+ * without a message lends pino its raw message: the masked one is passed instead.
+ */
+function redactLogArgs(this: pino.Logger, args: unknown[], method: (...a: unknown[]) => void): void {
+  const first = args[0];
+  if (args.length === 1 && first !== null && typeof first === 'object') {
+    const err = first instanceof Error ? first : (first as { err?: unknown; msg?: unknown }).msg === undefined ? (first as { err?: unknown }).err : undefined;
+    if (err instanceof Error) return method.call(this, first, redactText(err.message));
+  }
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== 'string') continue;
+    const r = redactText(a);
+    if (r !== a) (copy ??= args.slice())[i] = r;
+  }
+  return method.apply(this, copy ?? args);
+}
+
+/** pino applies `formatters.bindings` to the root's base only: a child's bindings are masked here (children inherit it). */
+function maskChildBindings(root: pino.Logger): pino.Logger {
+  type ChildFn = (this: unknown, bindings: pino.Bindings, options?: unknown) => unknown;
+  const child = root.child as unknown as ChildFn;
+  const masked: ChildFn = function (this: unknown, bindings, options) {
+    return child.call(this, redactSecrets(bindings), options);
+  };
+  root.child = masked as unknown as typeof root.child;
+  return root;
 }

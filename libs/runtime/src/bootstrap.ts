@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ItineraError, formatDetails, type InvokeHandler, type Logger } from '@itinera/core';
+import { ItineraError, formatDetails, redactText, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger } from '@itinera/observability';
 import { fromFastifyError, operatorGuard, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
@@ -103,7 +103,8 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
  */
 export function exitOnFatalErrors(name: string): void {
   const fatal = (kind: string) => (err: unknown) => {
-    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    // Masked like every log line: a crashing request's URL may carry credentials.
+    const detail = redactText(err instanceof Error ? (err.stack ?? err.message) : String(err));
     const line = JSON.stringify({ level: 'fatal', time: new Date().toISOString(), pid: process.pid, msg: `${name}: ${kind}, exiting`, err: detail });
     try {
       writeSync(2, `${line}\n`);
