@@ -41,6 +41,12 @@ describe('redaction of credentials and secrets', () => {
     expect(redactText('a = b, no secrets')).toBe('a = b, no secrets');
   });
 
+  it('masks secret name=value pairs elsewhere in text, but not the bare key', () => {
+    expect(redactText('expression "token=abc&x=1" at http://h.test/')).toBe('expression "token=***&x=1" at http://h.test/');
+    expect(redactText('header x-api-key=k1, client_secret=s; key=orders-1')).toBe('header x-api-key=***, client_secret=***; key=orders-1');
+    expect(redactText('monkey=1 sort=asc')).toBe('monkey=1 sort=asc');
+  });
+
   it('walks plain objects and arrays, masks secret-named fields but keeps ${env:NAME} placeholders, and copies only what it changes', () => {
     const value = {
       endpoint: { adapter: 'http', address: 'https://u:p@h.test/?key=k', config: { password: 'p', username: 'bot', headers: { 'X-Api-Key': 'k' } } },

@@ -75,14 +75,23 @@ export function redactUrl(url: string): string {
 // The ESB config string form `key=value&key=value` (endpoint configs in trace decisions).
 const CONFIG_STRING = /^[A-Za-z0-9_.-]+=[^&]*(?:&[A-Za-z0-9_.-]+=[^&]*)*$/;
 
-/** Free text (an error message, a log line) with every URL in it redacted, and a whole `key=value&…` string's secret values. */
+// `name=value` inside free text (a quoted config, an expression, a header dump); the value ends at a separator or quote.
+const PAIR_IN_TEXT = /(^|[^A-Za-z0-9_.-])([A-Za-z0-9_.-]+)=([^&\s"'<>`,;]*)/g;
+
+/**
+ * Free text (an error message, a log line) with every URL in it redacted, a whole `key=value&…`
+ * string's secret values, and any other `secretName=value` in it (the bare `key` only in the first two).
+ */
 export function redactText(text: string): string {
-  if (text.includes('://')) return text.replace(URL_IN_TEXT, (u) => redactUrl(u));
-  if (text.includes('=') && CONFIG_STRING.test(text)) {
-    const out = redactUrl(`x://?${text}`).slice(5);
-    return out === text ? text : out;
+  let out = text;
+  if (text.includes('://')) out = text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+  else if (text.includes('=') && CONFIG_STRING.test(text)) out = redactUrl(`x://?${text}`).slice(5);
+  if (out.includes('=')) {
+    out = out.replace(PAIR_IN_TEXT, (m, pre: string, name: string, value: string) =>
+      value !== '' && value !== REDACTED && isSecretField(name) ? `${pre}${name}=${REDACTED}` : m,
+    );
   }
-  return text;
+  return out === text ? text : out;
 }
 
 /** An object field whose value is a secret (`password`, `apiKey`, `authorization`, …); the bare `key` is too common to mask. */
