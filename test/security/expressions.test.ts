@@ -101,6 +101,39 @@ describe('hostile expressions, embedded bus (evaluation on the event loop)', () 
   });
 });
 
+describe('built-ins over a 1 MB body, embedded bus (evaluation on the event loop)', () => {
+  let bus: Awaited<ReturnType<typeof startHostileBus>>;
+  beforeAll(async () => {
+    bus = await startHostileBus();
+  });
+  afterAll(() => bus?.stop());
+
+  // jsonata's own $distinct, $sort and $spread are quadratic in one native call: minutes each.
+  const numbers = Array.from({ length: 150_000 }, (_, i) => (i * 7919) % 100_000);
+  const objects = Array.from({ length: 100_000 }, (_, i) => ({ k: i % 10 }));
+  const CASES = [
+    { body: { mode: 'distinct', items: numbers }, count: new Set(numbers).size },
+    { body: { mode: 'distinct', items: objects }, count: 10 },
+    { body: { mode: 'sort', items: numbers }, count: numbers.length },
+    { body: { mode: 'spread', items: objects }, count: objects.length },
+  ];
+
+  it('answers $distinct, $sort and $spread over the largest body while health checks keep answering', async () => {
+    for (const c of CASES) expect(JSON.stringify(c.body).length).toBeLessThan(1_048_576);
+    expect((await bus.send({ s: 'warm up' })).status).toBe(200);
+    // The baseline carries the same bodies through a map that only echoes: what receiving them costs.
+    const plain = Promise.all(CASES.map((c) => bus.send({ ...c.body, mode: 'plain' })));
+    const baseline = await pollHealth(bus.url, plain);
+    expect((await plain).every((a) => a.status === 200)).toBe(true);
+    const attack = Promise.all(CASES.map((c) => bus.send(c.body)));
+    const during = await pollHealth(bus.url, attack);
+    const answers = await attack;
+    expect(answers.map((a) => ({ status: a.status, body: a.body }))).toEqual(CASES.map((c) => ({ status: 200, body: c.count })));
+    expect(Math.max(...during)).toBeLessThan(1000);
+    expect(median(during)).toBeLessThan(Math.max(median(baseline) * 4, 50));
+  });
+});
+
 describe('hostile expressions, evaluation threads (ITINERA_JSONATA_ISOLATION=thread)', () => {
   let bus: Awaited<ReturnType<typeof startHostileBus>>;
   beforeAll(async () => {

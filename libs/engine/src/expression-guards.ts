@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { distinct, sort, spread } from './expression-builtins';
 import { LinearRegExp } from './expression-regex';
 
 /** Guardrails for every JSONata evaluation. */
@@ -182,6 +183,24 @@ export function installGuards(expr: jsonata.Expression, limits: ExpressionLimits
       return o.clone.implementation.call(this, arg);
     },
     '<(oa)-:o>',
+  );
+
+  // Linear forms of the built-ins that are quadratic in one native call (see expression-builtins.ts).
+  const distinctTooBig = () => new LimitExceeded(`$distinct would compare values longer than ${total} characters as JSON in total`);
+  expr.registerFunction(
+    'distinct',
+    function (this: Focus, arr: unknown) {
+      return distinct.call(this, arr, total, distinctTooBig, SLICE_MS);
+    },
+    '<x:x>',
+  );
+  expr.registerFunction('sort', sort, '<af?:a>');
+  expr.registerFunction(
+    'spread',
+    function (this: Focus, arg: unknown) {
+      return spread.call(this, arg, SLICE_MS);
+    },
+    '<x-:a<o>>',
   );
 }
 
