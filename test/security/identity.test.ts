@@ -227,6 +227,38 @@ describe('client identity and permissions (ITINERA_AUTH=required)', () => {
     await resumed.close();
   });
 
+  it('a session outlives no JWT: past its exp the session and the socket need a fresh credential (401)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const short = await jwt({ scope: 'orders.write' }, { exp });
+    const ws = await RawDuplex.open(bus.url, { type: 'hello', credential: short });
+    expect(await ws.call('e1', 'secure-orders', 'CreateOrder', {})).toMatchObject({ type: 'accepted', reply: { who: `jwt:${ISS}|carol` } });
+    const opened = await http(`${bus.url}/duplex/sessions`, { method: 'POST', headers: { authorization: `Bearer ${short}` } });
+    expect(opened.status).toBe(201);
+    const { session, token } = opened.body;
+    const msg = (id: string, headers: Record<string, string>) =>
+      post(`/duplex/sessions/${session}/messages`, { id, itinerary: 'secure-orders', action: 'CreateOrder', body: {} }, headers);
+    expect((await msg('p1', { 'itinera-session-token': token })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, exp * 1000 + 100 - Date.now()));
+
+    const late = await ws.call('e2', 'secure-orders', 'CreateOrder', {});
+    expect(late).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
+    expectProblem(await msg('p2', { 'itinera-session-token': token }), 401, 'UNAUTHORIZED');
+    expectProblem(
+      await http(`${bus.url}/messages/none`, { headers: { 'itinera-session': session, 'itinera-session-token': token } }),
+      401,
+      'UNAUTHORIZED',
+    );
+    // A fresh JWT of the same principal goes on with the session.
+    const fresh = await jwt({ scope: 'orders.write' });
+    expect((await msg('p3', { 'itinera-session-token': token, authorization: `Bearer ${fresh}` })).status).toBe(202);
+    const resumedBare = await RawDuplex.open(bus.url, { type: 'hello', session: ws.session, token: ws.token });
+    expect(resumedBare.frames[0]).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
+    const resumed = await RawDuplex.open(bus.url, { type: 'hello', session: ws.session, token: ws.token, credential: fresh });
+    expect(resumed.frames[0]).toMatchObject({ type: 'welcome', resumed: true });
+    expect(await resumed.call('e3', 'secure-orders', 'CreateOrder', {})).toMatchObject({ type: 'accepted' });
+    await Promise.all([ws.close(), resumedBare.close(), resumed.close()]);
+  });
+
   it('the TypeScript client presents its credential over WebSocket and long polling', async () => {
     for (const transport of ['websocket', 'long-polling'] as const) {
       const client = await ItineraClient.connect({ url: bus.url, transport, WebSocket, credential: KEYS.alice, reconnect: false });

@@ -15,6 +15,11 @@ export interface Principal {
    * declarations name. `role:operator` opens the operator endpoints.
    */
   permissions: string[];
+  /**
+   * When the credential stops being good, epoch ms (a JWT's `exp`). A session keeps the
+   * principal that opened it: past this, requests on the session need a fresh credential.
+   */
+  expiresAt?: number;
 }
 
 /** The permission that opens operator endpoints (faults, definitions, metrics when guarded). */

@@ -78,5 +78,12 @@ describe('Authenticator', () => {
     expect(() => sessionPrincipal(a, { ...info, principal: undefined }, undefined)).toThrow(/requires a credential/);
     const revoked = new Authenticator({ mode: 'required', apiKeys: ApiKeyStore.fromEntries([]) });
     expect(() => sessionPrincipal(revoked, info, undefined)).toThrow(/revoked/);
+    // A JWT principal is good until its exp: then the token alone no longer acts, a fresh credential does.
+    const carol = { id: 'jwt:iss|carol', kind: 'jwt' as const, name: 'carol', permissions: [], expiresAt: Date.now() + 60_000 };
+    expect(a.stillValid(carol)).toBe(true);
+    const expired = { ...carol, expiresAt: Date.now() - 1 };
+    expect(a.stillValid(expired)).toBe(false);
+    expect(() => sessionPrincipal(a, { ...info, principal: expired }, undefined)).toThrow(/expired/);
+    expect(sessionPrincipal(a, { ...info, principal: expired }, carol)).toBe(carol);
   });
 });

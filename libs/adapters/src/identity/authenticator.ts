@@ -136,8 +136,12 @@ export class Authenticator {
     return !this.required && !this.adminDigest;
   }
 
-  /** A principal kept in a session is still good: its API key was not revoked since. */
+  /**
+   * A principal kept in a session (or by a WebSocket since its hello) is still good: its
+   * credential has not expired (a JWT's `exp`) and its API key was not revoked since.
+   */
   stillValid(p: Principal): boolean {
+    if (p.expiresAt !== undefined && p.expiresAt <= Date.now()) return false;
     if (p.kind === 'api-key' && this.opts.apiKeys) return this.opts.apiKeys.has(p.name);
     return true;
   }

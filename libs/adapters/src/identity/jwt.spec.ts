@@ -51,7 +51,13 @@ describe('JWT verification', () => {
 
   it('a good token gives jwt:<iss>|<sub> with scopes and roles as permissions', async () => {
     const p = await v.verify(await sign({ scope: 'orders.write orders.read', roles: ['clerk'] }));
-    expect(p).toEqual({ id: `jwt:${ISS}|alice`, kind: 'jwt', name: 'alice', permissions: ['scope:orders.write', 'scope:orders.read', 'role:clerk'] });
+    expect(p).toEqual({
+      id: `jwt:${ISS}|alice`,
+      kind: 'jwt',
+      name: 'alice',
+      permissions: ['scope:orders.write', 'scope:orders.read', 'role:clerk'],
+      expiresAt: expect.any(Number),
+    });
   });
 
   it('a JWK public key works as well as a PEM', async () => {

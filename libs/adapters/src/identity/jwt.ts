@@ -103,7 +103,13 @@ export class JwtVerifier {
     const roles = payload.roles;
     for (const r of typeof roles === 'string' ? roles.split(' ') : Array.isArray(roles) ? roles : [])
       if (typeof r === 'string' && r) permissions.push(permission('role', r));
-    const principal = Object.freeze({ id: `jwt:${payload.iss ?? ''}|${sub}`, kind: 'jwt', name: sub, permissions }) as Principal;
+    const principal = Object.freeze({
+      id: `jwt:${payload.iss ?? ''}|${sub}`,
+      kind: 'jwt',
+      name: sub,
+      permissions,
+      expiresAt: payload.exp! * 1000,
+    }) as Principal;
     // Kept until its expiry (within a minute, so a rotated JWKS key is seen soon); bounded in size.
     if (this.verified.size >= JWT_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(digest, { principal, until: Math.min(payload.exp! * 1000, Date.now() + 60_000) });

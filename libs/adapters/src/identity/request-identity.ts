@@ -42,7 +42,7 @@ const presented = (c: Credentials): boolean => c.apiKey !== undefined || c.beare
 /**
  * The principal acting in a session. The session token stands for the principal that
  * opened the session (like a session cookie): a request with the token only acts as
- * it, as long as its API key is not revoked. A credential presented as well must be
+ * it, as long as its API key is not revoked and its JWT has not expired. A credential presented as well must be
  * that same principal: another principal cannot use or take over the session (403).
  */
 export function sessionPrincipal(auth: Authenticator, info: SessionInfo, caller: Principal | undefined): Principal {
@@ -54,7 +54,11 @@ export function sessionPrincipal(auth: Authenticator, info: SessionInfo, caller:
     return caller;
   }
   if (owner && owner.kind !== 'anonymous') {
-    if (!auth.stillValid(owner)) throw new ItineraError('UNAUTHORIZED', `the credential that opened session ${info.id} was revoked; open a new session`);
+    if (!auth.stillValid(owner))
+      throw new ItineraError(
+        'UNAUTHORIZED',
+        `the credential that opened session ${info.id} has expired or was revoked; present a fresh credential with the session token, or open a new session`,
+      );
     return owner;
   }
   if (auth.required)

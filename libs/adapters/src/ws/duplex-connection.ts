@@ -294,6 +294,13 @@ export class DuplexConnection implements DuplexEndpoint {
     void this.keepAlive(false);
     try {
       await this.ctx.limits?.message(this.caller());
+      // The principal was set at hello: its JWT may have expired or its API key been revoked since.
+      if (this.principal && !(this.ctx.auth ?? OPEN_AUTHENTICATOR).stillValid(this.principal)) {
+        throw new ItineraError(
+          'UNAUTHORIZED',
+          `the credential of this connection has expired or was revoked; reconnect and say hello with a fresh credential (and session ${session} with its token to resume it)`,
+        );
+      }
       const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, 'ws', frame, this.principal);
       this.sendJson(accepted);
     } catch (error) {
