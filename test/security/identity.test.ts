@@ -448,6 +448,63 @@ describe('identity with ITINERA_AUTH=none', () => {
   });
 });
 
+describe('a hop between itineraries through a trusted queue (ITINERA_QUEUE_TRUSTED=true)', () => {
+  let dir: string;
+  let bus: Bus;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'itinera-identity-hop-'));
+    const defs = [
+      {
+        name: 'hop',
+        version: '1.0.0',
+        steps: [{ id: 'out', service: 'send', options: { adapter: 'queue', address: 'hop.jobs', config: 'action=Go' } }],
+      },
+      {
+        name: 'hop-target',
+        version: '1.0.0',
+        onRamps: { http: false, duplex: false, queue: [{ queue: 'hop.jobs' }] },
+        access: { '*': { anyOf: ['scope:orders.write'] } },
+        steps: [{ id: 'stop', service: 'fault', options: { code: 'JOB_SEEN', message: 'seen' } }],
+      },
+    ];
+    for (const def of defs) writeFileSync(join(dir, `${def.name}.json`), JSON.stringify(def));
+    const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
+    writeFileSync(
+      keysFile,
+      JSON.stringify([
+        { name: 'alice', key: KEYS.alice, scopes: ['orders.write'] },
+        { name: 'bob', key: KEYS.bob, scopes: ['orders.read'] },
+      ]),
+    );
+    const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile, ITINERA_QUEUE_TRUSTED: 'true', ITINERA_ADMIN_TOKEN: ADMIN };
+    const config = loadConfig(env as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: dir });
+    bus = (await startNode({ roles: { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}-keys.json`, { force: true });
+  });
+
+  it("the job runs as its sender, so the target's access applies: bob's hop is FORBIDDEN, alice's runs", async () => {
+    for (const key of [KEYS.bob, KEYS.alice]) {
+      const res = await http(`${bus.url}/itineraries/hop/messages`, { body: { n: 1 }, headers: { 'x-api-key': key } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+    }
+    const jobs = await waitFor(async () => {
+      const all = (await http(`${bus.url}/faults?limit=100`, { token: ADMIN })).body.faults.filter((f: any) => f.itinerary.startsWith('hop-target'));
+      return all.length >= 2 ? all : undefined;
+    }, 'both hops to reach hop-target');
+    const byCode = Object.fromEntries(jobs.map((f: any) => [f.error.code, f]));
+    expect(Object.keys(byCode).sort()).toEqual(['FORBIDDEN', 'JOB_SEEN']);
+    expect(byCode.FORBIDDEN.error.message).toContain('key:bob');
+    const seen = await http(`${bus.url}/faults/${byCode.JOB_SEEN.id}`, { token: ADMIN });
+    expect(seen.body.envelope.principal).toMatchObject({ id: 'key:alice', kind: 'api-key' });
+  });
+});
+
 describe('a worker-only node', () => {
   it('honours ITINERA_METRICS_AUTH=operator on its /metrics', async () => {
     const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_METRICS_AUTH: 'operator', ITINERA_ADMIN_TOKEN: ADMIN };
