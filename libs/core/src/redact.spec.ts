@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretName, redactSecrets, redactText, redactUrl } from './redact';
+import { isSecretName, markRedacted, redactSecrets, redactText, redactUrl } from './redact';
 
 describe('redaction of credentials and secrets', () => {
   it('masks userinfo (up to the last @ of the authority) and secret query values, keeping the rest as written', () => {
@@ -45,6 +45,17 @@ describe('redaction of credentials and secrets', () => {
     expect(redactText('expression "token=abc&x=1" at http://h.test/')).toBe('expression "token=***&x=1" at http://h.test/');
     expect(redactText('header x-api-key=k1, client_secret=s; key=orders-1')).toBe('header x-api-key=***, client_secret=***; key=orders-1');
     expect(redactText('monkey=1 sort=asc')).toBe('monkey=1 sort=asc');
+  });
+
+  it('is cached for frozen values and skips values marked as redacted', () => {
+    const frozen = Object.freeze({ address: 'https://u:p@h.test/', n: 1 });
+    const first = redactSecrets(frozen);
+    expect(first).toEqual({ address: 'https://***@h.test/', n: 1 });
+    expect(redactSecrets(frozen)).toBe(first);
+    const clean = Object.freeze({ a: 'x' });
+    expect(redactSecrets(clean)).toBe(clean);
+    const marked = markRedacted({ note: 'already done' });
+    expect(redactSecrets(marked)).toBe(marked);
   });
 
   it('walks plain objects and arrays, masks secret-named fields but keeps ${env:NAME} placeholders, and copies only what it changes', () => {

@@ -35,8 +35,21 @@ const SECRET_NAMES = new Set([
 ]);
 const SECRET_SUFFIXES = ['token', 'secret', 'password', 'apikey', 'signature'];
 
+// Names repeat (the same context keys and params on every message): each is judged once. Bounded, so hostile names cannot grow it.
+const secretNameMemo = new Map<string, boolean>();
+
 /** Whether a query parameter (or header, field) of this name carries a secret; case and `-`/`_` do not matter. */
 export function isSecretName(name: string): boolean {
+  let known = secretNameMemo.get(name);
+  if (known === undefined) {
+    known = judgeName(name);
+    if (secretNameMemo.size >= 2048) secretNameMemo.clear();
+    secretNameMemo.set(name, known);
+  }
+  return known;
+}
+
+function judgeName(name: string): boolean {
   let n: string;
   try {
     n = decodeURIComponent(name);
@@ -83,9 +96,26 @@ const PAIR_IN_TEXT = /(^|[^A-Za-z0-9_.-])([A-Za-z0-9_.-]+)=([^&\s"'<>`,;]*)/g;
  * string's secret values, and any other `secretName=value` in it (the bare `key` only in the first two).
  */
 export function redactText(text: string): string {
+  const url = text.includes('://');
+  if (!url && !text.includes('=')) return text;
+  // Addresses and configs repeat message after message: short ones are masked once. Bounded like the name memo.
+  const memo = text.length <= 512;
+  const known = memo ? textMemo.get(text) : undefined;
+  if (known !== undefined) return known;
+  const out = maskText(text, url);
+  if (memo) {
+    if (textMemo.size >= 1024) textMemo.clear();
+    textMemo.set(text, out);
+  }
+  return out;
+}
+
+const textMemo = new Map<string, string>();
+
+function maskText(text: string, url: boolean): string {
   let out = text;
-  if (text.includes('://')) out = text.replace(URL_IN_TEXT, (u) => redactUrl(u));
-  else if (text.includes('=') && CONFIG_STRING.test(text)) out = redactUrl(`x://?${text}`).slice(5);
+  if (url) out = text.replace(URL_IN_TEXT, (u) => redactUrl(u));
+  else if (CONFIG_STRING.test(text)) out = redactUrl(`x://?${text}`).slice(5);
   if (out.includes('=')) {
     out = out.replace(PAIR_IN_TEXT, (m, pre: string, name: string, value: string) =>
       value !== '' && value !== REDACTED && isSecretField(name) ? `${pre}${name}=${REDACTED}` : m,
@@ -99,14 +129,39 @@ function isSecretField(name: string): boolean {
   return name.toLowerCase() !== 'key' && isSecretName(name);
 }
 
+// Objects their maker already redacted and will not change (trace decisions): the log formatter does not walk them again.
+const alreadyRedacted = new WeakSet<object>();
+// Redactions of frozen values: the registry deep-freezes itineraries and policies, so a
+// policy's params redact the same way every time and are walked once, not per message.
+const frozenRedactions = new WeakMap<object, unknown>();
+
+/** Mark a value `redactSecrets` returned as final: later `redactSecrets` calls return it as is. Do not change it afterwards. */
+export function markRedacted<T>(value: T): T {
+  if (value !== null && typeof value === 'object') alreadyRedacted.add(value);
+  return value;
+}
+
 /**
  * A JSON-like value with every string redacted by `redactText`. Copy on write:
  * the value itself is returned when nothing needed masking (the common case costs a walk).
- * Only plain objects and arrays are walked; depth is bounded.
+ * Only plain objects and arrays are walked; depth is bounded. Frozen values (deep-frozen
+ * registry definitions) are redacted once per object; values passed to `markRedacted` are not walked.
  */
 export function redactSecrets<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return redactText(value) as T;
   if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (alreadyRedacted.has(value)) return value;
+  if (Object.isFrozen(value)) {
+    const known = frozenRedactions.get(value);
+    if (known !== undefined) return known as T;
+    const r = walk(value, depth);
+    frozenRedactions.set(value, r);
+    return r;
+  }
+  return walk(value, depth);
+}
+
+function walk<T>(value: T & object, depth: number): T {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {

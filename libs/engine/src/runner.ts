@@ -5,7 +5,9 @@ import {
   ItineraError,
   itineraryKey,
   joinPointer,
+  markRedacted,
   redactSecrets,
+  redactText,
   stepId as makeStepId,
   toItineraError,
   type Envelope,
@@ -270,9 +272,19 @@ function traceEntry(
 ): TraceEntry {
   const entry: TraceEntry = { step: step.id, service: step.service, stage, start, node, durationMs, outcome, attempt };
   // Decisions show in records and logs: credentials and secret parameters in endpoints are masked there.
-  if (resolver) entry.resolver = redactSecrets(resolver);
-  if (error) entry.error = error;
+  if (resolver) entry.resolver = redactDecision(step, resolver);
+  if (error) entry.error = { code: error.code, message: redactText(error.message) };
   return entry;
+}
+
+/**
+ * A decision with its secrets masked, marked so the log line does not mask it again.
+ * Registry params are deep-frozen and redacted once per object (see `redactSecrets`); a static
+ * decision carries a copy of the step's frozen params, so the frozen original is redacted instead.
+ */
+function redactDecision(step: StepDefinition, decision: ResolverDecision): ResolverDecision {
+  const frozen = decision.type === 'static' ? staticResolverParams(step) : undefined;
+  return markRedacted(redactSecrets(frozen ? { ...decision, params: frozen } : decision));
 }
 
 /** What a step service gets: a class, so no closures are made per step. */
