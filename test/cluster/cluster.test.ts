@@ -119,7 +119,8 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
     expect(c.callbacks().filter((f) => f.action === 'Started')).toHaveLength(1);
     expect(c.callbacks().filter((f) => f.action === 'Done')).toHaveLength(1);
     const record = await waitFor(async () => {
-      const r = await http(`${gw(1)}/messages/${accepted.messageId}`);
+      // A session's record: read through the session (with auth off nobody else may).
+      const r = await http(`${gw(1)}/messages/${accepted.messageId}`, { headers: { 'itinera-session': c.session!, 'itinera-session-token': c.token! } });
       return r.body.status === 'completed' ? r.body : undefined;
     }, 'completion');
     expect(record.trace.some((t: any) => t.attempt >= 2)).toBe(true);

@@ -14,6 +14,9 @@ async function divideByZero(bus: TestBus) {
   return { c, messageId: accepted.messageId as string, correlationId: accepted.correlationId as string };
 }
 
+/** The headers that read a message record of the session (auth off: a session's records are its own). */
+const asSession = (c: RawDuplex) => ({ headers: { 'itinera-session': c.session!, 'itinera-session-token': c.token! } });
+
 async function faultOf(url: string, messageId: string, headers: Record<string, string> = {}) {
   return waitFor(async () => (await http(`${url}/faults`, { headers })).body.faults.find((f: any) => f.messageId === messageId), `the fault of ${messageId}`);
 }
@@ -47,7 +50,7 @@ describe('faults over HTTP (no admin token: open)', () => {
       origin: { session: c.session, clientMessageId: 'b' },
       itinerary: { name: 'calculator', version: '1.0.0' },
     });
-    expect((await http(`${bus.url}/messages/${messageId}`)).body.status).toBe('faulted');
+    expect((await http(`${bus.url}/messages/${messageId}`, asSession(c))).body.status).toBe('faulted');
 
     const r = await http(`${bus.url}/faults/${listed.id}/resubmit`, { body: { body: { n: 4 } } });
     expect(r.status).toBe(202);
@@ -59,7 +62,7 @@ describe('faults over HTTP (no admin token: open)', () => {
     expect(result).toMatchObject({ action: 'Result', correlationId, id: 'b', body: { result: 25 } });
 
     const record = await waitFor(async () => {
-      const m = (await http(`${bus.url}/messages/${messageId}`)).body;
+      const m = (await http(`${bus.url}/messages/${messageId}`, asSession(c))).body;
       return m.status === 'completed' ? m : undefined;
     }, 'the message to complete');
     expect(record.error).toBeUndefined();
@@ -142,7 +145,7 @@ describe('faults over HTTP (no admin token: open)', () => {
     expect(typo.status).toBe(422);
     expect(typo.body.errors).toEqual([{ pointer: '/bdy', message: expect.stringContaining('unknown field "bdy"') }]);
     expect((await http(`${bus.url}/faults/${fault.id}`)).status).toBe(200);
-    expect((await http(`${bus.url}/messages/${messageId}`)).body.status).toBe('faulted');
+    expect((await http(`${bus.url}/messages/${messageId}`, asSession(c))).body.status).toBe('faulted');
     await c.close();
   });
 });
@@ -174,8 +177,9 @@ describe('faults over HTTP with ITINERA_ADMIN_TOKEN', () => {
     const r = await http(`${bus.url}/faults/${fault.id}/resubmit`, { headers: auth, body: { body: { n: 5 } } });
     expect(r.status).toBe(202);
     expect(await c.next((f) => f.type === 'callback' && f.seq === 3)).toMatchObject({ action: 'Result', body: { result: 20 } });
-    // The message API itself stays as it was: no token needed.
-    expect((await http(`${bus.url}/messages/${messageId}`)).status).toBe(200);
+    // The record needs no admin token: its session reads it (anyone else is told it does not exist).
+    expect((await http(`${bus.url}/messages/${messageId}`, asSession(c))).status).toBe(200);
+    expect((await http(`${bus.url}/messages/${messageId}`)).status).toBe(404);
     await c.close();
   });
 });

@@ -51,7 +51,9 @@ describe('HTTP on-ramp robustness', () => {
   async function expectHandled(res: { status: number; headers: Headers; body: any }, context: string): Promise<void> {
     if (res.status >= 200 && res.status < 300) {
       const id = res.headers.get('itinera-message-id');
-      if (id) expect((await http(`${bus.url}/messages/${id}`)).status, `${context}: record of an accepted message`).toBe(200);
+      // Through the polling session: a message it sent is readable only so (auth off); the others by id alone.
+      const asSession = { headers: { 'itinera-session': poll.session, 'itinera-session-token': poll.token } };
+      if (id) expect((await http(`${bus.url}/messages/${id}`, asSession)).status, `${context}: record of an accepted message`).toBe(200);
       return;
     }
     expectClientProblem(res, context);

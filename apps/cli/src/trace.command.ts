@@ -15,7 +15,8 @@ export const traceCommand: CliCommand = {
       return EXIT.usage;
     }
     const client = BusClient.from(options, env);
-    const { body } = await client.request('GET', `/messages/${encodeURIComponent(positional[0])}`);
+    // With ITINERA_ADMIN_TOKEN the operator reads any record (a session's too); else the caller's own.
+    const { body } = await client.request('GET', `/messages/${encodeURIComponent(positional[0])}`, { admin: true });
     if (options.json) io.out(jsonLines(body));
     else for (const line of renderTrace(body as MessageRecord)) io.out(line);
     return EXIT.ok;
