@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
-import { checkResult, installGuards, jsonataOptions, LimitExceeded, needsSequenceCheck, type ExpressionLimits } from './expression-guards';
+import { checkResult, installGuards, jsonataOptions, jsonSize, LimitExceeded, needsSequenceCheck, type ExpressionLimits } from './expression-guards';
+import { PLAIN_BUDGET, plainWeight } from './expression-plain';
 import { checkRegexLiterals } from './expression-regex';
 
 /**
@@ -30,7 +31,22 @@ export function compileGuarded(source: string, limits: ExpressionLimits): jsonat
   if (regex) throw new RegexUnsupported(regex.source, regex.position, regex.reason);
   registerBuiltins(expr);
   installGuards(expr, limits);
+  const weight = plainWeight(expr.ast());
+  if (weight !== undefined) {
+    // The same expression without the exit hook, for small inputs (expression-plain.ts).
+    const fast = jsonata(source, jsonataOptions(limits));
+    registerBuiltins(fast);
+    (expr as Guarded)[PLAIN] = { fast, weight };
+  }
   return expr;
+}
+
+const PLAIN = Symbol('itinera.plain');
+type Guarded = jsonata.Expression & { [PLAIN]?: { fast: jsonata.Expression; weight: number } };
+
+/** Whether a compiled expression runs without its exit hook (tests). */
+export function isPlain(expr: jsonata.Expression): boolean {
+  return (expr as Guarded)[PLAIN] !== undefined;
 }
 
 /** Evaluate a guarded expression; the result is checked before it leaves. */
@@ -40,7 +56,10 @@ export async function evaluateGuarded(
   bindings: Record<string, unknown> | undefined,
   limits: ExpressionLimits,
 ): Promise<unknown> {
-  const result = await expr.evaluate(input, bindings);
+  const plain = (expr as Guarded)[PLAIN];
+  // A plain expression reads no bindings; its input decides its cost.
+  const small = plain !== undefined && jsonSize(input, PLAIN_BUDGET / plain.weight, false) * plain.weight <= PLAIN_BUDGET;
+  const result = await (small ? plain.fast : expr).evaluate(input, bindings);
   checkResult(result, limits);
   return result;
 }

@@ -267,9 +267,12 @@ async function replacedLength(str: string, pattern: unknown, replacement: string
  */
 export function jsonSize(value: unknown, budget: number, pretty: boolean): number {
   let size = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+  // Two flat stacks (values, and depths only when pretty): no tuple per value on the hot path.
+  const stack: unknown[] = [value];
+  const depths: number[] = [0];
   while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+    const v = stack.pop();
+    const depth = pretty ? depths.pop()! : 0;
     if (pretty) size += 2 * depth + 1;
     if (typeof v === 'string') size += v.length + 2;
     else if (typeof v === 'number') size += 8;
@@ -277,14 +280,16 @@ export function jsonSize(value: unknown, budget: number, pretty: boolean): numbe
     else if (Array.isArray(v)) {
       size += 1 + v.length;
       if (size > budget) return size;
-      for (const item of v) stack.push([item, depth + 1]);
+      for (const item of v) stack.push(item);
+      if (pretty) for (let i = 0; i < v.length; i++) depths.push(depth + 1);
     } else {
       const keys = Object.keys(v);
       size += 2 + 4 * keys.length;
       if (size > budget) return size;
       for (const key of keys) {
         size += key.length;
-        stack.push([(v as Record<string, unknown>)[key], depth + 1]);
+        stack.push((v as Record<string, unknown>)[key]);
+        if (pretty) depths.push(depth + 1);
       }
     }
     if (size > budget) return size;
