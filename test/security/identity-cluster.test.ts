@@ -24,6 +24,18 @@ const ITINERARY = {
   ],
 };
 
+// A hop through a trusted queue: the target's access applies to the sender, not to the queue.
+const HOPS = [
+  { name: 'hop', version: '1.0.0', steps: [{ id: 'out', service: 'send', options: { adapter: 'queue', address: 'hop.jobs', config: 'action=Go' } }] },
+  {
+    name: 'hop-target',
+    version: '1.0.0',
+    onRamps: { http: false, duplex: false, queue: [{ queue: 'hop.jobs' }] },
+    access: { '*': { anyOf: ['scope:hop'] } },
+    steps: [{ id: 'stop', service: 'fault', options: { code: 'JOB_SEEN', message: 'seen' } }],
+  },
+];
+
 describe('identity on the BullMQ cluster', () => {
   let cluster: Cluster;
   let dir: string;
@@ -34,16 +46,22 @@ describe('identity on the BullMQ cluster', () => {
     dir = mkdtempSync(join(tmpdir(), 'itinera-identity-cluster-'));
     cpSync(SAMPLES_DIR, dir, { recursive: true });
     writeFileSync(join(dir, 'secure-work.json'), JSON.stringify(ITINERARY));
+    for (const def of HOPS) writeFileSync(join(dir, `${def.name}.json`), JSON.stringify(def));
     keysFile = `${dir}-keys.json`;
     writeFileSync(
       keysFile,
       JSON.stringify([
         { name: 'alice', key: KEYS.alice, scopes: ['work'] },
-        { name: 'bob', key: KEYS.bob, scopes: ['work'] },
+        { name: 'bob', key: KEYS.bob, scopes: ['work', 'hop'] },
         { name: 'ops', key: KEYS.ops, scopes: [], roles: ['operator'] },
       ]),
     );
-    cluster = await startCluster({ gateways: 2, workers: 1, itinerariesDir: dir, env: { ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile } });
+    cluster = await startCluster({
+      gateways: 2,
+      workers: 1,
+      itinerariesDir: dir,
+      env: { ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile, ITINERA_QUEUE_TRUSTED: 'true' },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -96,5 +114,21 @@ describe('identity on the BullMQ cluster', () => {
     }, 'the resumed session message to complete');
     expect(record).toMatchObject({ principal: 'key:alice', session: a.session });
     await resumed.close();
+  });
+
+  it('a hop through a trusted queue runs as its sender on the worker: without the target\'s scope FORBIDDEN, with it run', async () => {
+    for (const [i, key] of [KEYS.alice, KEYS.bob].entries()) {
+      const res = await http(`${gw(i)}/itineraries/hop/messages`, { body: { i }, headers: { 'x-api-key': key } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+    }
+    const ops = { headers: { 'x-api-key': KEYS.ops } };
+    const jobs = await waitFor(async () => {
+      const all = (await http(`${gw(1)}/faults?limit=100`, ops)).body.faults.filter((f: any) => f.itinerary.startsWith('hop-target'));
+      return all.length >= 2 ? all : undefined;
+    }, 'both hops to reach hop-target');
+    const byCode = Object.fromEntries(jobs.map((f: any) => [f.error.code, f]));
+    expect(Object.keys(byCode).sort()).toEqual(['FORBIDDEN', 'JOB_SEEN']);
+    expect(byCode.FORBIDDEN.error.message).toContain('key:alice');
+    expect((await http(`${gw(0)}/faults/${byCode.JOB_SEEN.id}`, ops)).body.envelope.principal).toMatchObject({ id: 'key:bob', kind: 'api-key' });
   });
 });
