@@ -19,7 +19,7 @@ const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 export const queueSendAdapter = defineAdapter<QueueSendOptions>({
   name: 'queue',
   summary:
-    'Publishes the message to a named bus queue (the message box) as a queue on-ramp job { itinerary?, version?, action?, headers, body }; the job id is the idempotency key, so a retried send publishes once.',
+    'Publishes the message to a named bus queue (the message box) as a queue on-ramp job { itinerary?, version?, action?, headers, principal?, body } (principal: the sender, used by a trusted queue on-ramp); the job id is the idempotency key, so a retried send publishes once.',
   spec: {
     itinerary: {
       type: 'string',
