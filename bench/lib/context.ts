@@ -119,6 +119,10 @@ export function createContext(o: BenchOptions, redis: BenchRedis): BenchContext 
       ...(transport === 'bullmq' ? { REDIS_URL: redis.url } : {}),
       ITINERA_LOG_LEVEL: o.logLevel,
       ITINERA_WORKER_CONCURRENCY: String(o.concurrency),
+      // Every load comes from one address and one anonymous principal: the per-caller limits would measure themselves.
+      ITINERA_MESSAGE_RATE: '0',
+      ITINERA_SESSION_RATE: '0',
+      ITINERA_MAX_SESSIONS_PER_ADDRESS: '0',
       BENCH_ITINERARIES: join(BENCH_DIR, 'itineraries'),
       ...extra,
     }),

@@ -123,7 +123,8 @@ export const CONFIG_SPEC = {
   },
   ITINERA_RATE_LIMIT: {
     type: 'integer',
-    description: 'HTTP requests per second per client address (RATE_LIMITED beyond); 0 = no limit.',
+    description:
+      'HTTP messages per second per client address, checked before authentication (RATE_LIMITED beyond); 0 = no limit. On top of ITINERA_MESSAGE_RATE; when it is the tighter or equal budget, an anonymous HTTP message is counted by it alone.',
     default: 0,
     minimum: 0,
   },
@@ -168,8 +169,8 @@ export const CONFIG_SPEC = {
   ITINERA_MESSAGE_RATE: {
     type: 'integer',
     description:
-      'Messages per second per principal (per client address when anonymous) on HTTP, WebSocket and long polling, counted cluster-wide on BullMQ (RATE_LIMITED with Retry-After beyond); 0 = no limit.',
-    default: 0,
+      'Messages per second per principal (per client address when anonymous) on HTTP, WebSocket and long polling, counted cluster-wide on BullMQ (RATE_LIMITED with Retry-After beyond); 0 = no limit. The default is far above what one honest client sends and well below what one node can process; raise it for a service principal shared by many instances.',
+    default: 1000,
     minimum: 0,
   },
   ITINERA_RECORD_MAX_BYTES: {

@@ -134,7 +134,7 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     const correlationId = h['itinera-correlation-id'];
     if (correlationId) message.correlationId = String(correlationId);
     const prefer = h.prefer as string | undefined;
-    if (limits) await limits.message({ address: req.ip, ...(message.principal ? { principal: message.principal } : {}) });
+    if (limits) await limits.httpMessage({ address: req.ip, ...(message.principal ? { principal: message.principal } : {}) });
     const accepted = await deps.gateway.accept(message, prefer ? { waitMs: preferWaitMs(prefer, maxWaitMs) } : undefined);
     reply.header('Itinera-Message-Id', accepted.messageId);
     reply.header('Itinera-Correlation-Id', accepted.correlationId);

@@ -88,6 +88,17 @@ describe('OnRampLimits', () => {
       'RATE_LIMITED',
     ]);
     expect(await sent({ address: 'a' })).toBe('ok');
+    // HTTP: an anonymous message already counted by a tighter per-address request limit is not counted twice…
+    const { limits: both } = limits({ messageRate: 2, requestRate: 2 });
+    for (let i = 0; i < 2; i++) await both.request('h');
+    await both.httpMessage({ address: 'h' });
+    await both.httpMessage({ address: 'h' });
+    expect(await outcome(both.message({ address: 'h' }))).toBe('ok'); // the message budget is still whole…
+    expect(await outcome(both.request('h'))).toBe('RATE_LIMITED'); // …as the request limit bounds HTTP
+    // …but a principal's message is (its budget is not the address's).
+    await both.httpMessage({ address: 'h', principal: alice });
+    await both.httpMessage({ address: 'h', principal: alice });
+    expect(await outcome(both.httpMessage({ address: 'h', principal: alice }))).toBe('RATE_LIMITED');
     const { limits: off } = limits({});
     for (let i = 0; i < 50; i++) await off.message({ address: 'a' });
     for (let i = 0; i < 50; i++) await off.request('a');

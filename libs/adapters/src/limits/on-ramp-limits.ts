@@ -162,6 +162,17 @@ export class OnRampLimits {
     await consume(this.messageRate, key, `Messages are limited to ${this.o.settings.messageRate} a second per caller (ITINERA_MESSAGE_RATE)`);
   }
 
+  /**
+   * One HTTP message, after `request` counted it by address. An anonymous caller's message
+   * budget is keyed by that same address: when ITINERA_RATE_LIMIT is the tighter (or equal)
+   * budget it already bounds this message, and the second count (a Redis round trip on BullMQ)
+   * is skipped. WebSocket and long-polling messages still count against ITINERA_MESSAGE_RATE.
+   */
+  async httpMessage(caller: Caller): Promise<void> {
+    if (this.requestRate && !principalKey(caller) && this.o.settings.requestRate <= this.o.settings.messageRate) return;
+    await this.message(caller);
+  }
+
   /** One HTTP message by client address (`ITINERA_RATE_LIMIT`). */
   async request(address: string): Promise<void> {
     if (!this.requestRate) return;
