@@ -31,7 +31,9 @@ describe('the linear built-ins', () => {
     const items = Array.from({ length: 1 + Math.floor(r() * 40) }, () => randomValue(r, 0));
     // Repeat some values, as equal copies and as the same objects.
     for (let i = 0; i < 10; i++) items.push(structuredClone(items[Math.floor(r() * items.length)]), items[Math.floor(r() * items.length)]);
-    for (const source of ['$distinct(items)', '$distinct(items.x)', '$distinct(items[0])']) {
+    const sources = ['$distinct(items)', '$distinct(items.x)', '$distinct(items[0])', 'items = items', 'items.x = items.y', 'items[0] != items[1]'];
+    for (let i = 0; i < 6; i++) sources.push(`items[${i}] = items[${items.length - 1 - i}]`, `items[${i}] != items[${i + 10}]`);
+    for (const source of sources) {
       expect(json(await ex.evaluate(source, { items }))).toEqual(json(await jsonata(source).evaluate({ items })));
     }
   });

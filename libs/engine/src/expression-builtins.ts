@@ -195,3 +195,60 @@ function spreadArray(focus: Focus, arg: unknown[]): unknown[] {
   }
   return result;
 }
+
+/** The functions `=` and `!=` are rewritten to (see `rewriteEquality`). */
+export const EQ = '__itinera_eq';
+export const NE = '__itinera_ne';
+
+/**
+ * jsonata's deep equality, remembering the pairs of objects already found equal and
+ * counting the values it visits: two structures whose parts are shared millions of
+ * times compare in time linear in their distinct parts (jsonata's own walks every
+ * expanded copy in one native call, minutes), and anything past `budget` values stops.
+ */
+export function equals(a: unknown, b: unknown, budget: number, tooBig: () => Error): boolean {
+  if (a === undefined || b === undefined) return false;
+  const proven = new Map<object, Set<object>>();
+  let left = budget;
+  const eq = (x: unknown, y: unknown): boolean => {
+    if (x === y) return true;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (proven.get(x)?.has(y)) return true;
+    if (--left < 0) throw tooBig();
+    let same: boolean;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      same = x.length === y.length && x.every((v, i) => eq(v, y[i]));
+    } else {
+      const xk = Object.getOwnPropertyNames(x).sort();
+      const yk = Object.getOwnPropertyNames(y).sort();
+      same =
+        xk.length === yk.length && xk.every((k, i) => k === yk[i]) && xk.every((k) => eq((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]));
+    }
+    if (same) {
+      let s = proven.get(x);
+      if (!s) proven.set(x, (s = new Set()));
+      s.add(y);
+    }
+    return same;
+  };
+  return eq(a, b);
+}
+
+/** Replace each `=` and `!=` node of a compiled AST by a call of EQ or NE (same operands, same order). */
+export function rewriteEquality(ast: unknown): void {
+  const seen = new Set<unknown>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    for (const child of Object.values(node)) walk(child);
+    const n = node as Record<string, unknown>;
+    if (n.type === 'binary' && (n.value === '=' || n.value === '!=')) {
+      const { lhs, rhs, position } = n;
+      const name = n.value === '=' ? EQ : NE;
+      delete n.lhs;
+      delete n.rhs;
+      Object.assign(n, { type: 'function', value: '(', arguments: [lhs, rhs], procedure: { type: 'variable', value: name, position } });
+    }
+  };
+  walk(ast);
+}

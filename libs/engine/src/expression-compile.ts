@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
 import { checkResult, installGuards, jsonataOptions, jsonSize, LimitExceeded, needsSequenceCheck, type ExpressionLimits } from './expression-guards';
+import { rewriteEquality } from './expression-builtins';
 import { PLAIN_BUDGET, plainWeight } from './expression-plain';
 import { checkRegexLiterals } from './expression-regex';
 
@@ -29,9 +30,11 @@ export function compileGuarded(source: string, limits: ExpressionLimits): jsonat
   if (needsSequenceCheck(expr.ast())) options.sequence = limits.maxSequence;
   const regex = checkRegexLiterals(expr.ast());
   if (regex) throw new RegexUnsupported(regex.source, regex.position, regex.reason);
+  const weight = plainWeight(expr.ast());
+  // Before the guards: `=` and `!=` become calls of the guarded deep equality.
+  rewriteEquality(expr.ast());
   registerBuiltins(expr);
   installGuards(expr, limits);
-  const weight = plainWeight(expr.ast());
   if (weight !== undefined) {
     // The same expression without the exit hook, for small inputs (expression-plain.ts).
     const fast = jsonata(source, jsonataOptions(limits));

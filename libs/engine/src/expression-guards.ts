@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { distinct, sort, spread } from './expression-builtins';
+import { distinct, EQ, equals, NE, sort, spread } from './expression-builtins';
 import { LinearRegExp } from './expression-regex';
 
 /** Guardrails for every JSONata evaluation. */
@@ -195,6 +195,10 @@ export function installGuards(expr: jsonata.Expression, limits: ExpressionLimits
     '<x:x>',
   );
   expr.registerFunction('sort', sort, '<af?:a>');
+  // `=` and `!=` call these (expression-compile.ts rewrites them): deep equality over shared parts.
+  const equalsTooBig = () => new LimitExceeded(`comparing with = would visit more than ${total} values`);
+  expr.registerFunction(EQ, (a: unknown, b: unknown) => equals(a, b, total, equalsTooBig));
+  expr.registerFunction(NE, (a: unknown, b: unknown) => a !== undefined && b !== undefined && !equals(a, b, total, equalsTooBig));
   expr.registerFunction(
     'spread',
     function (this: Focus, arg: unknown) {

@@ -21,8 +21,11 @@ async function timed<T>(f: () => Promise<T>): Promise<[T | ItineraError, number]
 const EVIL = '$contains(s, /^(a+)+$/)';
 const BENIGN = '$contains(s, /^a+$/)';
 const attack = { s: 'a'.repeat(28) + 'b' };
-// Two copies of a structure whose parts are shared 2^24 times: comparing them walks every copy.
+// Two copies of a structure whose parts are shared 2^24 times: jsonata's own `=` walks every copy.
 const SHARED = "($mk := function() { $reduce([1..24], function($acc, $i) { { 'a': $acc, 'b': $acc } }, 'x') }; $mk() = $mk())";
+// A long native call that remains: a million regex matches inside one jsonata $split (seconds).
+const LONG_NATIVE = '$count($split(s, /a/))';
+const MILLION = { s: 'a'.repeat(1_000_000) };
 
 describe('Expressions against hostile input', () => {
   const ex = new Expressions(undefined, { maxString: 100_000, maxSequence: 50_000 });
@@ -119,6 +122,15 @@ describe('Expressions against hostile input', () => {
     expect(ticksAtEnd).toBeGreaterThan(0);
   });
 
+  it('compares structures with shared parts in time linear in their distinct parts', async () => {
+    expect(await ex.evaluate(SHARED, {})).toBe(true);
+    expect(await ex.evaluate(SHARED.replace('$mk() = $mk()', '$mk() != $mk()'), {})).toBe(false);
+    const tight = new Expressions(undefined, { maxString: 1000 });
+    const err = await failure(tight.evaluate('a = b', { a: Array.from({ length: 20_000 }, () => [1]), b: Array.from({ length: 20_000 }, () => [1]) }));
+    expect(err.code).toBe('EXPRESSION_LIMIT');
+    expect(err.message).toMatch(/comparing with = would visit more than 16000 values/);
+  });
+
   it('reports an allocation V8 refuses as a size limit, not as depth', async () => {
     // With the string limit above what V8 can hold, V8's own RangeError is what stops it.
     const huge = new Expressions(undefined, { maxString: 1e9 });
@@ -129,7 +141,7 @@ describe('Expressions against hostile input', () => {
 });
 
 describe('Expressions in evaluation threads (isolation "thread")', () => {
-  const ex = new Expressions(undefined, { timeoutMs: 400, maxString: 100_000 }, { isolation: 'thread', workers: 1, workerMemoryMb: 32 });
+  const ex = new Expressions(undefined, { timeoutMs: 400, maxString: 1_000_000 }, { isolation: 'thread', workers: 1, workerMemoryMb: 32 });
   afterAll(() => ex.close());
 
   it('evaluates like the event loop does, built-ins included', async () => {
@@ -137,7 +149,7 @@ describe('Expressions in evaluation threads (isolation "thread")', () => {
   });
 
   it('stops one long native call by terminating its thread, and the next evaluation runs on a fresh one', async () => {
-    const err = await failure(ex.evaluate(SHARED, {}));
+    const err = await failure(ex.evaluate(LONG_NATIVE, MILLION));
     expect(err.code).toBe('EXPRESSION_TIMEOUT');
     expect(err.message).toMatch(/ran longer than 400 ms and its evaluation thread was stopped/);
     expect(await ex.evaluate('1 + 1', {})).toBe(2);
