@@ -53,6 +53,13 @@ describe('behind a trusted proxy (ITINERA_TRUST_PROXY=loopback)', () => {
     expect(other.session).toBeDefined();
     await Promise.all([...mine, other].map((d) => d.close()));
   });
+
+  it('long-polling sessions too (req.ip)', async () => {
+    const open = (client: string) => http(`${bus.url}/duplex/sessions`, { method: 'POST', headers: { 'x-forwarded-for': client } });
+    const mine = [await open('203.0.113.10'), await open('203.0.113.10'), await open('203.0.113.10')];
+    expect(mine.map((r) => r.status)).toEqual([201, 201, 429]);
+    expect((await open('203.0.113.11')).status).toBe(201);
+  });
 });
 
 describe('without trusted proxies (the default)', () => {
