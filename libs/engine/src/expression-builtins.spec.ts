@@ -75,6 +75,36 @@ describe('the linear built-ins', () => {
     expect(await ex.evaluate('$count($spread(objects))', { objects })).toBe(60_000);
   });
 
+  it.each([
+    "$match('a1b22c333', /\\d+/)",
+    "$match('a1b22c333', /(\\d)(\\d)?/, 2)",
+    "$match('abc', /x/)",
+    "$match('abc', /b/, 0)",
+    "$match('aXbX', /x/i).index",
+  ])('$match answers %s as jsonata does', async (source) => {
+    expect(json(await ex.evaluate(source, {}))).toEqual(json(await jsonata(source).evaluate({})));
+  });
+
+  it('$match over a 1 MB string gives the event loop turns, and stops past the items limit', async () => {
+    const s = 'a'.repeat(1_000_000);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const slow = new Expressions(undefined, { timeoutMs: 60_000 });
+    try {
+      expect(await slow.evaluate('$count($match(s, /a/, 300000))', { s })).toBe(300_000);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(0);
+    const timeout = (await new Expressions(undefined, { timeoutMs: 100 })
+      .evaluate('$count($match(s, /a/))', { s })
+      .catch((e: ItineraError) => e)) as ItineraError;
+    expect(timeout.code).toBe('EXPRESSION_TIMEOUT');
+    const err = (await new Expressions(undefined, { maxSequence: 1000 }).evaluate('$match(s, /a/)', { s }).catch((e: ItineraError) => e)) as ItineraError;
+    expect(err.code).toBe('EXPRESSION_LIMIT');
+    expect(err.message).toMatch(/\$match would find more than 1000 matches/);
+  });
+
   it('stops $distinct over values whose shared parts expand past the budget', async () => {
     const small = new Expressions(undefined, { maxString: 10_000 });
     const err = (await small

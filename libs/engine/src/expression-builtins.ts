@@ -58,9 +58,15 @@ function keyOf(value: unknown, budget: { left: number }): string | typeof UNKEYA
 export class Slicer {
   private last = Date.now();
   private n = 0;
-  constructor(private readonly sliceMs: number) {}
+  /** `focus` gives jsonata's own time and depth check (EXPRESSION_TIMEOUT), run at each turn. */
+  constructor(
+    private readonly sliceMs: number,
+    private readonly focus?: Focus,
+  ) {}
+
   tick(): Promise<void> | undefined {
     if ((++this.n & 1023) !== 0 || Date.now() - this.last < this.sliceMs) return undefined;
+    (this.focus?.environment as { base?: { guardrails?: () => void } } | undefined)?.base?.guardrails?.();
     return new Promise<void>((resolve) => setImmediate(resolve)).then(() => void (this.last = Date.now()));
   }
 }
@@ -86,7 +92,7 @@ export async function distinct(this: Focus, arr: unknown, budgetChars: number, t
   const structures = new Set<string>();
   const odd: unknown[] = [];
   const budget = { left: budgetChars };
-  const slicer = new Slicer(sliceMs);
+  const slicer = new Slicer(sliceMs, this);
   for (const value of arr) {
     const turn = slicer.tick();
     if (turn) await turn;
@@ -160,7 +166,7 @@ export async function spread(this: Focus, arg: unknown, sliceMs: number): Promis
   // jsonata's concatenation turns the sequence into a plain array once anything is added.
   const result: unknown[] = [];
   let added = false;
-  const slicer = new Slicer(sliceMs);
+  const slicer = new Slicer(sliceMs, this);
   for (const item of arg) {
     const turn = slicer.tick();
     if (turn) await turn;
@@ -251,4 +257,40 @@ export function rewriteEquality(ast: unknown): void {
     }
   };
   walk(ast);
+}
+
+interface Match {
+  match: string;
+  start: number;
+  groups: string[];
+  next(): Match | undefined | Promise<Match | undefined>;
+}
+
+/**
+ * jsonata's `$match`, giving the event loop a turn every `sliceMs` and stopping past
+ * `maxItems` matches: a one-character pattern over a 1 MB string made a million match
+ * objects in one native call (seconds, on the event loop by default).
+ */
+export async function match(
+  this: Focus,
+  str: string | undefined,
+  regex: (s: string) => Match | undefined | Promise<Match | undefined>,
+  limit: number | undefined,
+  sliceMs: number,
+  maxItems: number,
+  tooMany: () => Error,
+): Promise<unknown> {
+  if (str === undefined) return undefined;
+  if (limit !== undefined && limit < 0) throw { stack: new Error().stack, value: limit, code: 'D3040', index: 3 };
+  const result = this.createSequence ? this.createSequence() : [];
+  if (limit !== undefined && limit <= 0) return result;
+  const slicer = new Slicer(sliceMs, this);
+  let count = 0;
+  for (let m = await regex(str); m !== undefined && (limit === undefined || count < limit); m = await m.next()) {
+    if (++count > maxItems) throw tooMany();
+    result.push({ match: m.match, index: m.start, groups: m.groups });
+    const turn = slicer.tick();
+    if (turn) await turn;
+  }
+  return result;
 }

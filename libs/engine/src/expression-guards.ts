@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { distinct, EQ, equals, NE, sort, spread } from './expression-builtins';
+import { distinct, EQ, equals, match, NE, sort, spread } from './expression-builtins';
 import { LinearRegExp } from './expression-regex';
 
 /** Guardrails for every JSONata evaluation. */
@@ -195,6 +195,14 @@ export function installGuards(expr: jsonata.Expression, limits: ExpressionLimits
     '<x:x>',
   );
   expr.registerFunction('sort', sort, '<af?:a>');
+  const tooManyMatches = () => new LimitExceeded(`$match would find more than ${maxSequence} matches, more than ITINERA_JSONATA_MAX_ITEMS`);
+  expr.registerFunction(
+    'match',
+    function (this: Focus, str: string | undefined, regex: Parameters<typeof match>[1], limit?: number) {
+      return match.call(this, str, regex, limit, SLICE_MS, maxSequence, tooManyMatches);
+    },
+    '<s-f<s:o>n?:a<o>>',
+  );
   // `=` and `!=` call these (expression-compile.ts rewrites them): deep equality over shared parts.
   const equalsTooBig = () => new LimitExceeded(`comparing with = would visit more than ${total} values`);
   expr.registerFunction(EQ, (a: unknown, b: unknown) => equals(a, b, total, equalsTooBig));
