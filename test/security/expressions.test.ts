@@ -153,7 +153,8 @@ describe('hostile expressions, evaluation threads (ITINERA_JSONATA_ISOLATION=thr
     const during = await pollHealth(bus.url, attack);
     const [shared, regex, pad] = await attack;
     expect(shared.body?.code).toBe('EXPRESSION_TIMEOUT');
-    expect(shared.body?.detail ?? shared.body?.message).toMatch(/evaluation thread was stopped/);
+    // The regex engine's own time check, or the thread's termination, whichever comes first.
+    expect(shared.body?.detail ?? shared.body?.message).toMatch(/ran longer than \d+ ms/);
     expect(regex.status).toBe(200);
     expect(pad.body?.code).toBe('EXPRESSION_LIMIT');
     expect(Math.max(...during)).toBeLessThan(1000);

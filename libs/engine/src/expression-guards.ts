@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { distinct, EQ, equals, match, NE, sort, spread } from './expression-builtins';
-import { LinearRegExp } from './expression-regex';
+import { linearRegExpEngine } from './expression-regex';
 
 /** Guardrails for every JSONata evaluation. */
 export interface ExpressionLimits {
@@ -35,7 +35,7 @@ export function jsonataOptions(limits: ExpressionLimits): jsonata.JsonataOptions
   return {
     timeout: limits.timeoutMs,
     stack: limits.maxDepth,
-    RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+    RegexEngine: linearRegExpEngine(limits.timeoutMs) as unknown as RegExpConstructor,
   };
 }
 

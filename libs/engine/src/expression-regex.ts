@@ -13,12 +13,21 @@ export class LinearRegExp {
   private readonly re: RE2JS;
   private matcher?: Matcher;
   private input?: string;
+  /** Set by `linearRegExpEngine`: how long one literal's matches may run (the evaluation's time limit). */
+  protected readonly timeLimitMs: number = Infinity;
+  private readonly started = Date.now();
+  private calls = 0;
 
   constructor(literal: RegExp) {
     this.re = compileLiteral(literal);
   }
 
   exec(input: string): RegExpExecArray | null {
+    // `$split` and `$replace` walk every match of a long string in one native call, which
+    // no evaluation hook interrupts: each literal's engine checks the time limit itself.
+    if ((++this.calls & 255) === 0 && Date.now() - this.started > this.timeLimitMs) {
+      throw Object.assign(new Error(`regular expression matching ran longer than ${this.timeLimitMs} ms`), { code: 'D1012' });
+    }
     const from = this.lastIndex;
     if (from > input.length) {
       this.lastIndex = 0;
@@ -40,6 +49,13 @@ export class LinearRegExp {
     this.lastIndex = m.end();
     return result;
   }
+}
+
+/** The engine JSONata is given: one literal's matches stop past `timeLimitMs` (jsonata's timeout code, D1012). */
+export function linearRegExpEngine(timeLimitMs: number): typeof LinearRegExp {
+  return class extends LinearRegExp {
+    protected override readonly timeLimitMs = timeLimitMs;
+  };
 }
 
 const compiled = new WeakMap<RegExp, RE2JS>();
