@@ -22,7 +22,7 @@ export type HttpSendOptions = {
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /** Longest wait between retries, whatever Retry-After asks: a worker slot is held meanwhile. */
-const MAX_RETRY_WAIT_MS = 30_000;
+export const MAX_RETRY_WAIT_MS = 30_000;
 const EXCERPT_CHARS = 200;
 
 /** HTTP(S) off-ramp: one request per message, 2xx is success. */

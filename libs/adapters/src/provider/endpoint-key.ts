@@ -1,5 +1,6 @@
 import type { ConfigSpec, SendAdapter } from '@itinera/core';
-import { redactAddress } from './allow-list';
+import { MAX_RETRY_WAIT_MS } from '../http/http.send';
+import { normalizeUrl, redactAddress } from './allow-list';
 
 /**
  * What an endpoint is for isolation, how long one call to it may take, and the
@@ -8,7 +9,6 @@ import { redactAddress } from './allow-list';
 
 /** Deadline of a call whose adapter declares no `timeoutMs`. */
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-const MAX_RETRY_WAIT_MS = 30_000;
 
 /**
  * Per-endpoint overrides, shared by every adapter that reaches an outside endpoint:
@@ -66,19 +66,12 @@ export const isGuarded = (adapter: SendAdapter<any>): boolean => adapter.spec.ma
  * it is safe in metrics and logs.
  */
 export function endpointKey(adapter: string, address: string): string {
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    return `${adapter}:${redactAddress(address).slice(0, 200)}`;
-  }
-  const port = url.port || DEFAULT_PORTS[url.protocol] || '';
-  const first = url.pathname.split('/')[1] ?? '';
-  const host = url.host === '' ? url.pathname : `${url.hostname}${port ? `:${port}` : ''}/${first}`;
-  return `${adapter}:${url.protocol}//${host}`.slice(0, 300);
+  // The allow-list's normalisation, so `..`, case and default ports cannot split one endpoint in two.
+  const url = normalizeUrl(address);
+  if (!url) return `${adapter}:${redactAddress(address).slice(0, 200)}`;
+  const first = url.path.split('/')[1] ?? '';
+  return `${adapter}:${url.scheme}//${url.host}${url.port ? `:${url.port}` : ''}/${first}`.slice(0, 300);
 }
-
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
 /** The time one adapter call may take, its own retries included; past it the guard frees the slot. */
 export function callDeadlineMs(options: Record<string, unknown>): number {

@@ -3,9 +3,8 @@ import { checkOutbound, checkUrlAddress, type CheckedTarget } from '../provider/
 import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
 import { redactAddress } from '../provider/allow-list';
 import { refusalIn } from '../provider/address-guard';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../http/http.send';
 
-/** Largest reply frame read when the bus sets no limit (ITINERA_SEND_MAX_RESPONSE_BYTES). */
-const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Close code ws uses for a frame past maxPayload. */
 const MESSAGE_TOO_BIG = 1009;
 
