@@ -2,15 +2,7 @@ import jsonata from 'jsonata';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ItineraError } from '@itinera/core';
 import { checkExpression, Expressions } from './expressions';
-
-async function failure(p: Promise<unknown>): Promise<ItineraError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ItineraError;
-  }
-  throw new Error('expected a rejection');
-}
+import { failure } from './test-facts';
 
 async function timed<T>(f: () => Promise<T>): Promise<[T | ItineraError, number]> {
   const t = performance.now();

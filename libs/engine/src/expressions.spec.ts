@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ItineraError } from '@itinera/core';
 import { checkExpression, Expressions } from './expressions';
+import { failure } from './test-facts';
 import { ItineraryRegistry } from './itinerary.registry';
-
-async function failure(p: Promise<unknown>): Promise<ItineraError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ItineraError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Expressions', () => {
   const maps = new ItineraryRegistry({

@@ -1,4 +1,4 @@
-import type { Facts } from '@itinera/core';
+import type { Facts, ItineraError } from '@itinera/core';
 
 /** Facts for unit specs: what the runner builds from an envelope. */
 export function testFacts(over: Partial<Facts> = {}): Facts {
@@ -11,4 +11,14 @@ export function testFacts(over: Partial<Facts> = {}): Facts {
     env: {},
     ...over,
   };
+}
+
+/** The ItineraError a promise rejects with, for specs that assert on its code and message. */
+export async function failure(p: Promise<unknown>): Promise<ItineraError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ItineraError;
+  }
+  throw new Error('expected a rejection');
 }
