@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ItineraClient } from '@itinera/client';
 import { isSecretName, silentLogger } from '@itinera/core';
-import { loadConfig, startNode, type BusConfig, type StartedNode } from '@itinera/runtime';
+import { loadConfig, startNode, type StartedNode } from '@itinera/runtime';
 import { RawDuplex, SAMPLES_DIR, http, waitFor, type HttpAnswer } from '@itinera/testing';
 import { SAMPLE_STEPS } from '../../itineraries/extensions';
 
@@ -59,6 +59,20 @@ function expectProblem(res: HttpAnswer, status: number, code: string): void {
   expect(res.body.code).toBe(code);
 }
 
+/** The keys file of a fixture folder, beside it (so the folder holds itineraries only). */
+const keysFileOf = (dir: string): string => `${dir}-keys.json`;
+
+/** A bus (gateway and worker) on `dir`'s itineraries with `env`. */
+async function startBus(env: Record<string, string>, dir: string): Promise<Bus> {
+  const config = loadConfig(env as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: dir });
+  return (await startNode({ roles: { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+}
+
+function removeFixture(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(keysFileOf(dir), { force: true });
+}
+
 describe('client identity and permissions (ITINERA_AUTH=required)', () => {
   let dir: string;
   let bus: Bus;
@@ -81,7 +95,7 @@ describe('client identity and permissions (ITINERA_AUTH=required)', () => {
     dir = mkdtempSync(join(tmpdir(), 'itinera-identity-'));
     cpSync(SAMPLES_DIR, dir, { recursive: true });
     for (const [name, def] of Object.entries(ITINERARIES)) writeFileSync(join(dir, `${name}.json`), JSON.stringify(def));
-    const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
+    const keysFile = keysFileOf(dir);
     writeFileSync(
       keysFile,
       JSON.stringify([
@@ -103,15 +117,12 @@ describe('client identity and permissions (ITINERA_AUTH=required)', () => {
       ITINERA_JWT_AUDIENCE: AUD,
       ITINERA_ADMIN_TOKEN: ADMIN,
     };
-    const overrides: Partial<BusConfig> = { port: 0, host: '127.0.0.1', itinerariesDir: dir };
-    const config = loadConfig(env as NodeJS.ProcessEnv, overrides);
-    bus = (await startNode({ roles: { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+    bus = await startBus(env, dir);
   });
 
   afterAll(async () => {
     await bus?.close();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}-keys.json`, { force: true });
+    removeFixture(dir);
   });
 
   it('HTTP: no credential or a wrong one is 401 with WWW-Authenticate; without the permission 403 naming it', async () => {
@@ -243,11 +254,7 @@ describe('client identity and permissions (ITINERA_AUTH=required)', () => {
     const late = await ws.call('e2', 'secure-orders', 'CreateOrder', {});
     expect(late).toMatchObject({ type: 'error', error: { code: 'UNAUTHORIZED' } });
     expectProblem(await msg('p2', { 'itinera-session-token': token }), 401, 'UNAUTHORIZED');
-    expectProblem(
-      await http(`${bus.url}/messages/none`, { headers: { 'itinera-session': session, 'itinera-session-token': token } }),
-      401,
-      'UNAUTHORIZED',
-    );
+    expectProblem(await http(`${bus.url}/messages/none`, { headers: { 'itinera-session': session, 'itinera-session-token': token } }), 401, 'UNAUTHORIZED');
     // A fresh JWT of the same principal goes on with the session.
     const fresh = await jwt({ scope: 'orders.write' });
     expect((await msg('p3', { 'itinera-session-token': token, authorization: `Bearer ${fresh}` })).status).toBe(202);
@@ -359,17 +366,15 @@ describe('identity with ITINERA_AUTH=none', () => {
         steps: [{ id: 'reply', service: 'reply', stage: 'receive', options: { expression: "{ 'names': $keys(headers) }" } }],
       }),
     );
-    const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
+    const keysFile = keysFileOf(dir);
     writeFileSync(keysFile, JSON.stringify([{ name: 'alice', key: KEYS.alice, scopes: ['orders.write'] }]));
     const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_API_KEYS_FILE: keysFile, ITINERA_METRICS_AUTH: 'operator', ITINERA_ADMIN_TOKEN: ADMIN };
-    const config = loadConfig(env as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: dir });
-    bus = (await startNode({ roles: { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+    bus = await startBus(env, dir);
   });
 
   afterAll(async () => {
     await bus?.close();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}-keys.json`, { force: true });
+    removeFixture(dir);
   });
 
   it('anonymous callers reach itineraries without access; declared access still needs a credential', async () => {
@@ -469,7 +474,7 @@ describe('a hop between itineraries through a trusted queue (ITINERA_QUEUE_TRUST
       },
     ];
     for (const def of defs) writeFileSync(join(dir, `${def.name}.json`), JSON.stringify(def));
-    const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
+    const keysFile = keysFileOf(dir);
     writeFileSync(
       keysFile,
       JSON.stringify([
@@ -477,15 +482,19 @@ describe('a hop between itineraries through a trusted queue (ITINERA_QUEUE_TRUST
         { name: 'bob', key: KEYS.bob, scopes: ['orders.read'] },
       ]),
     );
-    const env = { ITINERA_LOG_LEVEL: 'silent', ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile, ITINERA_QUEUE_TRUSTED: 'true', ITINERA_ADMIN_TOKEN: ADMIN };
-    const config = loadConfig(env as NodeJS.ProcessEnv, { port: 0, host: '127.0.0.1', itinerariesDir: dir });
-    bus = (await startNode({ roles: { gateway: true, worker: true }, steps: SAMPLE_STEPS, config, logger: silentLogger })) as Bus;
+    const env = {
+      ITINERA_LOG_LEVEL: 'silent',
+      ITINERA_AUTH: 'required',
+      ITINERA_API_KEYS_FILE: keysFile,
+      ITINERA_QUEUE_TRUSTED: 'true',
+      ITINERA_ADMIN_TOKEN: ADMIN,
+    };
+    bus = await startBus(env, dir);
   });
 
   afterAll(async () => {
     await bus?.close();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}-keys.json`, { force: true });
+    removeFixture(dir);
   });
 
   it("the job runs as its sender, so the target's access applies: bob's hop is FORBIDDEN, alice's runs", async () => {
@@ -525,7 +534,7 @@ describe('a worker-only node', () => {
 describe('identity settings at start-up', () => {
   it('a bad keys file stops the start naming the file and the JSON pointer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'itinera-identity-bad-'));
-    const keysFile = join(dir, '..', `${dir.split('/').pop()}-keys.json`);
+    const keysFile = keysFileOf(dir);
     writeFileSync(keysFile, JSON.stringify([{ name: 'a', key: 'short', scopes: [] }]));
     const config = loadConfig({ ITINERA_LOG_LEVEL: 'silent', ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile } as NodeJS.ProcessEnv, {
       port: 0,
@@ -549,7 +558,6 @@ describe('identity settings at start-up', () => {
     expect(code({ ...jwtEnv, ITINERA_JWT_AUDIENCE: AUD })).toMatch(/^CONFIG_INVALID: .*ITINERA_JWT_ISSUER: is required/s);
     expect(code({ ...jwtEnv, ITINERA_JWT_ISSUER: ISS })).toMatch(/^CONFIG_INVALID: .*ITINERA_JWT_AUDIENCE: is required/s);
     expect(code({ ...jwtEnv, ITINERA_JWT_ISSUER: ISS, ITINERA_JWT_AUDIENCE: AUD })).toBe('started');
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}-keys.json`, { force: true });
+    removeFixture(dir);
   });
 });
