@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { buildBrowserBundle } from '@itinera/client';
+import { browserBundle } from '@itinera/runtime';
 import { launchChromium } from '../support/browser';
 import { startDuplexServer, type DuplexTestServer } from './support/server';
 
@@ -14,7 +14,7 @@ describe('the client bundle and the demo page in Chromium (fake bus)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const bundle = await buildBrowserBundle();
+    const bundle = await browserBundle();
     srv = await startDuplexServer({
       options: { pollTimeoutMs: 1000 },
       setup(app) {

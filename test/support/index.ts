@@ -5,3 +5,4 @@ export * from './http';
 export * from './duplex';
 export * from './browser';
 export * from './cluster';
+export * from './build';

@@ -7,5 +7,3 @@ export type { AcceptedFrame, CallbackFrame, FaultFrame, OutboxFrame, ClosingInfo
 export type { TransportName } from './link';
 export type { WebSocketConstructor, WebSocketLike } from './ws.link';
 export type { FetchLike } from './poll.link';
-// Node only (loads esbuild lazily): the browser bundle served at /client/itinera.js.
-export { buildBrowserBundle, type BrowserBundleOptions } from './bundle';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FailureFacts } from './expression-compile';
@@ -33,23 +34,36 @@ interface Slot {
   lastError?: Error;
 }
 
-let bundled: Promise<string> | undefined;
+/** What a thread runs: a file path, or code to `eval`. */
+interface WorkerSource {
+  code: string;
+  eval: boolean;
+}
 
-/** The worker's code, bundled once per process (jsonata, re2js and the guards included). */
-function workerCode(): Promise<string> {
-  bundled ??= import('esbuild').then(async ({ build }) => {
-    const out = await build({
-      entryPoints: [join(__dirname, 'expression-worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-    });
-    return out.outputFiles[0]!.text;
-  });
-  return bundled;
+let source: Promise<WorkerSource> | undefined;
+
+/**
+ * The worker's code. A build (`npm run build`) compiled it beside this file, so the
+ * thread loads that file; running from TypeScript sources (tsx, tests) there is no
+ * JavaScript file, so it is bundled once per process with esbuild, a dev dependency.
+ */
+function workerSource(): Promise<WorkerSource> {
+  const built = join(__dirname, 'expression-worker.js');
+  source ??= existsSync(built)
+    ? Promise.resolve({ code: built, eval: false })
+    : import('esbuild').then(async ({ build }) => {
+        const out = await build({
+          entryPoints: [join(__dirname, 'expression-worker.ts')],
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          write: false,
+          logLevel: 'silent',
+        });
+        return { code: out.outputFiles[0]!.text, eval: true };
+      });
+  return source;
 }
 
 /**
@@ -83,9 +97,9 @@ export class ExpressionPool {
   }
 
   private async dispatch(): Promise<void> {
-    let code: string;
+    let code: WorkerSource;
     try {
-      code = await workerCode();
+      code = await workerSource();
     } catch (err) {
       for (const job of this.waiting.splice(0))
         job.resolve({ ok: false, killed: 'exit', detail: `no evaluation thread could start (${(err as Error).message})` });
@@ -114,9 +128,9 @@ export class ExpressionPool {
     }
   }
 
-  private spawn(code: string): Slot {
-    const worker = new Worker(code, {
-      eval: true,
+  private spawn(code: WorkerSource): Slot {
+    const worker = new Worker(code.code, {
+      eval: code.eval,
       workerData: { limits: this.opts.limits },
       resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, this.opts.memoryMb / 4)) },
     });

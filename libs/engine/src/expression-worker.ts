@@ -4,8 +4,8 @@ import { compileGuarded, evaluateGuarded, failureFacts } from './expression-comp
 import type { ExpressionLimits } from './expression-guards';
 
 /**
- * One evaluation thread of `ExpressionPool` (bundled by esbuild and started with
- * `eval`). It runs one evaluation at a time with the same guards as the event
+ * One evaluation thread of `ExpressionPool` (the compiled file, or bundled from
+ * sources when running unbuilt). It runs one evaluation at a time with the same guards as the event
  * loop; what they cannot stop (one long native call, memory past its heap limit)
  * the pool stops by terminating this thread.
  */

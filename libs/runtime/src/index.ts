@@ -4,3 +4,4 @@ export * from './step.decorator';
 export * from './itinera.module';
 export * from './bootstrap';
 export * from './trace-logger';
+export { browserBundle } from './client-bundle';

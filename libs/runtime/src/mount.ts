@@ -1,24 +1,22 @@
 import type { Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ItineraError } from '@itinera/core';
 import { Redis } from 'ioredis';
-import { OnRampLimits, attachWebSocketDuplex, trustFunction, registerFaultRoutes, registerHttpOnRamp, registerPollingDuplex, startSessionSweeper } from '@itinera/adapters';
-import { buildBrowserBundle } from '@itinera/client';
+import {
+  OnRampLimits,
+  attachWebSocketDuplex,
+  trustFunction,
+  registerFaultRoutes,
+  registerHttpOnRamp,
+  registerPollingDuplex,
+  startSessionSweeper,
+} from '@itinera/adapters';
+import fastifyStatic from '@fastify/static';
+import { PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
 
 export interface MountedGateway {
   close(opts: { reason: 'shutdown'; retryAfterMs?: number }): Promise<void>;
 }
-
-const PUBLIC_DIR = resolve(__dirname, '../../../apps/bus/public');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
 
 /** The gateway role's on-ramps: HTTP, WebSocket duplex, long-polling duplex, the demo page and the client bundle. */
 export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): MountedGateway {
@@ -95,22 +93,14 @@ function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> 
 
 /** The demo page (apps/bus/public at /demo/) and the browser client bundle at /client/itinera.js. */
 function registerDemo(scope: FastifyInstance): void {
-  let bundle: Promise<string> | undefined;
-  scope.get('/client/itinera.js', async (_req, reply) => {
-    bundle ??= buildBrowserBundle();
-    return reply
+  scope.get('/client/itinera.js', async (_req, reply) =>
+    reply
       .type('text/javascript; charset=utf-8')
       .header('cache-control', 'no-cache')
-      .send(await bundle);
-  });
+      .send(await browserBundle()),
+  );
   scope.get('/', async (_req, reply) => reply.redirect('/demo/'));
   scope.get('/demo', async (_req, reply) => reply.redirect('/demo/'));
-  scope.get<{ Params: { '*': string } }>('/demo/*', async (req, reply) => {
-    const rel = normalize(req.params['*'] || 'index.html').replace(/^(\.\.[/\\])+/, '');
-    const file = join(PUBLIC_DIR, rel);
-    if (!file.startsWith(PUBLIC_DIR)) throw new ItineraError('NOT_FOUND', 'no such demo file');
-    const body = await readFile(file).catch(() => undefined);
-    if (!body) throw new ItineraError('NOT_FOUND', `no demo file ${rel}`);
-    return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
-  });
+  // @fastify/static: ranges, ETags, and no path escapes out of the folder.
+  void scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/demo/', decorateReply: false, index: ['index.html'] });
 }
