@@ -15,6 +15,8 @@ export {
   CLOSE_CODES,
   DUPLEX_SUBPROTOCOL,
   MAX_CLIENT_ID_LENGTH,
+  CLIENT_FRAME_TYPES,
+  SERVER_FRAME_TYPES,
   parseClientFrame,
   type ClientFrame,
   type ClosingReason,
@@ -23,6 +25,7 @@ export {
   type AckFrame,
 } from './ws/duplex-frames';
 export type { AcceptedFrame } from './ws/duplex-send';
+export { ASYNCAPI_DOCUMENT, registerAsyncApiRoute } from './asyncapi';
 export { registryFor, type DuplexRegistry, type DuplexEndpoint } from './ws/duplex-registry';
 export {
   problemOf,

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import {
   OnRampLimits,
   attachWebSocketDuplex,
+  registerAsyncApiRoute,
   trustFunction,
   registerFaultRoutes,
   registerHttpOnRamp,
@@ -46,6 +47,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
     polling = registerPollingDuplex(scope, deps);
+    registerAsyncApiRoute(scope);
     registerDemo(scope);
   });
   const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });

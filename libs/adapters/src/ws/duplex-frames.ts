@@ -60,7 +60,12 @@ export const MAX_CLIENT_ID_LENGTH = 200;
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; error: ItineraError; id?: string };
 
-const KNOWN = new Set(['hello', 'send', 'ack', 'ping', 'bye']);
+/** Frame types a client may send (the AsyncAPI document, libs/adapters/src/asyncapi.json, describes each). */
+export const CLIENT_FRAME_TYPES = ['hello', 'send', 'ack', 'ping', 'bye'] as const;
+/** Frame types the server sends on a duplex session. */
+export const SERVER_FRAME_TYPES = ['welcome', 'accepted', 'error', 'callback', 'fault', 'closing', 'pong'] as const;
+
+const KNOWN = new Set<string>(CLIENT_FRAME_TYPES);
 
 function badFrame(message: string, details: ErrorDetail[]): ItineraError {
   return new ItineraError('BAD_FRAME', message, { details });
