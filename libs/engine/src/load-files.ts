@@ -21,6 +21,14 @@ export async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Files of `dir` whose names end with `ext`, sorted by name; a missing folder has none. */
 export async function listFiles(dir: string, ext: string): Promise<SourceFile[]> {
   let entries;
@@ -29,14 +37,17 @@ export async function listFiles(dir: string, ext: string): Promise<SourceFile[]>
   } catch {
     return [];
   }
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith(ext))
-    .map((e) => e.name)
-    .sort()
-    .map((name) => {
-      const abs = join(dir, name);
-      return { abs, file: displayPath(abs) };
-    });
+  // Symbolic links count when they lead to a file: a Kubernetes ConfigMap volume
+  // shows each key as a link into its `..data` folder.
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!e.name.endsWith(ext)) continue;
+    if (e.isFile() || (e.isSymbolicLink() && (await isFile(join(dir, e.name))))) names.push(e.name);
+  }
+  return names.sort().map((name) => {
+    const abs = join(dir, name);
+    return { abs, file: displayPath(abs) };
+  });
 }
 
 export async function readText(src: SourceFile): Promise<{ text: string } | { error: ErrorDetail }> {
