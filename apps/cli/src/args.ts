@@ -1,34 +1,31 @@
+import { parseArgs } from 'node:util';
+import type { CliCommand, OptionValues } from './command';
+
+export type ParsedCommandLine = { positional: string[]; options: OptionValues } | { problem: string };
+
 /**
- * Split `--flag value` / `--flag=value` options from positional arguments.
- * Flags in `booleans` take no value (`--json`).
+ * Parse a command's arguments against its declarations (node's parseArgs,
+ * strict): unknown options, a missing value and a wrong number of positional
+ * arguments are problems, reported before the command runs.
  */
-export function parseArgs(
-  args: readonly string[],
-  flags: readonly string[],
-  booleans: readonly string[] = [],
-): { positional: string[]; options: Record<string, string>; unknown: string[] } {
-  const positional: string[] = [];
-  const options: Record<string, string> = {};
-  const unknown: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const flag = a.slice(2, eq < 0 ? undefined : eq);
-    if (booleans.includes(flag)) {
-      options[flag] = eq < 0 ? 'true' : a.slice(eq + 1);
-      continue;
-    }
-    if (!flags.includes(flag)) {
-      unknown.push(a);
-      continue;
-    }
-    options[flag] = eq < 0 ? (args[++i] ?? '') : a.slice(eq + 1);
+export function parseCommandLine(args: readonly string[], command: CliCommand): ParsedCommandLine {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const o of command.options) options[o.name] = { type: o.value === undefined ? 'boolean' : 'string' };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+  } catch (err) {
+    // Node's messages name the option ("Unknown option '--nope'"); drop its "To specify a positional…" advice.
+    return { problem: (err instanceof Error ? err.message : String(err)).split('. To specify')[0].replace(/\.$/, '') };
   }
-  return { positional, options, unknown };
+  const required = command.arguments.filter((a) => !a.optional).length;
+  const n = parsed.positionals.length;
+  if (n < required) {
+    const missing = command.arguments.filter((a) => !a.optional)[n]?.name ?? command.arguments[n]?.name;
+    return { problem: `missing <${missing}>` };
+  }
+  if (n > command.arguments.length) return { problem: `unexpected argument "${parsed.positionals[command.arguments.length]}"` };
+  return { positional: parsed.positionals, options: parsed.values as OptionValues };
 }
 
 /** The itineraries folder: the argument, else ITINERA_ITINERARIES, else ./itineraries. */

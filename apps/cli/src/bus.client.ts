@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text, type OptionValues } from './command';
 
 /** A failure the CLI reports as one line: `CODE: message`. */
 export class CliError extends Error {
@@ -43,11 +44,11 @@ export class BusClient {
   }
 
   /** `--url`, else ITINERA_URL, else http://localhost:3000; `--token`, else ITINERA_ADMIN_TOKEN; `--api-key`, else ITINERA_API_KEY. */
-  static from(options: Record<string, string>, env: Record<string, string | undefined>): BusClient {
+  static from(options: OptionValues, env: Record<string, string | undefined>): BusClient {
     return new BusClient(
-      options.url || env.ITINERA_URL || DEFAULT_URL,
-      options.token || env.ITINERA_ADMIN_TOKEN || undefined,
-      options['api-key'] || env.ITINERA_API_KEY || undefined,
+      text(options, 'url') || env.ITINERA_URL || DEFAULT_URL,
+      text(options, 'token') || env.ITINERA_ADMIN_TOKEN || undefined,
+      text(options, 'api-key') || env.ITINERA_API_KEY || undefined,
     );
   }
 

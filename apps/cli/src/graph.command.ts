@@ -1,40 +1,64 @@
 import { formatDetails, type ItineraryDefinition, type ResolverDefinition, type StepDefinition } from '@itinera/core';
 import { loadRegistry, type ItineraryRegistry } from '@itinera/engine';
-import { itinerariesDir, parseArgs } from './args';
-import { EXIT, type CliCommand } from './command';
+import { itinerariesDir } from './args';
+import { jsonLines } from './bus.client';
+import { EXIT, JSON_OPTION, text, type CliCommand } from './command';
+import { findingsJson } from './validate.command';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
-  usage: 'graph [dir] <name[@version]>',
+  arguments: [{ name: 'dir', optional: true }, { name: 'name[@version]' }],
+  options: [{ name: 'version', value: 'x', description: 'the itinerary version to graph (same as name@x; default the latest)' }, JSON_OPTION],
   summary: "Print an itinerary's steps as a flow: stage, service, resolver (latest version unless one is given)",
-  async run({ args, services, adapters, io, env }) {
-    const { positional, options, unknown } = parseArgs(args, ['version']);
-    if (unknown.length || positional.length < 1 || positional.length > 2) {
-      io.err(`Usage: itinera ${graphCommand.usage}`);
-      return EXIT.usage;
-    }
+  async run({ positional, options, services, adapters, io, env }) {
     const target = positional.at(-1)!;
     const dir = itinerariesDir(positional.length === 2 ? positional[0] : undefined, env);
     const at = target.indexOf('@');
     const name = at < 0 ? target : target.slice(0, at);
-    const version = at < 0 ? options.version : target.slice(at + 1);
+    const version = at < 0 ? text(options, 'version') : target.slice(at + 1);
     const { registry, errors } = await loadRegistry(dir, { services, adapters });
     if (!registry) {
-      io.out(formatDetails(errors));
-      io.out(`${dir}: fix these errors first (itinera validate ${dir})`);
+      if (options.json) io.out(jsonLines(findingsJson(dir, errors)));
+      else {
+        io.out(formatDetails(errors));
+        io.out(`${dir}: fix these errors first (itinera validate ${dir})`);
+      }
       return EXIT.failed;
     }
-    let def: ItineraryDefinition;
-    try {
-      def = registry.itinerary(name, version);
-    } catch (err) {
-      io.err(err instanceof Error ? err.message : String(err));
-      return EXIT.failed;
-    }
-    for (const line of renderGraph(def, registry)) io.out(line);
+    // An unknown name or version throws ITINERARY_NOT_FOUND naming the deployed ones: one line on stderr.
+    const def = registry.itinerary(name, version);
+    if (options.json) io.out(jsonLines(graphJson(def, registry)));
+    else for (const line of renderGraph(def, registry)) io.out(line);
     return EXIT.ok;
   },
 };
+
+/** The flow `graph --json` prints: the steps in order, with where the message is published. */
+export function graphJson(def: ItineraryDefinition, registry: ItineraryRegistry) {
+  const summary = registry.list().find((s) => s.name === def.name);
+  const steps: StepDefinition[] = def.steps;
+  const publication = steps.findIndex((s) => (s.stage ?? 'send') === 'send');
+  return {
+    name: def.name,
+    version: def.version,
+    ...(def.description ? { description: def.description } : {}),
+    versions: summary?.versions ?? [def.version],
+    latest: summary?.latest ?? def.version,
+    actions: Object.keys(def.actions ?? {}),
+    onRamps: ['http', 'websocket', 'long-polling', ...(def.onRamps?.queue ?? []).map((q) => `queue:${q.queue}`)],
+    // The first send-stage step runs after publication (the message box); null: the itinerary ends on the on-ramp.
+    publishedBefore: publication < 0 ? null : steps[publication].id,
+    steps: steps.map((s) => ({
+      id: s.id,
+      stage: s.stage ?? 'send',
+      service: s.service,
+      resolver: describeResolver(s.resolver),
+      ...(s.queue ? { queue: s.queue } : {}),
+      ...(s.when ? { when: s.when } : {}),
+      ...(s.retry ? { retryAttempts: s.retry.attempts } : {}),
+    })),
+  };
+}
 
 function describeResolver(r: ResolverDefinition | undefined): string {
   if (!r || r.type === 'static') {

@@ -1,21 +1,16 @@
 import type { MessageRecord, ResolverDecision, TraceEntry } from '@itinera/core';
-import { parseArgs } from './args';
 import { BusClient, jsonLines } from './bus.client';
-import { EXIT, type CliCommand } from './command';
+import { API_KEY_OPTION, EXIT, JSON_OPTION, TOKEN_OPTION, URL_OPTION, type CliCommand } from './command';
 import { renderTable } from './table';
 
 export const traceCommand: CliCommand = {
   name: 'trace',
-  usage: 'trace <messageId> [--url U] [--api-key K] [--json]',
+  arguments: [{ name: 'messageId' }],
+  options: [URL_OPTION, API_KEY_OPTION, TOKEN_OPTION, { ...JSON_OPTION, description: 'print the message record as JSON (status, trace, reply)' }],
   summary: "Show a message's status and every step it ran: stage, service, outcome, ms, what the rules decided",
-  async run({ args, io, env }) {
-    const { positional, options, unknown } = parseArgs(args, ['url', 'api-key'], ['json']);
-    if (unknown.length || positional.length !== 1) {
-      io.err(`Usage: itinera ${traceCommand.usage}`);
-      return EXIT.usage;
-    }
+  async run({ positional, options, io, env }) {
     const client = BusClient.from(options, env);
-    // With ITINERA_ADMIN_TOKEN the operator reads any record (a session's too); else the caller's own.
+    // With the admin token the operator reads any record (a session's too); else the caller's own.
     const { body } = await client.request('GET', `/messages/${encodeURIComponent(positional[0])}`, { admin: true });
     if (options.json) io.out(jsonLines(body));
     else for (const line of renderTrace(body as MessageRecord)) io.out(line);

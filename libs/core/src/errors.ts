@@ -8,6 +8,8 @@ export interface ErrorDetail {
   message: string;
   /** File the pointer applies to, when the error comes from a file. */
   file?: string;
+  /** What kind of problem it is, for scripts (`itinera validate --json`): INVALID_JSON, ITINERARY_INVALID… */
+  code?: string;
 }
 
 /** HTTP status for each code that can reach a client. */

@@ -55,7 +55,9 @@ export async function readText(src: SourceFile): Promise<{ text: string } | { er
     // A UTF-8 byte-order mark is not JSON; editors on some systems add it.
     return { text: (await readFile(src.abs, 'utf8')).replace(/^\uFEFF/, '') };
   } catch (err) {
-    return { error: { file: src.file, pointer: '', message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}` } };
+    return {
+      error: { code: 'FILE_UNREADABLE', file: src.file, pointer: '', message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}` },
+    };
   }
 }
 
@@ -64,7 +66,7 @@ export function parseJson(text: string, file: string): { value: unknown } | { er
   try {
     return { value: JSON.parse(text) };
   } catch (err) {
-    return { error: { file, pointer: '', message: jsonErrorMessage(text, err) } };
+    return { error: { code: 'INVALID_JSON', file, pointer: '', message: jsonErrorMessage(text, err) } };
   }
 }
 

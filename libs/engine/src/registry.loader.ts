@@ -50,6 +50,7 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
     return {
       errors: [
         {
+          code: 'ITINERARIES_NOT_FOUND',
           file: displayPath(root),
           pointer: '',
           message: 'itineraries folder not found: create it, or name the right folder (ITINERA_ITINERARIES, `itinera validate <dir>`)',
@@ -64,7 +65,7 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
   for (const src of await listFiles(join(root, 'schemas'), '.json')) {
     const read = await readJson(src);
     if ('error' in read) errors.push(read.error);
-    else if (!isObject(read.value)) errors.push({ file: src.file, pointer: '', message: 'a JSON Schema must be an object' });
+    else if (!isObject(read.value)) errors.push({ code: 'SCHEMA_INVALID', file: src.file, pointer: '', message: 'a JSON Schema must be an object' });
     else {
       const name = basename(src.abs, '.json');
       schemaDocs[name] = read.value;
@@ -74,14 +75,19 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
   const schemas = new Schemas(schemaDocs);
   for (const [name, file] of schemaFiles) {
     const problem = schemas.check(name);
-    if (problem) errors.push({ file, pointer: '', message: problem });
+    if (problem) errors.push({ code: 'SCHEMA_INVALID', file, pointer: '', message: problem });
   }
 
   const maps = new Versioned<MapDocument>();
   for (const src of await listFiles(join(root, 'maps'), '.jsonata')) {
     const m = MAP_FILE.exec(basename(src.abs));
     if (!m || !NAME.test(m[1]) || !semver.valid(m[2])) {
-      errors.push({ file: src.file, pointer: '', message: 'a map file must be named <name>@<semver>.jsonata (e.g. to-canonical@1.0.0.jsonata)' });
+      errors.push({
+        code: 'MAP_INVALID',
+        file: src.file,
+        pointer: '',
+        message: 'a map file must be named <name>@<semver>.jsonata (e.g. to-canonical@1.0.0.jsonata)',
+      });
       continue;
     }
     const read = await readText(src);
@@ -90,11 +96,14 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
       continue;
     }
     const problem = checkExpression(read.text);
-    if (problem) errors.push({ file: src.file, pointer: '', message: problem });
+    if (problem) errors.push({ code: 'MAP_INVALID', file: src.file, pointer: '', message: problem });
     maps.add(m[1], m[2], { name: m[1], version: m[2], source: read.text, file: src.file });
   }
 
-  const policyDocs = await readDocuments(join(root, 'policies'), errors, (doc, file) => [...validatePolicyDocument(doc, file), ...checkPolicy(doc, file)]);
+  const policyDocs = await readDocuments(join(root, 'policies'), errors, 'POLICY_INVALID', (doc, file) => [
+    ...validatePolicyDocument(doc, file),
+    ...checkPolicy(doc, file),
+  ]);
   const policies = versioned(policyDocs);
 
   const ctx: CheckContext = {
@@ -112,14 +121,22 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
     checkSchema: (s) => schemas.check(s),
     checkEndpoint: endpointChecker(deps.adapters),
   };
-  const itineraryDocs = await readDocuments(root, errors, (doc, file) => [...validateItineraryDocument(doc, file), ...checkItinerary(doc, file, ctx)]);
+  const itineraryDocs = await readDocuments(root, errors, 'ITINERARY_INVALID', (doc, file) => [
+    ...validateItineraryDocument(doc, file),
+    ...checkItinerary(doc, file, ctx),
+  ]);
   const itineraries = versioned(itineraryDocs);
 
   errors.push(...duplicates('itinerary', itineraryDocs), ...duplicates('policy', policyDocs));
-  errors.push(...checkPolicyParams(itineraryDocs, policyDocs, ctx));
+  errors.push(...withCode('POLICY_PARAMS_INVALID', checkPolicyParams(itineraryDocs, policyDocs, ctx)));
   for (const { file, value } of policyDocs) {
     if (value.name === SELECTOR_POLICY) {
-      errors.push(...checkSelectorPolicy(value, file, { has: (n, v) => itineraries.get(n, v) !== undefined, names: () => itineraries.names() }));
+      errors.push(
+        ...withCode(
+          'POLICY_INVALID',
+          checkSelectorPolicy(value, file, { has: (n, v) => itineraries.get(n, v) !== undefined, names: () => itineraries.names() }),
+        ),
+      );
     }
   }
 
@@ -134,10 +151,16 @@ export async function loadRegistry(dir: string, deps: LoadDeps): Promise<LoadRes
   return { registry, errors };
 }
 
+/** The checks' findings, each with the code of its kind (one the check set itself wins). */
+function withCode(code: string, details: ErrorDetail[]): ErrorDetail[] {
+  return details.map((d) => (d.code ? d : { code, ...d }));
+}
+
 /** Read, parse and check every `*.json` of a folder; unparsable files only add errors. */
 async function readDocuments(
   dir: string,
   errors: ErrorDetail[],
+  code: string,
   check: (doc: Record<string, unknown>, file: string) => ErrorDetail[],
 ): Promise<Doc<Record<string, unknown>>[]> {
   const docs: Doc<Record<string, unknown>>[] = [];
@@ -148,10 +171,10 @@ async function readDocuments(
       continue;
     }
     if (!isObject(read.value)) {
-      errors.push({ file: src.file, pointer: '', message: 'must be a JSON object with name, version and the rest of the document' });
+      errors.push({ code, file: src.file, pointer: '', message: 'must be a JSON object with name, version and the rest of the document' });
       continue;
     }
-    errors.push(...check(read.value, src.file));
+    errors.push(...withCode(code, check(read.value, src.file)));
     docs.push({ file: src.file, value: read.value });
   }
   return docs;
@@ -178,7 +201,12 @@ function duplicates(kind: string, docs: Doc<Record<string, unknown>>[]): ErrorDe
     if (files.length < 2) continue;
     for (const file of files) {
       const others = files.filter((f) => f !== file).join(', ');
-      errors.push({ file, pointer: '/version', message: `${kind} "${key}" is also defined in ${others}: give one of them another version (or name)` });
+      errors.push({
+        code: 'DUPLICATE_VERSION',
+        file,
+        pointer: '/version',
+        message: `${kind} "${key}" is also defined in ${others}: give one of them another version (or name)`,
+      });
     }
   }
   return errors;
