@@ -1,3 +1,5 @@
+import type { Envelope } from './envelope';
+
 /** The subset of pino's logger the libs use, so libs stay testable without pino. */
 export interface Logger {
   level: string;
@@ -11,6 +13,25 @@ export interface Logger {
   isLevelEnabled?(level: string): boolean;
   /** Write out buffered lines (pino writes asynchronously). */
   flush?(cb?: (err?: Error) => void): void;
+}
+
+/** The ids on every log line about a message, named as on the step lines: one search finds all of a message's lines. */
+export interface MessageLogFields {
+  messageId: string;
+  correlationId: string;
+  /** `name@version` */
+  itinerary: string;
+  step?: string;
+}
+
+export function messageLogFields(envelope: Pick<Envelope, 'id' | 'correlationId' | 'itinerary'>, step?: string): MessageLogFields {
+  const fields: MessageLogFields = {
+    messageId: envelope.id,
+    correlationId: envelope.correlationId,
+    itinerary: `${envelope.itinerary.name}@${envelope.itinerary.version}`,
+  };
+  if (step !== undefined) fields.step = step;
+  return fields;
 }
 
 const noop = () => undefined;

@@ -64,6 +64,8 @@ export interface OutboundMessage {
   /** Deterministic per message and step: downstream systems use it to detect retries. */
   idempotencyKey: string;
   envelope: Envelope;
+  /** Id of the sending step (log lines). */
+  step?: string;
 }
 
 /** Where request-response replies go: the waiting on-ramp caller, wherever it is. */

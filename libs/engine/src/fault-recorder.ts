@@ -10,6 +10,7 @@ import {
   type PushOptions,
   type SessionStore,
   type TraceEntry,
+  messageLogFields,
 } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import type { ReplyHub } from './reply-hub';
@@ -71,7 +72,7 @@ export class FaultRecorder {
         );
         metrics.callbacks.inc({ type: 'fault' });
       } catch (pushErr) {
-        logger.warn({ messageId: envelope.id, session, err: String(pushErr) }, 'fault frame not delivered: session gone; the fault stays in the fault store');
+        logger.warn({ ...messageLogFields(envelope, step), session, err: String(pushErr) }, 'fault frame not delivered: session gone; the fault stays in the fault store');
       }
     }
     replies.settled(envelope.id);

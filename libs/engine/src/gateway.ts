@@ -19,6 +19,7 @@ import {
   type OnRampGateway,
   type Schemas,
   type TraceEntry,
+  messageLogFields,
 } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import type { ItineraryRunner, ItinerarySource } from './runner';
@@ -316,7 +317,7 @@ export class BusGateway implements OnRampGateway {
       // "not accepted" (and its retry would run it twice). Worst case without the claim
       // is that a retry runs it again, which a failed answer would cause anyway.
       await deps.idempotency.set(idempotencyStoreKey(message, message.idempotencyKey), hash, accepted, deps.idempotencyTtlMs).catch((err: unknown) => {
-        deps.logger.warn({ messageId: id, err }, 'accepted, but the Idempotency-Key could not be recorded; a retry with that key may run it again');
+        deps.logger.warn({ ...messageLogFields(envelope), err }, 'accepted, but the Idempotency-Key could not be recorded; a retry with that key may run it again');
       });
     }
     return accepted;

@@ -1,4 +1,4 @@
-import { defineStep, toItineraError, type OutboxDraft, type StepContext } from '@itinera/core';
+import { defineStep, messageLogFields, toItineraError, type OutboxDraft, type StepContext } from '@itinera/core';
 import { buildPayload, checkPayload, payloadSpec } from './shared/payload';
 import { completed, faultFrom, faulted, PARAMS_INVALID } from './shared/step-results';
 
@@ -92,10 +92,10 @@ async function pushToGroup(ctx: StepContext, group: string, action: string, body
       if (e.code === 'SESSION_NOT_FOUND') {
         // The member expired or said bye without leaving: tidy the group on the way.
         await sessions.leave(group, member).catch(() => undefined);
-        logger.debug({ group, session: member, messageId: ctx.envelope.id }, 'callback skipped: group member session is gone');
+        logger.debug({ group, session: member, ...messageLogFields(ctx.envelope, ctx.step.id) }, 'callback skipped: group member session is gone');
         continue;
       }
-      logger.warn({ group, session: member, messageId: ctx.envelope.id, step: ctx.step.id, code: e.code, err: e.message }, 'callback to group member skipped');
+      logger.warn({ group, session: member, ...messageLogFields(ctx.envelope, ctx.step.id), code: e.code, err: e.message }, 'callback to group member skipped');
     }
   }
 }

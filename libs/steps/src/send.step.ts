@@ -66,7 +66,7 @@ export const sendStep = defineStep<SendParams>({
     let outcome: SendOutcome;
     try {
       const body = await buildPayload(ctx, { map: p.map, version: p.version, expression: p.expression }, () => ctx.envelope.body);
-      outcome = await ctx.runtime.adapters.send(endpoint, { body, headers: {}, idempotencyKey: ctx.stepId, envelope: ctx.envelope });
+      outcome = await ctx.runtime.adapters.send(endpoint, { body, headers: {}, idempotencyKey: ctx.stepId, envelope: ctx.envelope, step: ctx.step.id });
     } catch (err) {
       return faultFrom(err, 'SEND_FAILED');
     }

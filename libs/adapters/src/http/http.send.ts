@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { defineAdapter, ItineraError, type OutboundMessage, type SendContext, type SendOutcome } from '@itinera/core';
+import { defineAdapter, ItineraError, messageLogFields, type OutboundMessage, type SendContext, type SendOutcome } from '@itinera/core';
 import { checkOutbound, checkUrlAddress, type CheckedTarget } from '../provider/check-url';
 import { redactAddress } from '../provider/allow-list';
 import { refusalIn } from '../provider/address-guard';
@@ -102,7 +102,10 @@ export const httpSendAdapter = defineAdapter<HttpSendOptions>({
         if (!(err instanceof ItineraError) || !err.transient || attempt >= retries || ctx.signal?.aborted) throw err;
         const backoff = (options.retryBackoffMs ?? 200) * 2 ** attempt;
         const wait = Math.min(Math.max(backoff, e.retryAfterMs ?? 0), MAX_RETRY_WAIT_MS);
-        ctx.logger.debug({ adapter: 'http', address: redactAddress(address), attempt: attempt + 1, waitMs: wait, code: err.code }, 'http send retry');
+        ctx.logger.debug(
+          { adapter: 'http', address: redactAddress(address), ...messageLogFields(message.envelope, message.step), attempt: attempt + 1, waitMs: wait, code: err.code },
+          'http send retry',
+        );
         await sleep(wait, ctx.signal);
       }
     }

@@ -8,6 +8,7 @@ import {
   type OutboundMessage,
   type SendContext,
   type SendOutcome,
+  messageLogFields,
 } from '@itinera/core';
 import type { AdapterProvider, ResolvedEndpoint } from './adapter-provider';
 import { redactAddress } from './allow-list';
@@ -60,7 +61,7 @@ export class AdapterSender implements Adapters {
   async send(endpoint: Endpoint, message: OutboundMessage): Promise<SendOutcome> {
     const r = this.provider.resolve(endpoint);
     const started = Date.now();
-    const log = { adapter: r.adapter.name, address: redactAddress(r.address), messageId: message.envelope.id, idempotencyKey: message.idempotencyKey };
+    const log = { adapter: r.adapter.name, address: redactAddress(r.address), ...messageLogFields(message.envelope, message.step), idempotencyKey: message.idempotencyKey };
     try {
       const outcome = isGuarded(r.adapter) ? await this.guarded(r, message) : await r.adapter.send(r.address, message, r.options, this.ctx);
       this.logger.debug({ ...log, status: outcome.status, durationMs: Date.now() - started }, 'sent');
