@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger';
+import { createLogger, wantsPrettyLogs } from './logger';
 
 const ADDRESS = 'http://user:pw@host/x?apikey=SECRET&q=1';
 
@@ -54,5 +54,28 @@ describe('createLogger masks credentials on every line', () => {
     await settle();
     const line = JSON.parse(lines[0]);
     expect(line).toMatchObject({ role: 'worker', address: 'https://api.test/orders?q=1', n: 2, msg: 'sent 100% of it' });
+  });
+});
+
+describe('pretty lines for people (pino-pretty, a dev dependency)', () => {
+  it('ITINERA_LOG_PRETTY decides; unset, a terminal outside production gets them', () => {
+    expect(wantsPrettyLogs(undefined, false, true)).toBe(true);
+    expect(wantsPrettyLogs(undefined, true, true)).toBe(false);
+    expect(wantsPrettyLogs(undefined, false, false)).toBe(false);
+    expect(wantsPrettyLogs(true, true, false)).toBe(true);
+    expect(wantsPrettyLogs(false, false, true)).toBe(false);
+  });
+
+  it('writes one readable line, still masked, its fields after the message', () => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (d: Buffer) => chunks.push(d.toString()));
+    const logger = createLogger({ pretty: true, destination: out, base: { node: 'n1' } });
+    logger.info({ messageId: 'm-1', address: 'http://u:pw@host/x' }, 'step');
+    const text = chunks.join('');
+    expect(text).toMatch(/^\[[\d:.]+\] INFO.*: step \{.*\}\n$/);
+    expect(text).toContain('"messageId":"m-1"');
+    expect(text).not.toContain('pw@');
+    expect(() => JSON.parse(text)).toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino from 'pino';
 import { redactSecrets, redactText, type Logger } from '@itinera/core';
 
@@ -9,6 +10,8 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
   /** Write here instead of stdout (tests). */
   destination?: NodeJS.WritableStream;
+  /** Human-readable lines through pino-pretty when it is installed (a dev dependency); JSON otherwise. */
+  pretty?: boolean;
 }
 
 const DEFAULT_REDACT = ['password', 'token', 'authorization', 'secret', 'apiKey'];
@@ -36,6 +39,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     serializers: { err: redactError },
     hooks: { logMethod: redactLogArgs },
   };
+  const pretty = opts.pretty ? prettyStream(opts.destination) : undefined;
+  if (pretty) return maskChildBindings(pino(options, pretty)) as unknown as Logger;
   if (opts.destination) return maskChildBindings(pino(options, opts.destination as pino.DestinationStream)) as unknown as Logger;
   // Asynchronous writes to stdout (fast on the hot path), flushed synchronously on shutdown:
   // a signal-driven exit does not run pino's own exit handler.
@@ -50,6 +55,26 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     }
   };
   return logger;
+}
+
+/**
+ * pino-pretty, written synchronously in this thread (no transport worker), or undefined
+ * where it is not installed: a production install (`npm ci --omit=dev`) never needs it.
+ */
+function prettyStream(destination?: NodeJS.WritableStream): pino.DestinationStream | undefined {
+  let pretty: (o: object) => pino.DestinationStream;
+  try {
+    pretty = createRequire(__filename)('pino-pretty') as typeof pretty;
+  } catch {
+    return undefined;
+  }
+  const colorize = destination === undefined && process.stdout.isTTY === true;
+  return pretty({ colorize, sync: true, destination: destination ?? 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,node', singleLine: true });
+}
+
+/** Pretty lines for people: ITINERA_LOG_PRETTY when set, else on a terminal outside production. */
+export function wantsPrettyLogs(setting: boolean | undefined, production: boolean, isTTY = process.stdout.isTTY === true): boolean {
+  return setting ?? (isTTY && !production);
 }
 
 /**

@@ -5,12 +5,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, redactText, type InvokeHandler, type Logger } from '@itinera/core';
-import { createLogger } from '@itinera/observability';
+import { createLogger, wantsPrettyLogs } from '@itinera/observability';
 import { fromFastifyError, operatorGuard, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
 import { loadConfig, type BusConfig } from './config';
+import { checkProductionConfig } from './production-check';
+import { PinoNestLogger } from './nest.logger';
 
 export interface StartedNode {
   bus: Bus;
@@ -35,7 +37,10 @@ export interface StartOptions {
  */
 export async function startNode(opts: StartOptions): Promise<StartedNode> {
   const config = opts.config ?? loadConfig(process.env, opts.overrides);
-  const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node } });
+  // NODE_ENV=production: unsafe defaults stop the start (INSECURE_PRODUCTION_CONFIG) before anything listens.
+  checkProductionConfig(config, opts.roles);
+  const pretty = wantsPrettyLogs(config.logPretty, config.production);
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node }, pretty });
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxBodyBytes,
     logger: false,
@@ -48,7 +53,8 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     clientErrorHandler: writeClientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
-    logger: ['error', 'warn'],
+    // Nest's own lines (start-up, exceptions it catches) are pino lines like every other.
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
     // Fastify's own JSON parser reads the bodies: Nest's would wrap that same parser in
     // another callback layer per request (and add a form parser no route accepts).

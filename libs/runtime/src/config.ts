@@ -28,6 +28,22 @@ export const CONFIG_SPEC = {
     default: 'info',
     enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   },
+  NODE_ENV: {
+    type: 'string',
+    description:
+      '`production` turns on the production checks: a gateway refuses to start while operator endpoints are open, any origin may open a duplex WebSocket or send adapters may reach any address, unless each is opted into (ITINERA_OPEN_OPERATOR_ENDPOINTS=true, ITINERA_ALLOWED_ORIGINS=*, ITINERA_SEND_ALLOWLIST=*); a worker checks the send allow-list. It also keeps logs JSON.',
+  },
+  ITINERA_LOG_PRETTY: {
+    type: 'boolean',
+    description:
+      'Human-readable log lines through pino-pretty (a dev dependency; JSON when it is not installed). Unset: pretty when stdout is a terminal and NODE_ENV is not `production`.',
+  },
+  ITINERA_OPEN_OPERATOR_ENDPOINTS: {
+    type: 'boolean',
+    description:
+      'With NODE_ENV=production, start although the operator endpoints (`/faults`, itinerary definitions) are open to every caller (ITINERA_AUTH=none and no ITINERA_ADMIN_TOKEN), e.g. where only operators reach the port. Outside production they are open in that case anyway.',
+    default: false,
+  },
   ITINERA_LOG_REDACT: {
     type: 'string',
     description: 'Comma-separated field names censored in logged bodies (password, token, secret, apiKey, authorization always are).',
@@ -95,7 +111,7 @@ export const CONFIG_SPEC = {
   ITINERA_SEND_ALLOWLIST: {
     type: 'string',
     description:
-      'Comma-separated addresses send adapters may reach: URL prefixes compared after normalisation (scheme, host, port, path on a segment boundary), bare host names, queue names. Empty: any public address. Listing a loopback or private address (e.g. `http://127.0.0.1:4000/`) is how such a target is allowed. Set it in production.',
+      'Comma-separated addresses send adapters may reach: URL prefixes compared after normalisation (scheme, host, port, path on a segment boundary), bare host names, queue names. Empty: any public address; `*`: the same, written out (what NODE_ENV=production needs to accept that). Listing a loopback or private address (e.g. `http://127.0.0.1:4000/`) is how such a target is allowed. Set it in production.',
     default: '',
   },
   ITINERA_SEND_ALLOW_PRIVATE: {
@@ -118,7 +134,7 @@ export const CONFIG_SPEC = {
   ITINERA_ALLOWED_ORIGINS: {
     type: 'string',
     description:
-      'Comma-separated browser origins allowed to open a duplex WebSocket (e.g. `https://app.example.com`); empty: any origin. Set it in production.',
+      'Comma-separated browser origins allowed to open a duplex WebSocket (e.g. `https://app.example.com`); empty: any origin. `*`: any origin, written out (what NODE_ENV=production needs to accept that). Set it in production.',
     default: '',
   },
   ITINERA_RATE_LIMIT: {
@@ -303,6 +319,12 @@ export interface BusConfig {
   itinerariesDir: string;
   logLevel: string;
   logRedact: string[];
+  /** NODE_ENV=production: the production checks apply (production-check.ts). */
+  production: boolean;
+  /** ITINERA_LOG_PRETTY; undefined: pretty on a terminal outside production. */
+  logPretty?: boolean;
+  /** ITINERA_OPEN_OPERATOR_ENDPOINTS: open operator endpoints accepted in production. */
+  openOperatorEndpoints: boolean;
   heartbeatMs: number;
   pollTimeoutMs: number;
   sessionTtlMs: number;
@@ -395,6 +417,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (v.ITINERA_JWT_JWKS_URL && v.ITINERA_JWT_PUBLIC_KEY) {
     errors.push({ pointer: '/ITINERA_JWT_PUBLIC_KEY', message: 'give either ITINERA_JWT_JWKS_URL or ITINERA_JWT_PUBLIC_KEY, not both' });
   }
+  // `*` is the written-out "any": it stands alone, so a list never widens by accident.
+  for (const key of ['ITINERA_ALLOWED_ORIGINS', 'ITINERA_SEND_ALLOWLIST'] as const) {
+    const entries = list((v[key] as string | undefined) ?? '');
+    if (entries.includes('*') && entries.length > 1) errors.push({ pointer: `/${key}`, message: 'is "*" (any) or a list, not both: remove "*" or the other entries' });
+  }
   if (parseTrustProxy(v.ITINERA_TRUST_PROXY as string) === undefined) {
     errors.push({ pointer: '/ITINERA_TRUST_PROXY', message: 'must be false, true, a hop count, or comma-separated IP addresses and CIDRs (e.g. 10.0.0.0/8,loopback)' });
   }
@@ -412,6 +439,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     itinerariesDir: v.ITINERA_ITINERARIES as string,
     logLevel: v.ITINERA_LOG_LEVEL as string,
     logRedact: list(v.ITINERA_LOG_REDACT as string),
+    production: v.NODE_ENV === 'production',
+    logPretty: v.ITINERA_LOG_PRETTY as boolean | undefined,
+    openOperatorEndpoints: v.ITINERA_OPEN_OPERATOR_ENDPOINTS as boolean,
     heartbeatMs: v.ITINERA_HEARTBEAT_MS as number,
     pollTimeoutMs: v.ITINERA_POLL_TIMEOUT_MS as number,
     sessionTtlMs: v.ITINERA_SESSION_TTL_MS as number,

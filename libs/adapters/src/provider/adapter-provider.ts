@@ -39,7 +39,8 @@ export class AdapterProvider {
       if (this.adapters.has(a.name)) throw new ItineraError('ADAPTER_CONFLICT', `two send adapters are named "${a.name}"; adapter names must be unique`);
       this.adapters.set(a.name, a);
     }
-    this.allowList = (opts.allowList ?? []).map((e) => e.trim()).filter((e) => e !== '');
+    // `*` (any public address, written out) is the empty list: ITINERA_SEND_ALLOWLIST=* in production.
+    this.allowList = (opts.allowList ?? []).map((e) => e.trim()).filter((e) => e !== '' && e !== '*');
     this.allowPrivate = opts.allowPrivate === true;
     this.env = opts.env ?? {};
   }

@@ -27,8 +27,8 @@ export interface WebSocketDuplexDeps extends DuplexDeps {
   /** Upgrade path; `/duplex` by default. */
   path?: string;
   /**
-   * Browser origins allowed to open a duplex WebSocket (`https://app.example.com`); empty:
-   * any. A page of another origin could otherwise ride a user's network position
+   * Browser origins allowed to open a duplex WebSocket (`https://app.example.com`); empty
+   * or `*`: any. A page of another origin could otherwise ride a user's network position
    * (cross-site WebSocket hijacking). Clients that send no Origin (non-browsers) pass.
    */
   allowedOrigins?: readonly string[];
@@ -124,7 +124,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
         return;
       }
       const origin = req.headers.origin;
-      if (origin && deps.allowedOrigins?.length && !deps.allowedOrigins.includes(origin)) {
+      if (origin && deps.allowedOrigins?.length && !deps.allowedOrigins.includes(origin) && !deps.allowedOrigins.includes('*')) {
         refuse(socket, new ItineraError('FORBIDDEN', `Origin ${origin} may not open a duplex WebSocket; allow it in ITINERA_ALLOWED_ORIGINS.`), 403);
         return;
       }
