@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the TypeScript sources directly through tsx, with the repo's tsconfig so
-// the @itinera/* path aliases resolve.
+// In a checkout: runs the TypeScript sources through tsx (a dev dependency), with
+// the repo's tsconfig so the @itinera/* path aliases resolve. The installed
+// package's `itinera` is the built dist/apps/cli/main.js instead (package.json bin).
 const path = require('node:path');
 
 const previous = process.env.TSX_TSCONFIG_PATH;
