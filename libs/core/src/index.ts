@@ -16,3 +16,4 @@ export * from './json-copy';
 export * from './clock';
 export * from './principal';
 export * from './redact';
+export * from './on-ramp';
