@@ -59,6 +59,16 @@ export interface ResolverDecision {
   params?: Record<string, unknown>;
 }
 
+/**
+ * W3C trace context (https://www.w3.org/TR/trace-context/): the parent span of the
+ * message's next span, checked at the on-ramp and kept through every hop.
+ */
+export interface TraceContext {
+  /** `00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>` */
+  traceparent: string;
+  tracestate?: string;
+}
+
 export interface Envelope {
   id: string;
   correlationId: string;
@@ -75,6 +85,8 @@ export interface Envelope {
   idempotencyKey?: string;
   /** Who sent it (set by the on-ramp after authentication). */
   principal?: Principal;
+  /** OpenTelemetry parent of the next hop's spans (absent: the message started no trace). */
+  traceContext?: TraceContext;
 }
 
 export type MessageStatus = 'accepted' | 'running' | 'completed' | 'faulted';

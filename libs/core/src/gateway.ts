@@ -1,4 +1,4 @@
-import type { MessageStatus, Transport } from './envelope';
+import type { MessageStatus, TraceContext, Transport } from './envelope';
 import type { Principal } from './principal';
 
 /** What an on-ramp hands to the bus: outside traffic, before it is an envelope. */
@@ -20,6 +20,8 @@ export interface InboundMessage {
   queue?: string;
   /** Who sent it, authenticated by the on-ramp; the gateway checks the itinerary's `access` against it. */
   principal?: Principal;
+  /** W3C trace context that came with it (`traceparent` header, send frame or job fields), already checked. */
+  traceContext?: TraceContext;
 }
 
 export interface Accepted {

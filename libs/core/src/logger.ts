@@ -22,15 +22,24 @@ export interface MessageLogFields {
   /** `name@version` */
   itinerary: string;
   step?: string;
+  /** The W3C trace the message belongs to (its parent span); with an OpenTelemetry SDK the logger puts the active span's ids. */
+  trace_id?: string;
+  span_id?: string;
 }
 
-export function messageLogFields(envelope: Pick<Envelope, 'id' | 'correlationId' | 'itinerary'>, step?: string): MessageLogFields {
+export function messageLogFields(envelope: Pick<Envelope, 'id' | 'correlationId' | 'itinerary' | 'traceContext'>, step?: string): MessageLogFields {
   const fields: MessageLogFields = {
     messageId: envelope.id,
     correlationId: envelope.correlationId,
     itinerary: `${envelope.itinerary.name}@${envelope.itinerary.version}`,
   };
   if (step !== undefined) fields.step = step;
+  const traceparent = envelope.traceContext?.traceparent;
+  if (traceparent) {
+    // `00-<trace id>-<parent id>-<flags>`, checked at the on-ramp.
+    fields.trace_id = traceparent.slice(3, 35);
+    fields.span_id = traceparent.slice(36, 52);
+  }
   return fields;
 }
 

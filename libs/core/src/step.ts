@@ -1,5 +1,5 @@
 import type { Principal } from './principal';
-import type { Envelope, ResolverDecision, Stage } from './envelope';
+import type { Envelope, ResolverDecision, Stage, TraceContext } from './envelope';
 import type { ErrorDetail, ItineraError } from './errors';
 import type { Endpoint, StepDefinition } from './itinerary';
 import type { ConfigSpec } from './spec';
@@ -66,6 +66,8 @@ export interface OutboundMessage {
   envelope: Envelope;
   /** Id of the sending step (log lines). */
   step?: string;
+  /** W3C trace context of the sending step's span: adapters pass it downstream (`traceparent`). */
+  traceContext?: TraceContext;
 }
 
 /** Where request-response replies go: the waiting on-ramp caller, wherever it is. */
@@ -111,6 +113,8 @@ export interface StepContext<P = Record<string, unknown>> {
   /** Per-session state of the originating session (empty object without one). */
   state: SessionState;
   runtime: StepRuntime;
+  /** W3C trace context of this step's span (absent without a trace): what a step passes downstream. */
+  readonly traceContext?: TraceContext;
 }
 
 export interface SessionState {

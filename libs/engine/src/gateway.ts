@@ -22,6 +22,7 @@ import {
   messageLogFields,
 } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
+import { decisionAttributes, describeMessage, endMessageSpan, startOnRampSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import type { ItineraryRunner, ItinerarySource } from './runner';
 import type { ReplyHub } from './reply-hub';
 import { checkAccess } from './access';
@@ -141,6 +142,8 @@ const RESERVATION_TTL_MS = 30_000;
  */
 export class BusGateway implements OnRampGateway {
   private draining = false;
+  /** Each accept's message span, found again where the envelope is built. */
+  private readonly spans = new WeakMap<InboundMessage, ActiveSpan>();
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -150,8 +153,11 @@ export class BusGateway implements OnRampGateway {
   }
 
   async accept(message: InboundMessage, opts: { waitMs?: number } = {}): Promise<Accepted> {
+    const active = startOnRampSpan(message.transport, message.traceContext);
+    this.spans.set(message, active);
+    let failure: { code: string; message: string } | undefined;
     try {
-      const accepted = await this.acceptOnce(message);
+      const accepted = await withSpanContext(active.ctx, () => this.acceptOnce(message));
       const it = accepted.itinerary;
       const at = it.indexOf('@');
       this.deps.metrics.messagesAccepted.inc2('itinerary', at < 0 ? it : it.slice(0, at), 'transport', message.transport);
@@ -162,8 +168,11 @@ export class BusGateway implements OnRampGateway {
       return accepted;
     } catch (err) {
       const code = err instanceof ItineraError ? err.code : 'INTERNAL';
+      failure = { code, message: err instanceof ItineraError ? err.message : 'not accepted' };
       this.deps.metrics.messagesRejected.inc2('code', code, 'transport', message.transport);
       throw err;
+    } finally {
+      endMessageSpan(active.span, failure);
     }
   }
 
@@ -246,6 +255,11 @@ export class BusGateway implements OnRampGateway {
     };
     if (message.idempotencyKey) envelope.idempotencyKey = message.idempotencyKey;
     if (message.principal) envelope.principal = message.principal;
+    // The next hop's spans are children of this on-ramp's span (without an SDK: of the incoming parent, unchanged).
+    const active = this.spans.get(message);
+    const traceContext = traceContextOf(active?.span) ?? message.traceContext;
+    if (traceContext) envelope.traceContext = traceContext;
+    if (active) describeMessage(active.span, envelope);
 
     if (target.source) {
       // The itinerary selector's decision is the first entry of the trace.
@@ -267,12 +281,13 @@ export class BusGateway implements OnRampGateway {
           params: { itinerary: def.name, version: def.version },
         },
       });
+      if (active?.span.isRecording()) active.span.setAttributes(decisionAttributes('itinera.selector', envelope.trace[envelope.trace.length - 1].resolver!));
     }
     deps.replies.startCapture(id);
     let result;
     let reply: { body: unknown } | undefined;
     try {
-      result = await deps.runner.run(envelope, 'receive');
+      result = await deps.runner.run(envelope, 'receive', active ? { parent: active.ctx } : {});
     } finally {
       reply = deps.replies.endCapture(id);
     }

@@ -25,6 +25,8 @@ import {
   type StepService,
   type TraceEntry,
 } from '@itinera/core';
+import { isSpanContextValid, type Context, type Span } from '@opentelemetry/api';
+import { recordStepEntry, remoteContext, startStepSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import { SessionStateHandle } from './session-state';
 import { retriesExhausted } from './retries-exhausted';
 
@@ -40,7 +42,8 @@ export interface ParamResolver {
 
 /** Hooks the runner calls; the gateway and worker record them (store, metrics, logs). */
 export interface RunObserver {
-  step?(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void;
+  /** `span`: the step's span, when the message has a trace (its ids go on the log line). */
+  step?(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId: string } }): void;
 }
 
 export type RunResult =
@@ -74,8 +77,10 @@ export class ItineraryRunner {
     return this.deps.itineraries.itinerary(envelope.itinerary.name, envelope.itinerary.version);
   }
 
-  async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number } = {}): Promise<RunResult> {
+  /** `parent`: the message span's context (gateway, worker); else the span the envelope carries. */
+  async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number; parent?: Context } = {}): Promise<RunResult> {
     const def = this.definition(envelope);
+    const parent = opts.parent ?? remoteContext(envelope.traceContext);
     const state = new SessionStateHandle(envelope.origin.session, this.deps.runtime.sessions, envelope.itinerary.name);
     const steps = def.steps;
     while (envelope.itinerary.cursor < steps.length) {
@@ -84,7 +89,7 @@ export class ItineraryRunner {
       const stepStage = step.stage ?? 'send';
       if (stepStage !== stage) return { status: 'completed', next: index };
       if (stage === 'send' && step.queue && step.queue !== opts.queue) return { status: 'hop', queue: step.queue };
-      const result = await this.runStep(envelope, def, step, index, state, opts.attempt ?? 1);
+      const result = await this.runStep(envelope, def, step, index, state, opts.attempt ?? 1, parent);
       if (result.outcome === 'faulted') return { status: 'faulted', error: result.error, step: step.id, attempts: result.attempts };
       envelope.itinerary.cursor = index + 1;
       if (result.outcome === 'terminated') {
@@ -168,11 +173,17 @@ export class ItineraryRunner {
     return checked.value as Record<string, unknown>;
   }
 
-  private record(envelope: Envelope, entry: TraceEntry, extra?: { before?: unknown; after?: unknown }): void {
+  private record(span: Span, envelope: Envelope, entry: TraceEntry, extra?: { before?: unknown; after?: unknown }): void {
     envelope.trace.push(entry);
-    this.deps.observer?.step?.(envelope, entry, extra ?? NO_EXTRA);
+    recordStepEntry(span, entry);
+    const observer = this.deps.observer;
+    if (!observer?.step) return;
+    // A message without a trace has the API's invalid span (all-zero ids): nothing to put on the line.
+    const sc = span.spanContext();
+    observer.step(envelope, entry, isSpanContextValid(sc) ? { ...extra, span: sc } : (extra ?? NO_EXTRA));
   }
 
+  /** One span per step (retries included), active while the step runs: a send passes it downstream. */
   private async runStep(
     envelope: Envelope,
     def: ItineraryDefinition,
@@ -180,6 +191,24 @@ export class ItineraryRunner {
     index: number,
     state: SessionStateHandle,
     deliveryAttempt: number,
+    parent: Context,
+  ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
+    const active = startStepSpan(parent, envelope, step, step.stage ?? 'send', index);
+    try {
+      return await withSpanContext(active.ctx, () => this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active));
+    } finally {
+      active.span.end();
+    }
+  }
+
+  private async runStepIn(
+    envelope: Envelope,
+    def: ItineraryDefinition,
+    step: StepDefinition,
+    index: number,
+    state: SessionStateHandle,
+    deliveryAttempt: number,
+    active: ActiveSpan,
   ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
@@ -187,7 +216,7 @@ export class ItineraryRunner {
     const start = isoNow();
     if (!service) {
       const error = new ItineraError('UNKNOWN_SERVICE', `step "${step.id}" names the service "${step.service}", which is not registered`);
-      this.record(envelope, traceEntry(step, stage, start, runtime.node, 0, 'faulted', deliveryAttempt, undefined, error.toJSON()));
+      this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, 0, 'faulted', deliveryAttempt, undefined, error.toJSON()));
       return { outcome: 'faulted', error, attempts: 1 };
     }
     const policy = step.retry ?? NO_RETRY;
@@ -207,14 +236,14 @@ export class ItineraryRunner {
             // At-least-once delivery: this step's state write landed before the worker stopped.
             const skipped = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined);
             skipped.note = 'already applied before a redelivery';
-            this.record(envelope, skipped);
+            this.record(active.span, envelope, skipped);
             return { outcome: 'skipped' };
           }
         }
         if (step.when !== undefined || dynamic) {
           const facts = this.facts(envelope, state.get());
           if (step.when !== undefined && !(await runtime.expressions.evaluate(step.when, facts))) {
-            this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined));
+            this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined));
             return { outcome: 'skipped' };
           }
           if (step.resolver) decision = (await resolvers.resolve(step.resolver, facts)).decision;
@@ -222,13 +251,14 @@ export class ItineraryRunner {
           decision = (await resolvers.resolve(step.resolver, EMPTY_FACTS)).decision;
         }
         const params = this.paramsFor(step, index, service, dynamic ? (decision?.params ?? {}) : staticResolverParams(step));
-        const ctx = new RunContext(this, envelope, step, index, stage, attemptNo, params, decision, state, runtime);
+        const ctx = new RunContext(this, envelope, step, index, stage, attemptNo, params, decision, state, runtime, active.span);
         if (step.service === 'transform' && runtime.logger.isLevelEnabled?.('debug')) before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
         if (state.dirty) await state.flush(makeStepId(envelope.id, index, step.id));
         const outcome = result?.outcome === 'terminated' ? 'terminated' : 'completed';
         this.record(
+          active.span,
           envelope,
           traceEntry(step, stage, start, runtime.node, elapsed(t0), outcome, attemptNo, step.resolver ? decision : undefined, undefined),
           before !== undefined ? { before, after: envelope.body } : undefined,
@@ -240,7 +270,7 @@ export class ItineraryRunner {
         const resolver = step.resolver ? decision : undefined;
         if (thrown.transient && attempt < maxAttempts) {
           const failure = { code: thrown.code, message: thrown.message };
-          this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
+          this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           await sleep(backoff);
           continue;
@@ -248,7 +278,7 @@ export class ItineraryRunner {
         // A transient error's own text may promise a retry; the fault must say there is none left.
         const error = thrown.transient ? retriesExhausted(thrown, attempt) : thrown;
         const failure = { code: error.code, message: error.message };
-        this.record(envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure));
+        this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure));
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
@@ -300,10 +330,15 @@ class RunContext implements StepContext {
     readonly decision: ResolverDecision | undefined,
     readonly state: SessionStateHandle,
     readonly runtime: StepRuntime,
+    private readonly span: Span,
   ) {}
 
   get stepId(): string {
     return makeStepId(this.envelope.id, this.stepIndex, this.step.id);
+  }
+
+  get traceContext() {
+    return traceContextOf(this.span);
   }
 
   facts(): Facts {

@@ -1,5 +1,6 @@
 import { ItineraError, redactSecrets, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
+import { endMessageSpan, startWorkerSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import type { ItineraryRunner } from './runner';
 import type { FaultRecorder } from './fault-recorder';
 import type { ReplyHub } from './reply-hub';
@@ -63,7 +64,22 @@ export class BusWorker {
     this.consumers.push(consumer);
   }
 
+  /** One delivery, in its own span (a child of the span the envelope carries). */
   async handle(queue: string, job: BoxJob<Envelope>): Promise<void> {
+    const active = startWorkerSpan(job.data, queue, job.attempt);
+    let failure: { code: string; message: string } | undefined;
+    try {
+      failure = await withSpanContext(active.ctx, () => this.handleIn(queue, job, active));
+    } catch (err) {
+      failure = { code: toItineraError(err).code, message: 'delivery failed; the box delivers it again' };
+      throw err;
+    } finally {
+      endMessageSpan(active.span, failure);
+    }
+  }
+
+  /** Runs the steps and records the outcome; resolves with the fault's error, if any. */
+  private async handleIn(queue: string, job: BoxJob<Envelope>, active: ActiveSpan): Promise<{ code: string; message: string } | undefined> {
     const { deps } = this;
     const envelope = job.data;
     const traceFrom = envelope.trace.length;
@@ -72,7 +88,7 @@ export class BusWorker {
     const running = setTimeout(() => void deps.messages.update(envelope.id, { status: 'running' }).catch(() => undefined), RUNNING_AFTER_MS);
     let result;
     try {
-      result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt });
+      result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt, parent: active.ctx });
     } finally {
       clearTimeout(running);
     }
@@ -83,23 +99,27 @@ export class BusWorker {
         if (result.status === 'completed' && result.next < deps.runner.definition(envelope).steps.length) {
           const err = new ItineraError('INVALID_ITINERARY', `step ${result.next} is a receive-stage step after publication; move receive-stage steps first`);
           await deps.faults.record(envelope, err, undefined, 1, newTrace);
-          return;
+          return err;
         }
         await deps.messages.update(envelope.id, { status: 'completed', context: redactSecrets(envelope.context) }, newTrace);
         deps.metrics.messagesCompleted.inc({ itinerary: envelope.itinerary.name });
         deps.replies.settled(envelope.id);
-        return;
-      case 'hop':
+        return undefined;
+      case 'hop': {
         await deps.messages.update(envelope.id, { status: 'running', context: redactSecrets(envelope.context) }, newTrace);
+        // The next queue's worker span is a child of this one.
+        const traceContext = traceContextOf(active.span);
+        if (traceContext) envelope.traceContext = traceContext;
         await deps.box.publish(result.queue, envelope, {
           jobId: `${envelope.id}.${envelope.itinerary.cursor}`,
           ...(envelope.origin.session ? { orderingKey: envelope.origin.session } : {}),
         });
         await this.listenIfLocal(result.queue);
-        return;
+        return undefined;
+      }
       case 'faulted':
         await deps.faults.record(envelope, result.error, result.step, result.attempts, newTrace);
-        return;
+        return result.error;
     }
   }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino from 'pino';
 import { redactSecrets, redactText, type Logger } from '@itinera/core';
+import { mergeTraceLogFields, traceLogFields } from './tracing';
 
 export interface LoggerOptions {
   level?: string;
@@ -38,6 +39,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     formatters: { level: (label) => ({ level: label }), log: (obj) => redactSecrets(obj), bindings: (b) => redactSecrets(b) },
     serializers: { err: redactError },
     hooks: { logMethod: redactLogArgs },
+    // trace_id and span_id of the active span (an OpenTelemetry SDK registered) on every line.
+    mixin: traceLogFields,
+    mixinMergeStrategy: mergeTraceLogFields,
   };
   const pretty = opts.pretty ? prettyStream(opts.destination) : undefined;
   if (pretty) return maskChildBindings(pino(options, pretty)) as unknown as Logger;

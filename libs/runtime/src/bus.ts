@@ -39,7 +39,7 @@ import { createAuthenticator } from './auth.factory';
 import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
-import { Metrics, createLogger, createRecordStores } from '@itinera/observability';
+import { Metrics, createLogger, createRecordStores, traceContextFrom } from '@itinera/observability';
 import type { BusConfig } from './config';
 import { mountGateway, type MountedGateway } from './mount';
 import { TraceLogger } from './trace-logger';
@@ -284,12 +284,14 @@ export class Bus {
   }
 
   /**
-   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, principal?, body }`. Bad input
+   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, principal?, traceparent?, tracestate?, body }`. Bad input
    * becomes a fault, never a crash; so does a job without a valid credential (UNAUTHORIZED) when auth is
    * required and the queue's producers are not trusted (ITINERA_QUEUE_TRUSTED).
    */
   private async acceptQueueJob(itinerary: string, queue: string, data: Record<string, unknown>, jobId: string): Promise<void> {
-    const { credential, principal: claimed, ...job } = data && typeof data === 'object' ? data : { body: data };
+    const { credential, principal: claimed, traceparent, tracestate, ...job } = data && typeof data === 'object' ? data : { body: data };
+    // A job's trace context is optional; an invalid one is ignored, as on HTTP.
+    const traceContext = traceContextFrom(traceparent, tracestate);
     let principal: Principal | undefined;
     try {
       principal = await this.auth.authenticateJob(queue, credential, claimed);
@@ -303,6 +305,7 @@ export class Bus {
         transport: 'queue',
         queue,
         idempotencyKey: `queue:${queue}:${jobId}`,
+        ...(traceContext ? { traceContext } : {}),
       });
     } catch (err) {
       const e = toItineraError(err);

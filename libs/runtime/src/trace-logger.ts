@@ -17,7 +17,7 @@ export class TraceLogger implements RunObserver {
     this.debug = logger.isLevelEnabled?.('debug') ?? false;
   }
 
-  step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown }): void {
+  step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId: string } }): void {
     this.metrics.steps.inc2('service', entry.service, 'outcome', entry.outcome);
     this.metrics.stepDuration.observe1('service', entry.service, entry.durationMs);
     const faulted = entry.outcome === 'faulted';
@@ -35,6 +35,11 @@ export class TraceLogger implements RunObserver {
       outcome: entry.outcome,
     };
     if (envelope.principal) line.principal = envelope.principal.id;
+    // The step's span (also without an SDK, when a traceparent came in): the line joins its trace.
+    if (extra.span) {
+      line.trace_id = extra.span.traceId;
+      line.span_id = extra.span.spanId;
+    }
     if (entry.resolver) line.decision = entry.resolver;
     if (entry.error) line.error = entry.error;
     if (this.debug && extra.before !== undefined) {

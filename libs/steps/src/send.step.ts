@@ -1,4 +1,4 @@
-import { defineStep, joinPointer, type Endpoint, type SendOutcome } from '@itinera/core';
+import { defineStep, joinPointer, type Endpoint, type OutboundMessage, type SendOutcome } from '@itinera/core';
 import { ENDPOINT_CONTEXT, checkEndpointOptions } from './route.step';
 import { buildPayload, checkPayload, payloadSpec } from './shared/payload';
 import { checkTarget, parseTarget, targetHelp, writeTarget } from './shared/targets';
@@ -66,7 +66,11 @@ export const sendStep = defineStep<SendParams>({
     let outcome: SendOutcome;
     try {
       const body = await buildPayload(ctx, { map: p.map, version: p.version, expression: p.expression }, () => ctx.envelope.body);
-      outcome = await ctx.runtime.adapters.send(endpoint, { body, headers: {}, idempotencyKey: ctx.stepId, envelope: ctx.envelope, step: ctx.step.id });
+      const message: OutboundMessage = { body, headers: {}, idempotencyKey: ctx.stepId, envelope: ctx.envelope, step: ctx.step.id };
+      // This step's span is the parent downstream (traceparent).
+      const traceContext = ctx.traceContext;
+      if (traceContext) message.traceContext = traceContext;
+      outcome = await ctx.runtime.adapters.send(endpoint, message);
     } catch (err) {
       return faultFrom(err, 'SEND_FAILED');
     }

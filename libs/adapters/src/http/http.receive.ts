@@ -8,6 +8,7 @@ import {
   type OnRampGateway,
   type SessionStore,
 } from '@itinera/core';
+import { traceContextFrom } from '@itinera/observability';
 import { sendProblem } from './problem';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
@@ -133,6 +134,9 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     }
     const correlationId = h['itinera-correlation-id'];
     if (correlationId) message.correlationId = String(correlationId);
+    // W3C: an invalid traceparent is ignored (the message starts a trace of its own).
+    const traceContext = traceContextFrom(h.traceparent, h.tracestate);
+    if (traceContext) message.traceContext = traceContext;
     const prefer = h.prefer as string | undefined;
     if (limits) await limits.httpMessage({ address: req.ip, ...(message.principal ? { principal: message.principal } : {}) });
     const accepted = await deps.gateway.accept(message, prefer ? { waitMs: preferWaitMs(prefer, maxWaitMs) } : undefined);

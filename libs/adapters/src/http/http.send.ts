@@ -4,6 +4,7 @@ import { defineAdapter, ItineraError, messageLogFields, type OutboundMessage, ty
 import { checkOutbound, checkUrlAddress, type CheckedTarget } from '../provider/check-url';
 import { redactAddress } from '../provider/allow-list';
 import { refusalIn } from '../provider/address-guard';
+import { outgoingTraceContext } from '@itinera/observability';
 
 export type HttpSendOptions = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -29,7 +30,7 @@ const EXCERPT_CHARS = 200;
 export const httpSendAdapter = defineAdapter<HttpSendOptions>({
   name: 'http',
   summary:
-    'Sends the message body to an HTTP(S) endpoint. Success is a 2xx answer; network errors, timeouts, 5xx and 429 are transient (retried here, then by the step retry policy), other answers fail the step. Passes Idempotency-Key, Itinera-Message-Id and Itinera-Correlation-Id downstream. Redirects are not followed, so the allow-list always applies to the real target; the SSRF guard checks the address the host resolves to when connecting; an answer larger than maxResponseBytes fails the step.',
+    'Sends the message body to an HTTP(S) endpoint. Success is a 2xx answer; network errors, timeouts, 5xx and 429 are transient (retried here, then by the step retry policy), other answers fail the step. Passes Idempotency-Key, Itinera-Message-Id, Itinera-Correlation-Id and the W3C traceparent/tracestate of the sending step span downstream. Redirects are not followed, so the allow-list always applies to the real target; the SSRF guard checks the address the host resolves to when connecting; an answer larger than maxResponseBytes fails the step.',
   spec: {
     method: { type: 'string', description: 'HTTP method.', default: 'POST', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], examples: ['PUT'] },
     headers: {
@@ -133,6 +134,9 @@ async function sendOnce(target: CheckedTarget, address: string, message: Outboun
     'itinera-correlation-id': message.envelope.correlationId,
     'itinera-action': message.envelope.action,
   });
+  // The same trace downstream, with the sending step's span as the parent.
+  const trace = outgoingTraceContext(message);
+  if (trace) put({ traceparent: trace.traceparent, tracestate: trace.tracestate });
 
   const limit = Math.min(o.maxResponseBytes ?? Number.MAX_SAFE_INTEGER, ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   const timeout = AbortSignal.timeout(o.timeoutMs ?? 5000);

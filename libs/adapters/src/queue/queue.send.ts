@@ -1,4 +1,5 @@
 import { defineAdapter } from '@itinera/core';
+import { outgoingTraceContext } from '@itinera/observability';
 import { checkSendAllowed } from '../provider/allow-list';
 
 export type QueueSendOptions = {
@@ -12,14 +13,14 @@ const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 /**
  * Queue off-ramp: publishes to a named bus queue in the queue on-ramp job format
- * `{ itinerary?, version?, action?, headers, principal?, body }`, so another itinerary (or any
+ * `{ itinerary?, version?, action?, headers, principal?, traceparent?, tracestate?, body }`, so another itinerary (or any
  * BullMQ consumer) can pick it up; `principal` is the sender's. The job id is the idempotency key: a retried
  * step publishes the same job once.
  */
 export const queueSendAdapter = defineAdapter<QueueSendOptions>({
   name: 'queue',
   summary:
-    'Publishes the message to a named bus queue (the message box) as a queue on-ramp job { itinerary?, version?, action?, headers, principal?, body } (principal: the sender, used by a trusted queue on-ramp); the job id is the idempotency key, so a retried send publishes once.',
+    'Publishes the message to a named bus queue (the message box) as a queue on-ramp job { itinerary?, version?, action?, headers, principal?, traceparent?, tracestate?, body } (principal: the sender, used by a trusted queue on-ramp; traceparent: the sending step span, so the trace goes on); the job id is the idempotency key, so a retried send publishes once.',
   spec: {
     itinerary: {
       type: 'string',
@@ -47,6 +48,12 @@ export const queueSendAdapter = defineAdapter<QueueSendOptions>({
     data.headers = headers;
     // The sender rides along: a trusted queue on-ramp runs the job as it (ITINERA_QUEUE_TRUSTED), never as the queue.
     if (message.envelope.principal) data.principal = message.envelope.principal;
+    // The trace goes on: the receiving queue on-ramp's span is a child of this step's.
+    const trace = outgoingTraceContext(message);
+    if (trace) {
+      data.traceparent = trace.traceparent;
+      if (trace.tracestate) data.tracestate = trace.tracestate;
+    }
     data.body = message.body;
     await ctx.publishToQueue(address, data, { jobId: message.idempotencyKey });
     return { body: { queue: address, jobId: message.idempotencyKey } };

@@ -1,4 +1,5 @@
 import { toItineraError, type ItineraError, type Logger, type OnRampGateway, type Principal, type Transport } from '@itinera/core';
+import { traceContextFrom } from '@itinera/observability';
 import type { DuplexRegistry } from './duplex-registry';
 
 /** The answer to an accepted send: the WebSocket `accepted` frame, also the long-polling 202 body. */
@@ -19,6 +20,9 @@ export interface DuplexSend {
   version?: string;
   action: string;
   body?: unknown;
+  /** W3C trace context, checked with the frame (checkSendFields). */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export interface DuplexSendContext {
@@ -41,6 +45,7 @@ export async function acceptDuplexSend(
   /** Who sent it (authenticated at hello or on the session request). */
   principal?: Principal,
 ): Promise<AcceptedFrame> {
+  const traceContext = send.traceparent === undefined ? undefined : traceContextFrom(send.traceparent, send.tracestate);
   try {
     return await ctx.registry.serial(session, ctx.maxInFlight, async () => {
       const accepted = await ctx.gateway.accept({
@@ -53,6 +58,7 @@ export async function acceptDuplexSend(
         clientMessageId: send.id,
         transport,
         ...(principal ? { principal } : {}),
+        ...(traceContext ? { traceContext } : {}),
       });
       const frame: AcceptedFrame = {
         type: 'accepted',
