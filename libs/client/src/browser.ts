@@ -6,6 +6,6 @@ export { ItineraClient } from './client';
 export { ItineraClientError, CLIENT_ERROR_CODES } from './errors';
 
 /** Create a client and connect it. */
-export function connect(opts: ItineraClientOptions = {}): Promise<ItineraClient> {
-  return ItineraClient.connect(opts);
+export function connect<Callbacks extends object = Record<string, any>>(opts: ItineraClientOptions = {}): Promise<ItineraClient<Callbacks>> {
+  return ItineraClient.connect<Callbacks>(opts);
 }

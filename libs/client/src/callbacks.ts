@@ -1,7 +1,20 @@
 import type { CallbackFrame, FaultFrame, OutboxFrame } from './frames';
 
-export type CallbackHandler = (body: any, frame: CallbackFrame) => void | Promise<void>;
+export type CallbackHandler<Body = any, Action extends string = string> = (body: Body, frame: CallbackFrame<Body, Action>) => void | Promise<void>;
+/** A fault handler gets the frame's `error` (`code`, `message`, `step?`), then the frame. */
 export type FaultHandler = (error: FaultFrame['error'], frame: FaultFrame) => void | Promise<void>;
+
+/** The callback actions of a contract (`{ Result: { result: number } }` → `'Result'`). */
+export type CallbackAction<Callbacks> = Extract<keyof Callbacks, string>;
+
+/** Any callback of the contract, told apart by `action` (switching on it narrows `body`). */
+export type ContractCallbackFrame<Callbacks> = { [A in CallbackAction<Callbacks>]: CallbackFrame<Callbacks[A], A> }[CallbackAction<Callbacks>];
+
+/** What implements a callback contract: one handler per callback action, as a WCF callback interface. */
+export type CallbackHandlers<Callbacks> = { [A in CallbackAction<Callbacks>]: CallbackHandler<Callbacks[A], A> };
+
+/** What `bind()` takes: any object for an untyped client, else every handler of the contract. */
+export type BindTarget<Callbacks> = string extends keyof Callbacks ? object : CallbackHandlers<Callbacks>;
 
 /** The client's callback contract: handlers by action, catch-all handlers, fault handlers. */
 export class CallbackRegistry {

@@ -1,4 +1,4 @@
-import { CallbackRegistry, type CallbackHandler, type FaultHandler } from './callbacks';
+import { CallbackRegistry, type BindTarget, type CallbackAction, type CallbackHandler, type ContractCallbackFrame, type FaultHandler } from './callbacks';
 import type { ClientEvents, ClientState, ItineraClientOptions } from './client-types';
 import { Emitter } from './emitter';
 import { Inbox } from './inbox';
@@ -14,8 +14,10 @@ const SESSION_GONE = new Set(['SESSION_NOT_FOUND', 'UNAUTHORIZED']);
 /**
  * The duplex client: sends messages to itineraries and receives their callbacks
  * and faults, over WebSocket or long polling, resuming its session after a drop.
+ * `Callbacks` is the callback contract, each callback action and its body
+ * (`ItineraClient<{ Result: { result: number } }>`): `on` and `bind` are checked against it.
  */
-export class ItineraClient {
+export class ItineraClient<Callbacks extends object = Record<string, any>> {
   private readonly opts: Required<Pick<ItineraClientOptions, 'sendTimeoutMs' | 'connectTimeoutMs' | 'ackDelayMs'>> & ItineraClientOptions;
   private readonly base: string;
   private readonly emitter = new Emitter<ClientEvents>();
@@ -36,8 +38,8 @@ export class ItineraClient {
   private current: ClientState = 'idle';
 
   /** Create and connect. */
-  static async connect(opts: ItineraClientOptions = {}): Promise<ItineraClient> {
-    const client = new ItineraClient(opts);
+  static async connect<Callbacks extends object = Record<string, any>>(opts: ItineraClientOptions = {}): Promise<ItineraClient<Callbacks>> {
+    const client = new ItineraClient<Callbacks>(opts);
     await client.connect();
     return client;
   }
@@ -118,13 +120,13 @@ export class ItineraClient {
   }
 
   /** Handle callbacks named `action` (e.g. `Result`). Returns a function that removes the handler. */
-  on(action: string, handler: CallbackHandler): () => void {
-    return this.callbacks.on(action, handler);
+  on<A extends CallbackAction<Callbacks>>(action: A, handler: CallbackHandler<Callbacks[A], A>): () => void {
+    return this.callbacks.on(action, handler as CallbackHandler);
   }
 
-  /** Handle every callback, whatever its action. */
-  onCallback(handler: CallbackHandler): () => void {
-    return this.callbacks.onCallback(handler);
+  /** Handle every callback, whatever its action (`frame.action` tells them apart). */
+  onCallback(handler: (body: Callbacks[CallbackAction<Callbacks>], frame: ContractCallbackFrame<Callbacks>) => void | Promise<void>): () => void {
+    return this.callbacks.onCallback(handler as CallbackHandler);
   }
 
   /** Handle fault frames (an accepted message whose itinerary failed for good). */
@@ -134,9 +136,10 @@ export class ItineraClient {
 
   /**
    * Bind a callback contract, as WCF's CallbackHandler: each method handles the
-   * callback action of its name (`{ Result(body) {…}, Equation(body) {…} }`).
+   * callback action of its name (`{ Result(body) {…}, Equation(body) {…} }`). With a
+   * typed client, a handler missing, misspelt or taking the wrong body does not compile.
    */
-  bind(contract: object): () => void {
+  bind(contract: BindTarget<Callbacks>): () => void {
     return this.callbacks.bind(contract);
   }
 

@@ -1,7 +1,39 @@
 /** The wire frames of the duplex contract (PROTOCOL.md), as the client sees them. */
 
-// One definition of the shared frames, in core; type-only, so nothing of core reaches the browser bundle.
-export type { CallbackFrame, FaultFrame, OutboxFrame, SendFrame } from '@itinera/core';
+// The published client owns the frames both sides share (the server's core re-exports them),
+// so the package's declarations stand alone.
+
+/** A callback: the itinerary calls the client back with `action` and `body`, numbered by `seq`. */
+export interface CallbackFrame<Body = unknown, Action extends string = string> {
+  type: 'callback';
+  seq: number;
+  action: Action;
+  correlationId: string;
+  body: Body;
+  /** Client's id of the message that produced it, when known. */
+  id?: string;
+}
+
+/** An accepted message whose itinerary failed for good. */
+export interface FaultFrame {
+  type: 'fault';
+  seq: number;
+  correlationId: string;
+  error: { code: string; message: string; step?: string };
+  id?: string;
+}
+
+export type OutboxFrame = CallbackFrame | FaultFrame;
+
+/** The duplex `send` frame (client to server): `id` is the client's own id for the message. */
+export interface SendFrame {
+  type: 'send';
+  id: string;
+  itinerary: string;
+  version?: string;
+  action: string;
+  body?: unknown;
+}
 
 /** The bus took the message (durably); `reply` is the answer of a request-response operation. */
 export interface AcceptedFrame {

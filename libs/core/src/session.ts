@@ -1,38 +1,14 @@
 import type { Principal } from './principal';
+import type { CallbackFrame, FaultFrame, OutboxFrame } from '@itinera/client';
 /**
  * Duplex sessions: a session outlives its connections. Callbacks and faults go
  * into its outbox with a per-session sequence (from 1, no gaps) and stay there
  * until acknowledged.
  */
-export interface CallbackFrame {
-  type: 'callback';
-  seq: number;
-  action: string;
-  correlationId: string;
-  body: unknown;
-  /** Client's id of the message that produced it, when known. */
-  id?: string;
-}
+// The wire frames are defined once, by the published client (@itinera/client, no dependencies);
+// type-only, so nothing of the client runs on the server.
+export type { CallbackFrame, FaultFrame, OutboxFrame, SendFrame } from '@itinera/client';
 
-export interface FaultFrame {
-  type: 'fault';
-  seq: number;
-  correlationId: string;
-  error: { code: string; message: string; step?: string };
-  id?: string;
-}
-
-export type OutboxFrame = CallbackFrame | FaultFrame;
-
-/** The duplex `send` frame (client to server): `id` is the client's own id for the message. */
-export interface SendFrame {
-  type: 'send';
-  id: string;
-  itinerary: string;
-  version?: string;
-  action: string;
-  body?: unknown;
-}
 export type OutboxDraft = Omit<CallbackFrame, 'seq'> | Omit<FaultFrame, 'seq'>;
 
 export interface SessionInfo {
