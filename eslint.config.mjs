@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/results/**', 'apps/bus/public/vendor/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'libs/client/dist/**', 'coverage/**', 'bench/results/**', 'apps/bus/public/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -35,21 +35,12 @@ for (const app of APPS) {
 const pub = join(dist, 'apps', 'bus', 'public');
 cpSync(join(root, 'apps', 'bus', 'public'), pub, { recursive: true });
 mkdirSync(join(pub, 'client'), { recursive: true });
-const esbuild = await import('esbuild');
-await esbuild.build({
-  entryPoints: [join(root, 'libs', 'client', 'src', 'browser.ts')],
-  outfile: join(pub, 'client', 'itinera.js'),
-  bundle: true,
-  format: 'iife',
-  globalName: 'Itinera',
-  platform: 'browser',
-  target: ['es2020'],
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  banner: { js: '/* Itinera duplex client: window.Itinera (ItineraClient, connect, ItineraClientError) */' },
-});
+// The @itinera/client package (ESM, CommonJS, declarations, browser builds) into libs/client/dist;
+// its IIFE is the bundle the gateway serves.
+run(process.execPath, [join(root, 'libs', 'client', 'scripts', 'build.mjs')]);
+for (const file of ['itinera.js', 'itinera.js.map']) {
+  cpSync(join(root, 'libs', 'client', 'dist', 'browser', file), join(pub, 'client', file));
+}
 
 if (!existsSync(join(dist, 'libs', 'engine', 'src', 'expression-worker.js'))) {
   console.error('build: dist/libs/engine/src/expression-worker.js is missing');
