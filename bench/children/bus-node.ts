@@ -33,17 +33,17 @@ serve(async () => {
   const faulted = new Tally();
   const settled = new Tally();
   const metrics = bus.metrics;
-  const incCompleted = metrics.messagesCompleted.inc.bind(metrics.messagesCompleted);
-  metrics.messagesCompleted.inc = (labels, by) => {
-    incCompleted(labels, by);
-    completed.inc(by ?? 1);
-    settled.inc(by ?? 1);
+  const onCompleted = metrics.messageCompleted.bind(metrics);
+  metrics.messageCompleted = (itinerary, transport) => {
+    onCompleted(itinerary, transport);
+    completed.inc(1);
+    settled.inc(1);
   };
-  const incFaulted = metrics.messagesFaulted.inc.bind(metrics.messagesFaulted);
-  metrics.messagesFaulted.inc = (labels, by) => {
-    incFaulted(labels, by);
-    faulted.inc(by ?? 1);
-    settled.inc(by ?? 1);
+  const onFaulted = metrics.messageFaulted.bind(metrics);
+  metrics.messageFaulted = (itinerary, transport, code) => {
+    onFaulted(itinerary, transport, code);
+    faulted.inc(1);
+    settled.inc(1);
   };
 
   const drain = process.env.BENCH_DRAIN;

@@ -35,6 +35,16 @@ export interface Consumer {
   close(timeoutMs?: number): Promise<void>;
 }
 
+export interface QueueStats {
+  queue: string;
+  waiting: number;
+  /** Absent where the box does not know them (the embedded box). */
+  active?: number;
+  delayed?: number;
+  /** Age of the oldest waiting job in ms; 0 when none waits, absent where unknown. */
+  oldestWaitingMs?: number;
+}
+
 export interface MessageBox {
   readonly kind: string;
   /** Resolves once the box durably holds the job; rejects with TRANSPORT_UNAVAILABLE otherwise. */
@@ -52,5 +62,7 @@ export interface MessageBox {
    * (its connection is down), so on-ramps refuse at once instead of waiting for a timeout.
    */
   available?(): boolean;
+  /** For metrics: jobs per state and the age of the oldest waiting job, per queue (partitions summed). */
+  queueStats?(queues: readonly string[]): Promise<QueueStats[]>;
   close(): Promise<void>;
 }

@@ -23,6 +23,16 @@ export interface SessionInfo {
   principal?: Principal;
 }
 
+export interface OutboxStats {
+  /** Sessions open (not expired). */
+  sessions: number;
+  /** Sessions whose outbox was read. */
+  sampled: number;
+  /** Most pending frames in one outbox, and their sum, over the sampled sessions. */
+  maxPending: number;
+  totalPending: number;
+}
+
 export interface PushOptions {
   /** Pending (unacknowledged) frames allowed; past it `overflow` applies. */
   limit: number;
@@ -67,6 +77,11 @@ export interface SessionStore {
    * reading `pending` when it is the next one it expects.
    */
   subscribe(id: string, listener: (frame?: OutboxFrame) => void): () => void;
+  /**
+   * For metrics: sessions open, and pending (unacknowledged) frames over at most `sample`
+   * of them (the idlest first: an absent client's outbox is the one that grows).
+   */
+  outboxStats?(sample: number): Promise<OutboxStats>;
   /** Expire sessions idle longer than the TTL; returns what they still had pending. */
   expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]>;
   close(): Promise<void>;

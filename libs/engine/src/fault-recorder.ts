@@ -51,7 +51,7 @@ export class FaultRecorder {
       at: new Date().toISOString(),
     });
     await messages.update(envelope.id, { status: 'faulted', error: { ...err, step }, context: redactSecrets(envelope.context) }, newTrace);
-    metrics.messagesFaulted.inc({ itinerary: envelope.itinerary.name, code: error.code });
+    metrics.messageFaulted(envelope.itinerary.name, envelope.origin.transport, error.code);
     logger.error(
       { messageId: envelope.id, correlationId: envelope.correlationId, itinerary: slipKey(envelope), step, attempts, error: err },
       'itinerary faulted',
@@ -70,7 +70,6 @@ export class FaultRecorder {
           // A fault frame must not be lost to a full outbox: it may exceed the limit.
           { ...this.deps.pushOptions, limit: Number.MAX_SAFE_INTEGER, dedupeKey: faultFrameKey(envelope) },
         );
-        metrics.callbacks.inc({ type: 'fault' });
       } catch (pushErr) {
         logger.warn({ ...messageLogFields(envelope, step), session, err: String(pushErr) }, 'fault frame not delivered: session gone; the fault stays in the fault store');
       }

@@ -160,7 +160,7 @@ export class BusGateway implements OnRampGateway {
       const accepted = await withSpanContext(active.ctx, () => this.acceptOnce(message));
       const it = accepted.itinerary;
       const at = it.indexOf('@');
-      this.deps.metrics.messagesAccepted.inc2('itinerary', at < 0 ? it : it.slice(0, at), 'transport', message.transport);
+      this.deps.metrics.messageAccepted(at < 0 ? it : it.slice(0, at), message.transport);
       if (opts.waitMs && opts.waitMs > 0 && !accepted.reply && accepted.status !== 'completed' && accepted.status !== 'faulted') {
         const waited = await this.deps.replies.wait(accepted.messageId, opts.waitMs);
         return { ...accepted, status: waited.record?.status ?? accepted.status, ...(waited.reply ? { reply: waited.reply } : {}) };
@@ -169,7 +169,7 @@ export class BusGateway implements OnRampGateway {
     } catch (err) {
       const code = err instanceof ItineraError ? err.code : 'INTERNAL';
       failure = { code, message: err instanceof ItineraError ? err.message : 'not accepted' };
-      this.deps.metrics.messagesRejected.inc2('code', code, 'transport', message.transport);
+      this.deps.metrics.messageRejected(code, message.transport);
       throw err;
     } finally {
       endMessageSpan(active.span, failure);

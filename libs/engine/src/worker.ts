@@ -102,7 +102,7 @@ export class BusWorker {
           return err;
         }
         await deps.messages.update(envelope.id, { status: 'completed', context: redactSecrets(envelope.context) }, newTrace);
-        deps.metrics.messagesCompleted.inc({ itinerary: envelope.itinerary.name });
+        deps.metrics.messageCompleted(envelope.itinerary.name, envelope.origin.transport);
         deps.replies.settled(envelope.id);
         return undefined;
       case 'hop': {

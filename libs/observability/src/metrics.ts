@@ -1,129 +1,185 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { LabelCap } from './label-cap';
+import { StepHistogram } from './step-histogram';
+
 /**
- * A small Prometheus text-format registry: counters and histograms with labels.
- * Enough for `GET /metrics` without a dependency; recording is a map lookup.
+ * The bus's Prometheus metrics on prom-client. Each bus has its own Registry, so
+ * several buses in one process (tests) never share a series; the process metrics
+ * (CPU, memory, event loop, GC) describe the process, not a bus, and are collected
+ * once per process into a registry every bus's scrape appends.
+ *
+ * Label values are bounded: itinerary and step ids come from deployed definitions,
+ * outcomes and codes from fixed sets, endpoint hosts are capped (LabelCap); never a
+ * message, session or correlation id.
  */
-type Labels = Record<string, string>;
 
-/** Label sets repeat (a few services × outcomes): their rendered keys are cached. */
-const keyCache = new Map<string, string>();
-const key = (labels: Labels): string => {
-  let probe = '';
-  for (const k in labels) probe += k + '\u0000' + labels[k] + '\u0001';
-  let hit = keyCache.get(probe);
-  if (hit === undefined) {
-    hit = renderKey(labels);
-    if (keyCache.size < 10_000) keyCache.set(probe, hit);
-  }
-  return hit;
-};
+/** Step durations: sub-millisecond maps up to slow downstream calls. */
+export const STEP_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-const renderKey = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+/** Distinct endpoint hosts labelled before the rest count as `other`. */
+export const MAX_SEND_HOSTS = 50;
 
-class Counter {
-  private readonly values = new Map<string, number>();
-  /** Two-label series by value, for the per-step hot path (no key string per call). */
-  private readonly pairs = new Map<string, Map<string, string>>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+let processRegistry: Registry | undefined;
+/** Default metrics, unprefixed (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`): stock Node.js dashboards read them. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
   }
-  /** `inc({ [l1]: v1, [l2]: v2 })` without building the labels or their key each time. */
-  inc2(l1: string, v1: string, l2: string, v2: string): void {
-    let inner = this.pairs.get(v1);
-    if (!inner) this.pairs.set(v1, (inner = new Map()));
-    let k = inner.get(v2);
-    if (k === undefined) inner.set(v2, (k = renderKey({ [l1]: v1, [l2]: v2 })));
-    this.values.set(k, (this.values.get(k) ?? 0) + 1);
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return lines.join('\n');
+  return processRegistry;
+}
+
+/** Children by label values, cached: `labels()` hashes its arguments on every call; nested maps build no key string. */
+class Children<T> {
+  private readonly map = new Map<string, Map<string, Map<string, T>>>();
+  constructor(private readonly make: (values: string[]) => T) {}
+  get(a: string, b: string, c = ''): T {
+    let byB = this.map.get(a);
+    if (!byB) this.map.set(a, (byB = new Map()));
+    let byC = byB.get(b);
+    if (!byC) byB.set(b, (byC = new Map()));
+    let hit = byC.get(c);
+    if (hit === undefined) byC.set(c, (hit = this.make([a, b, c])));
+    return hit;
   }
 }
 
-class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: number[],
-  ) {}
-  private readonly byOne = new Map<string, string>();
-  /** `observe({ [label]: v }, value)` without building the labels or their key each time. */
-  observe1(label: string, v: string, value: number): void {
-    let k = this.byOne.get(v);
-    if (k === undefined) this.byOne.set(v, (k = renderKey({ [label]: v })));
-    this.observeKey(k, value);
-  }
-  observe(labels: Labels, value: number): void {
-    this.observeKey(key(labels), value);
-  }
-  private observeKey(k: string, value: number): void {
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
-    s.sum += value;
-    s.count++;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
+type Collect = () => void | Promise<void>;
 
 export class Metrics {
-  readonly messagesAccepted = new Counter('itinera_messages_accepted_total', 'Messages durably accepted by an on-ramp.');
-  readonly messagesRejected = new Counter('itinera_messages_rejected_total', 'Messages refused by an on-ramp, by error code.');
-  readonly messagesCompleted = new Counter('itinera_messages_completed_total', 'Itineraries run to the end.');
-  readonly messagesFaulted = new Counter('itinera_messages_faulted_total', 'Itineraries that failed for good, by error code.');
-  readonly steps = new Counter('itinera_steps_total', 'Steps run, by service and outcome.');
-  readonly stepDuration = new Histogram('itinera_step_duration_ms', 'Step duration in milliseconds.', [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]);
-  readonly callbacks = new Counter('itinera_callbacks_total', 'Callback and fault frames pushed to session outboxes.');
-  private readonly gauges = new Map<string, { help: string; read: () => number }>();
+  readonly registry = new Registry();
+  /** Content type of `render()` (Prometheus text format 0.0.4). */
+  readonly contentType = this.registry.contentType;
 
-  gauge(name: string, help: string, read: () => number): void {
-    this.gauges.set(name, { help, read });
+  private readonly acceptedTotal = this.counter('itinera_messages_accepted_total', 'Messages durably accepted, by itinerary and on-ramp transport.', [
+    'itinerary',
+    'transport',
+  ]);
+  private readonly rejectedTotal = this.counter('itinera_messages_rejected_total', 'Messages an on-ramp refused, by error code and transport.', [
+    'code',
+    'transport',
+  ]);
+  private readonly completedTotal = this.counter(
+    'itinera_messages_completed_total',
+    'Messages whose itinerary ran to the end, by itinerary and on-ramp transport.',
+    ['itinerary', 'transport'],
+  );
+  private readonly faultedTotal = this.counter(
+    'itinera_messages_faulted_total',
+    'Messages whose itinerary failed for good, by itinerary, on-ramp transport and error code.',
+    ['itinerary', 'transport', 'code'],
+  );
+  private readonly stepSeconds = new StepHistogram(
+    'itinera_step_duration_seconds',
+    'Step duration, by itinerary, step id and outcome (completed, skipped, faulted, ...).',
+    ['itinerary', 'step', 'outcome'],
+    STEP_SECONDS_BUCKETS,
+  );
+  private readonly sendTotal = this.counter('itinera_send_total', 'Send adapter calls, by adapter, endpoint host and outcome (ok or the error code).', [
+    'adapter',
+    'host',
+    'outcome',
+  ]);
+
+  private readonly accepted = new Children((v) => this.acceptedTotal.labels(v[0]!, v[1]!));
+  private readonly rejectedBy = new Children((v) => this.rejectedTotal.labels(v[0]!, v[1]!));
+  private readonly completedBy = new Children((v) => this.completedTotal.labels(v[0]!, v[1]!));
+  private readonly faultedBy = new Children((v) => this.faultedTotal.labels(v[0]!, v[1]!, v[2]!));
+  private readonly sends = new Children((v) => this.sendTotal.labels(v[0]!, v[1]!, v[2]!));
+  private readonly hosts = new LabelCap(MAX_SEND_HOSTS);
+  private readonly collectors: Collect[] = [];
+
+  constructor() {
+    this.registry.registerMetric(this.stepSeconds.asMetric());
   }
 
-  private readonly labelled = new Map<string, { help: string; type: 'gauge' | 'counter'; read: () => { labels: Labels; value: number }[] }>();
-
-  /** Labelled series kept elsewhere (per-endpoint circuit state, say), read at render time. */
-  series(name: string, help: string, type: 'gauge' | 'counter', read: () => { labels: Labels; value: number }[]): void {
-    this.labelled.set(name, { help, type, read });
+  messageAccepted(itinerary: string, transport: string): void {
+    this.accepted.get(itinerary, transport).inc();
   }
 
-  render(): string {
-    const parts = [
-      this.messagesAccepted,
-      this.messagesRejected,
-      this.messagesCompleted,
-      this.messagesFaulted,
-      this.steps,
-      this.stepDuration,
-      this.callbacks,
-    ].map((m) => m.render());
-    for (const [name, g] of this.gauges) parts.push(`# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${name} ${g.read()}`);
-    for (const [name, s] of this.labelled) {
-      const lines = [`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`];
-      for (const { labels, value } of s.read()) lines.push(`${name}{${renderKey(labels)}} ${value}`);
-      parts.push(lines.join('\n'));
+  messageRejected(code: string, transport: string): void {
+    this.rejectedBy.get(code, transport).inc();
+  }
+
+  messageCompleted(itinerary: string, transport: string): void {
+    this.completedBy.get(itinerary, transport).inc();
+  }
+
+  messageFaulted(itinerary: string, transport: string, code: string): void {
+    this.faultedBy.get(itinerary, transport, code).inc();
+  }
+
+  step(itinerary: string, step: string, outcome: string, durationMs: number): void {
+    this.stepSeconds.observe(itinerary, step, outcome, durationMs / 1000);
+  }
+
+  /** One send adapter call; `address` is reduced to its host (capped), `outcome` is `ok` or an error code. */
+  sent(adapter: string, address: string, outcome: string): void {
+    this.sends.get(adapter, this.hosts.value(hostOf(address)), outcome).inc();
+  }
+
+  /** Only the first `max` hosts get their own series; later ones are `other`. */
+  limitHosts(allowList: readonly string[]): void {
+    for (const entry of allowList) this.hosts.value(hostOf(entry));
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /**
+   * A gauge (or counter) whose values are read on scrape, from state kept elsewhere
+   * (queue depth, circuit state, sessions). `read` sets them; it may be async.
+   */
+  collected<L extends string>(
+    type: 'gauge' | 'counter',
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: (set: (labels: Partial<Record<L, string>>, value: number) => void) => void | Promise<void>,
+  ): void {
+    const registers = [this.registry];
+    if (type === 'gauge') {
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          this.reset();
+          await read((labels, value) => this.set(labels, value));
+        },
+      });
+      return;
     }
-    return parts.join('\n') + '\n';
+    // A counter kept elsewhere is read whole: set to its total on every scrape.
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        this.reset();
+        await read((labels, value) => this.inc(labels, value));
+      },
+    });
   }
+
+  /** Work to do before every scrape (one store round trip shared by several gauges). */
+  beforeScrape(fn: Collect): void {
+    this.collectors.push(fn);
+  }
+
+  /** The Prometheus text of this bus's metrics and the process's. */
+  async render(): Promise<string> {
+    await Promise.all(this.collectors.map((c) => Promise.resolve(c()).catch(() => undefined)));
+    const [bus, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return `${bus}\n${proc}`;
+  }
+}
+
+/** `https://api.example.com:8443/x` → `api.example.com:8443`; a queue name or other non-URL address → `local`. */
+export function hostOf(address: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(address);
+  return m ? m[1]!.toLowerCase() : 'local';
 }

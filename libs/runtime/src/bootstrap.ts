@@ -91,7 +91,7 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
       } catch (err) {
         return sendProblem(reply, err, req.url);
       }
-      return reply.type('text/plain; version=0.0.4').send(bus.metrics.render());
+      return reply.type(bus.metrics.contentType).send(await bus.metrics.render());
     });
   }
   await bus.start();

@@ -37,6 +37,7 @@ import { ALL_STEPS } from '@itinera/steps';
 import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool, EndpointGuard, OPEN_AUTHENTICATOR, type Authenticator } from '@itinera/adapters';
 import { createAuthenticator } from './auth.factory';
 import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
+import { registerBusMetrics } from './bus-metrics';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
 import { Metrics, createLogger, createRecordStores, traceContextFrom } from '@itinera/observability';
@@ -163,7 +164,15 @@ export class Bus {
       { logger },
     );
     warnEndpointLimits(config, logger);
-    const adapters = new AdapterSender(provider, { logger, box, guard, maxResponseBytes: config.sendMaxResponseBytes });
+    const metrics = new Metrics();
+    metrics.limitHosts(config.sendAllowList);
+    const adapters = new AdapterSender(provider, {
+      logger,
+      box,
+      guard,
+      maxResponseBytes: config.sendMaxResponseBytes,
+      onSent: (adapter, address, outcome) => metrics.sent(adapter, address, outcome),
+    });
     const pushOptions = { limit: config.outboxLimit, overflow: config.outboxOverflow };
     const runtime: StepRuntime = {
       expressions,
@@ -178,9 +187,9 @@ export class Bus {
       callbackDefaults: pushOptions,
       env: config.envFacts,
     };
-    const metrics = new Metrics();
     const trace = new TraceLogger(logger, metrics);
     registerEndpointMetrics(metrics, guard);
+    registerBusMetrics(metrics, { box, sessions, outboxLimit: config.outboxLimit, queues: () => busQueues(registry) });
     const runner = new ItineraryRunner({
       itineraries: registry,
       resolvers,
@@ -397,4 +406,12 @@ export class Bus {
     // Logs are written asynchronously; a signal-driven exit follows right after this hook.
     await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
+}
+
+/** The queues a bus uses: the work queue, hop queues and queue on-ramps of the deployed itineraries. */
+function busQueues(registry: ItineraryRegistry): string[] {
+  const queues = new Set([WORK_QUEUE]);
+  for (const it of registry.itineraries()) for (const s of it.steps) if (s.queue) queues.add(s.queue);
+  for (const b of registry.queueOnRamps()) queues.add(b.queue);
+  return [...queues];
 }

@@ -3,22 +3,35 @@ import type { EndpointGuard } from '@itinera/adapters';
 import type { Metrics } from '@itinera/observability';
 import type { BusConfig } from './config';
 
-/** Per-endpoint isolation in `/metrics`: circuit state, calls in flight and waiting, calls refused. */
+/**
+ * Per-endpoint isolation in `/metrics`, read from the guard on scrape: circuit state, calls
+ * in flight and waiting, calls refused. The guard keeps a bounded set of endpoints (least
+ * recently used idle ones go first), so the `endpoint` label is bounded too.
+ */
 export function registerEndpointMetrics(metrics: Metrics, guard: EndpointGuard): void {
-  metrics.series('itinera_endpoint_circuit_state', 'Circuit of each send endpoint in this process: 0 closed, 1 open, 2 half-open.', 'gauge', () =>
-    guard.stats().map((s) => ({ labels: { endpoint: s.endpoint }, value: s.state })),
+  metrics.collected(
+    'gauge',
+    'itinera_endpoint_circuit_state',
+    'Circuit of each send endpoint in this process: 0 closed, 1 open, 2 half-open.',
+    ['endpoint'],
+    (set) => {
+      for (const s of guard.stats()) set({ endpoint: s.endpoint }, s.state);
+    },
   );
-  metrics.series('itinera_endpoint_in_flight', 'Calls in flight to each send endpoint in this process.', 'gauge', () =>
-    guard.stats().map((s) => ({ labels: { endpoint: s.endpoint }, value: s.inFlight })),
-  );
-  metrics.series('itinera_endpoint_queued', 'Calls waiting for a slot of each send endpoint in this process.', 'gauge', () =>
-    guard.stats().map((s) => ({ labels: { endpoint: s.endpoint }, value: s.queued })),
-  );
-  metrics.series(
+  metrics.collected('gauge', 'itinera_endpoint_in_flight', 'Calls in flight to each send endpoint in this process.', ['endpoint'], (set) => {
+    for (const s of guard.stats()) set({ endpoint: s.endpoint }, s.inFlight);
+  });
+  metrics.collected('gauge', 'itinera_endpoint_queued', 'Calls waiting for a slot of each send endpoint in this process.', ['endpoint'], (set) => {
+    for (const s of guard.stats()) set({ endpoint: s.endpoint }, s.queued);
+  });
+  metrics.collected(
+    'counter',
     'itinera_endpoint_rejected_total',
     'Calls refused by endpoint isolation, by endpoint and reason (ENDPOINT_BUSY, CIRCUIT_OPEN).',
-    'counter',
-    () => guard.rejections().map((r) => ({ labels: { endpoint: r.endpoint, reason: r.reason }, value: r.count })),
+    ['endpoint', 'reason'],
+    (set) => {
+      for (const r of guard.rejections()) set({ endpoint: r.endpoint, reason: r.reason }, r.count);
+    },
   );
 }
 

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import {
   OnRampLimits,
   attachWebSocketDuplex,
+  registryFor,
   registerAsyncApiRoute,
   trustFunction,
   registerFaultRoutes,
@@ -14,6 +15,7 @@ import {
 import fastifyStatic from '@fastify/static';
 import { PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
+import { registerDuplexMetrics } from './bus-metrics';
 
 export interface MountedGateway {
   close(opts: { reason: 'shutdown'; retryAfterMs?: number }): Promise<void>;
@@ -43,6 +45,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       itineraries: bus.registry,
       ready: () => bus.checkReady().then(() => true),
       metrics: () => bus.metrics.render(),
+      metricsContentType: bus.metrics.contentType,
       limits: limits.limits,
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
@@ -51,7 +54,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     registerDemo(scope);
   });
   const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });
-  bus.metrics.gauge('itinera_duplex_connections', 'Open WebSocket duplex connections on this node.', () => ws.connectionCount());
+  registerDuplexMetrics(bus.metrics, registryFor(bus.sessions));
   const sweeper = startSessionSweeper({
     sessions: bus.sessions,
     faults: bus.faults,

@@ -18,8 +18,7 @@ export class TraceLogger implements RunObserver {
   }
 
   step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId: string } }): void {
-    this.metrics.steps.inc2('service', entry.service, 'outcome', entry.outcome);
-    this.metrics.stepDuration.observe1('service', entry.service, entry.durationMs);
+    this.metrics.step(envelope.itinerary.name, entry.step, entry.outcome, entry.durationMs);
     const faulted = entry.outcome === 'faulted';
     // The line is built only when it will be written (a faulted step logs at warn).
     if (!(this.logger.isLevelEnabled?.(faulted ? 'warn' : 'info') ?? true)) return;

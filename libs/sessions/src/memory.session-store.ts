@@ -7,6 +7,7 @@ import {
   type Logger,
   type OutboxDraft,
   type OutboxFrame,
+  type OutboxStats,
   type Principal,
   type PushOptions,
   type SessionInfo,
@@ -190,6 +191,22 @@ export class MemorySessionStore implements SessionStore {
       current.delete(listener);
       if (current.size === 0) this.listeners.delete(id);
     };
+  }
+
+  async outboxStats(sample: number): Promise<OutboxStats> {
+    const now = this.now();
+    const stats: OutboxStats = { sessions: 0, sampled: 0, maxPending: 0, totalPending: 0 };
+    // Map order is creation order, close enough to idlest first for a sample.
+    for (const s of this.sessions.values()) {
+      if (now - s.lastSeen >= this.ttlMs) continue;
+      stats.sessions++;
+      if (stats.sampled >= sample) continue;
+      stats.sampled++;
+      const pending = s.outbox.length;
+      stats.totalPending += pending;
+      if (pending > stats.maxPending) stats.maxPending = pending;
+    }
+    return stats;
   }
 
   async expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]> {

@@ -7,6 +7,7 @@ import {
   type Logger,
   type OutboxDraft,
   type OutboxFrame,
+  type OutboxStats,
   type Principal,
   type PushOptions,
   type SessionInfo,
@@ -125,6 +126,30 @@ export class RedisSessionStore implements SessionStore {
   async end(id: string): Promise<void> {
     if (!isUsableId(id)) return;
     await this.script('sessEnd', this.index, this.ns, id);
+  }
+
+  /** Sessions open from the activity index (ZCOUNT), and the idlest `sample` outboxes in one pipeline. */
+  async outboxStats(sample: number): Promise<OutboxStats> {
+    const since = this.now() - this.ttlMs;
+    return this.run(async (r) => {
+      const [sessions, ids] = await Promise.all([
+        r.zcount(this.index, `(${since}`, '+inf'),
+        r.zrangebyscore(this.index, `(${since}`, '+inf', 'LIMIT', 0, sample),
+      ]);
+      const stats: OutboxStats = { sessions, sampled: 0, maxPending: 0, totalPending: 0 };
+      if (ids.length === 0) return stats;
+      const pipe = r.pipeline();
+      for (const id of ids) pipe.hmget(this.keys(id).session, 'lastSeq', 'ackedSeq');
+      for (const [err, f] of (await pipe.exec()) ?? []) {
+        const [last, acked] = (f ?? []) as (string | null)[];
+        if (err || last == null) continue;
+        const pending = Number(last) - Number(acked ?? 0);
+        stats.sampled++;
+        stats.totalPending += pending;
+        if (pending > stats.maxPending) stats.maxPending = pending;
+      }
+      return stats;
+    });
   }
 
   async push(id: string, draft: OutboxDraft, opts: PushOptions): Promise<number> {

@@ -1,7 +1,7 @@
 import { Queue, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { newId, silentLogger } from '@itinera/core';
-import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
+import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions, QueueStats } from '@itinera/core';
 import { BullMqConsumer, type WorkerTuning } from './bullmq.consumer';
 import { BACKOFF_TYPE, UNBOUNDED_ATTEMPTS, type WireJob } from './bullmq.wire';
 import { assertConsumeOptions } from './consume-options';
@@ -154,6 +154,37 @@ export class BullMqMessageBox implements MessageBox {
     } catch (err) {
       throw transportUnavailable(err);
     }
+  }
+
+  /**
+   * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending),
+   * summed over a queue and its ordering partitions. For scrapes: a few round trips per queue.
+   */
+  async queueStats(queues: readonly string[]): Promise<QueueStats[]> {
+    if (this.closed) return [];
+    const now = Date.now();
+    const one = async (name: string) => {
+      const q = this.queue(name);
+      const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
+      return { counts, at: oldest[0]?.timestamp };
+    };
+    return withTimeout(
+      Promise.all(
+        queues.map(async (queue) => {
+          const parts = await Promise.all([queue, ...Array.from({ length: this.partitions }, (_, i) => partitionQueue(queue, i))].map(one));
+          const stats: QueueStats = { queue, waiting: 0, active: 0, delayed: 0, oldestWaitingMs: 0 };
+          for (const { counts, at } of parts) {
+            stats.waiting += (counts.wait ?? 0) + (counts.prioritized ?? 0);
+            stats.active! += counts.active ?? 0;
+            stats.delayed! += counts.delayed ?? 0;
+            if (at !== undefined) stats.oldestWaitingMs = Math.max(stats.oldestWaitingMs!, now - at);
+          }
+          return stats;
+        }),
+      ),
+      2000,
+      'queue stats',
+    );
   }
 
   async close(): Promise<void> {

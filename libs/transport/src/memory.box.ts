@@ -1,5 +1,5 @@
 import { ItineraError, jsonCopy, newId, silentLogger } from '@itinera/core';
-import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions } from '@itinera/core';
+import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions, QueueStats } from '@itinera/core';
 import { assertConsumeOptions } from './consume-options';
 import { MemoryConsumer } from './memory.consumer';
 import { MemoryQueue, type MemoryJob } from './memory.queue';
@@ -61,6 +61,11 @@ export class MemoryMessageBox implements MessageBox {
 
   async isReady(): Promise<boolean> {
     return !this.closed;
+  }
+
+  /** Jobs waiting to run (the embedded box knows neither their age nor active ones apart from delayed). */
+  async queueStats(queues: readonly string[]): Promise<QueueStats[]> {
+    return queues.map((queue) => ({ queue, waiting: this.queues.get(queue)?.waiting() ?? 0 }));
   }
 
   async close(): Promise<void> {

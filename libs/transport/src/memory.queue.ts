@@ -78,6 +78,13 @@ export class MemoryQueue {
     }
   }
 
+  /** Jobs ready to run or queued behind their ordering key (for metrics). */
+  waiting(): number {
+    let n = this.runnable.length;
+    for (const line of this.keyLines.values()) n += line.length;
+    return n;
+  }
+
   attach(worker: MemoryWorker): void {
     this.workers.push(worker);
     this.wake();

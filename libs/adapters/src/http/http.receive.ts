@@ -25,7 +25,9 @@ export interface HttpOnRampDeps {
   };
   /** Readiness: the transport (and stores) able to take writes; false, or a rejection with an ItineraError saying why, when not. */
   ready(): Promise<boolean>;
-  metrics(): string;
+  metrics(): string | Promise<string>;
+  /** Content type of the metrics text (prom-client's registry gives it). */
+  metricsContentType?: string;
   /** Who is calling (ITINERA_AUTH, API keys, JWT); absent: everyone is anonymous, operator routes open. */
   auth?: Authenticator;
   /** `operator`: /metrics needs an operator like /faults (ITINERA_METRICS_AUTH). */
@@ -186,6 +188,6 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
     return reply.send({ status: 'ready' });
   });
   app.get('/metrics', deps.metricsAuth === 'operator' ? { preHandler: operatorGuard(auth, 'the metrics') } : {}, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(deps.metrics()),
+    reply.type(deps.metricsContentType ?? 'text/plain; version=0.0.4').send(await deps.metrics()),
   );
 }

@@ -263,11 +263,14 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       reply.header('cache-control', 'no-store');
       if (closing) {
         const answer = await batch(info.id, after);
+        registry.noteDelivered(info.id, 'poll', answer.items);
         return { ...answer, closing: { reason: 'shutdown', ...(closing.retryAfterMs !== undefined ? { retryAfterMs: closing.retryAfterMs } : {}) } };
       }
       // The client already gave up (aborted while we read the store): nothing to hold for.
       if (req.raw.socket?.destroyed) return { items: [], more: false };
-      return hold(req, reply, info.id, after);
+      const answer = await hold(req, reply, info.id, after);
+      registry.noteDelivered(info.id, 'poll', answer.items);
+      return answer;
     });
 
     app.delete('/duplex/sessions/:session', async (req: SessionRequest, reply) => {

@@ -26,12 +26,15 @@ export interface AdapterSenderOptions {
   guard?: EndpointGuard;
   /** Largest downstream answer adapters read (ITINERA_SEND_MAX_RESPONSE_BYTES); adapters default to 1 MiB. */
   maxResponseBytes?: number;
+  /** Told every call's outcome: `ok`, or the error's code (metrics). */
+  onSent?(adapter: string, address: string, outcome: string): void;
 }
 
 /** The `Adapters` a step runtime uses: resolve through the provider, then send. */
 export class AdapterSender implements Adapters {
   private readonly logger: Logger;
   private readonly ctx: SendContext;
+  private readonly onSent?: AdapterSenderOptions['onSent'];
   readonly guard: EndpointGuard;
 
   constructor(
@@ -39,6 +42,7 @@ export class AdapterSender implements Adapters {
     opts: AdapterSenderOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
+    this.onSent = opts.onSent;
     this.guard = opts.guard ?? new EndpointGuard(undefined, { logger: this.logger, signal: opts.signal });
     const box = opts.box;
     const publishToQueue: SendContext['publishToQueue'] =
@@ -65,10 +69,13 @@ export class AdapterSender implements Adapters {
     try {
       const outcome = isGuarded(r.adapter) ? await this.guarded(r, message) : await r.adapter.send(r.address, message, r.options, this.ctx);
       this.logger.debug({ ...log, status: outcome.status, durationMs: Date.now() - started }, 'sent');
+      this.onSent?.(r.adapter.name, r.address, 'ok');
       return outcome;
     } catch (err) {
       const e = err as { code?: string; message?: string; transient?: boolean };
       this.logger.warn({ ...log, code: e.code, transient: e.transient, err: e.message, durationMs: Date.now() - started }, 'send failed');
+      // Codes are a fixed set; anything else would make an unbounded label.
+      this.onSent?.(r.adapter.name, r.address, typeof e.code === 'string' && /^[A-Z][A-Z0-9_]{0,47}$/.test(e.code) ? e.code : 'ERROR');
       throw err;
     }
   }

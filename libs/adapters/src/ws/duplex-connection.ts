@@ -324,6 +324,7 @@ export class DuplexConnection implements DuplexEndpoint {
 
   /** Write frames in order; resolves when the socket took the last one (or closed). */
   private write(frames: OutboxFrame[]): Promise<void> {
+    if (this.session) this.ctx.registry.noteDelivered(this.session, 'ws', frames);
     const written = new Promise<void>((resolve) => {
       frames.forEach((f, i) => this.ws.send(JSON.stringify(f), i === frames.length - 1 ? () => resolve() : undefined));
     });

@@ -9,6 +9,21 @@ const endpoint = (transport: 'ws' | 'poll') => {
 };
 
 describe('DuplexRegistry', () => {
+  it('counts frames delivered, and those written to a session again as redelivered', () => {
+    const r = new DuplexRegistry();
+    r.noteDelivered('s', 'ws', [{ seq: 1 }, { seq: 2 }]);
+    r.noteDelivered('s', 'poll', [{ seq: 2 }, { seq: 3 }]);
+    expect(r.delivered).toEqual({ ws: 2, poll: 2 });
+    expect(r.redelivered).toEqual({ ws: 0, poll: 1 });
+    r.claim('s', endpoint('ws'));
+    r.claim('t', endpoint('poll'));
+    expect(r.connected()).toEqual({ ws: 1, poll: 1 });
+    // An ended session starts over: its seq marks are forgotten.
+    r.end('s', 'ended');
+    r.noteDelivered('s', 'ws', [{ seq: 1 }]);
+    expect(r.redelivered.ws).toBe(0);
+  });
+
   it('a WebSocket replaces every other endpoint; a poll supersedes polls but leaves WebSockets alone', () => {
     const r = new DuplexRegistry();
     const ws1 = endpoint('ws');

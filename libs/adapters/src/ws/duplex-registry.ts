@@ -11,6 +11,9 @@ export interface DuplexEndpoint {
   end(reason: ClosingReason | 'superseded', retryAfterMs?: number): void;
 }
 
+/** Sessions whose highest written seq is remembered; the oldest mark goes first past it. */
+const MAX_WRITTEN_MARKS = 100_000;
+
 interface SerialQueue {
   tail: Promise<unknown>;
   size: number;
@@ -25,6 +28,11 @@ interface SerialQueue {
 export class DuplexRegistry {
   private readonly endpoints = new Map<string, Set<DuplexEndpoint>>();
   private readonly queues = new Map<string, SerialQueue>();
+  /** Highest seq written to each session on this node, to tell a redelivery (for metrics; bounded). */
+  private readonly written = new Map<string, number>();
+  /** Outbox frames written to clients on this node, all and those written again, per transport. */
+  readonly delivered = { ws: 0, poll: 0 };
+  readonly redelivered = { ws: 0, poll: 0 };
 
   /**
    * Add `ep` for `session`, ending the endpoints it replaces: a WebSocket replaces
@@ -52,11 +60,38 @@ export class DuplexRegistry {
 
   /** End every endpoint of `session` on this node (expired, ended, shutdown). */
   end(session: string, reason: ClosingReason, retryAfterMs?: number): number {
+    this.written.delete(session);
     const set = this.endpoints.get(session);
     if (!set) return 0;
     this.endpoints.delete(session);
     for (const ep of set) ep.end(reason, retryAfterMs);
     return set.size;
+  }
+
+  /** Count frames written to a client; one at or below the session's highest seq written here before is a redelivery. */
+  noteDelivered(session: string, transport: 'ws' | 'poll', frames: readonly { seq: number }[]): void {
+    if (frames.length === 0) return;
+    const high = this.written.get(session) ?? 0;
+    let top = high;
+    for (const f of frames) {
+      if (f.seq <= high) this.redelivered[transport]++;
+      else if (f.seq > top) top = f.seq;
+    }
+    this.delivered[transport] += frames.length;
+    if (top === high) return;
+    if (high === 0 && this.written.size >= MAX_WRITTEN_MARKS) this.written.delete(this.written.keys().next().value!);
+    this.written.set(session, top);
+  }
+
+  /** Sessions with a live endpoint on this node, per transport (for metrics). */
+  connected(): { ws: number; poll: number } {
+    const n = { ws: 0, poll: 0 };
+    for (const set of this.endpoints.values()) {
+      let ws = false;
+      for (const ep of set) if (ep.transport === 'ws') ws = true;
+      n[ws ? 'ws' : 'poll']++;
+    }
+    return n;
   }
 
   has(session: string): boolean {
