@@ -67,7 +67,10 @@ describe('the itinera CLI installed from its package', () => {
   });
 
   it('installs without any dev dependency', () => {
-    expect(existsSync(join(project, 'node_modules', 'itinera', 'dist', 'apps', 'cli', 'main.js'))).toBe(true);
+    const pkg = join(project, 'node_modules', 'itinera');
+    expect(existsSync(join(pkg, 'dist', 'apps', 'cli', 'main.js'))).toBe(true);
+    // No TypeScript sources: the bin's launcher runs the build.
+    expect(existsSync(join(pkg, 'apps', 'cli', 'src'))).toBe(false);
     for (const dev of DEV_ONLY) expect(existsSync(join(project, 'node_modules', dev)), dev).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, isGroup, runCli, usageLine, type CliCommand, type CliGroup, type CliIO } from '../../apps/cli/src/cli';
@@ -37,6 +38,11 @@ describe('itinera usage lines', () => {
     const refused = await cli([...prefix, ...args, '--not-an-option']);
     expect(refused.code).toBe(2);
     expect(refused.err).toEqual([expect.stringContaining("Unknown option '--not-an-option'"), `Usage: itinera ${line}`]);
+  });
+
+  it('apps/cli/README.md shows every usage line as the CLI prints it', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'apps', 'cli', 'README.md'), 'utf8');
+    for (const [, command, group] of ALL) expect(readme).toContain(`itinera ${usageLine(command, group)}\n`);
   });
 
   it('every data command takes --json', () => {
