@@ -33,7 +33,7 @@ const ITINERARIES = [
     version: '1.0.0',
     actions: { Ship: {} },
     steps: [
-      { id: 'canonical', service: 'transform', stage: 'receive', options: { expression: '{ "sku": body.sku, "qty": body.qty }' } },
+      { id: 'canonical', service: 'transform', stage: 'receive', options: { expression: '{ "sku": body.sku, "qty": body.qty, "flaky": body.flaky }' } },
       { id: 'pick-route', service: 'route', resolver: { type: 'rules', policy: 'trace-routing' } },
       { id: 'hand-off', service: 'send' },
     ],
@@ -42,7 +42,14 @@ const ITINERARIES = [
     name: 'trace-out',
     version: '1.0.0',
     onRamps: { http: false, duplex: false, queue: [{ queue: 'trace.shipping' }] },
-    steps: [{ id: 'deliver', service: 'send', options: { adapter: 'http', address: '${env:TRACE_TARGET_URL}', config: 'timeoutMs=2000' } }],
+    steps: [
+      {
+        id: 'deliver',
+        service: 'send',
+        options: { adapter: 'http', address: '${env:TRACE_TARGET_URL}', config: 'timeoutMs=2000' },
+        retry: { attempts: 2, backoffMs: 10 },
+      },
+    ],
   },
 ];
 
@@ -66,13 +73,16 @@ interface Received {
   body: any;
 }
 
+/** The send target; it answers 503 to the first delivery of a body with `flaky: true`. */
 async function endpoint(): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(data) });
+      const body = JSON.parse(data);
+      received.push({ headers: req.headers, body });
+      if (body.flaky && received.filter((r) => r.body.sku === body.sku).length === 1) return void res.writeHead(503).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
@@ -243,6 +253,26 @@ describe('OpenTelemetry trace context end to end (BullMQ)', () => {
     expect(again.status, JSON.stringify(again.body)).toBe(202);
     const got = await waitFor(() => target.received.find((r) => r.body.sku === 'P-11'), 'the repaired message to reach the endpoint');
     expect(String(got.headers.traceparent).slice(3, 35)).toBe(traceId);
+  });
+
+  it('a retried step is still one span: the failed attempt an exception event, the last attempt its outcome', async () => {
+    const traceId = '5b8aa5a2d2c872e8321cf37308d69df2';
+    const res = await http(`${gateway.url}/itineraries/trace-in/messages`, {
+      body: { sku: 'P-12', qty: 15, flaky: true },
+      headers: { 'itinera-action': 'Ship', traceparent: `00-${traceId}-${CALLER_SPAN}-01` },
+    });
+    expect(res.status).toBe(202);
+    const deliver = await waitFor(() => {
+      const found = named(spansOf(traceId), 'itinera.step deliver');
+      return found.length ? found : undefined;
+    }, 'the deliver span');
+    expect(deliver).toHaveLength(1);
+    expect(deliver[0].attributes).toMatchObject({ 'itinera.step.outcome': 'completed', 'itinera.step.attempt': 2 });
+    expect(deliver[0].events.map((e) => e.name)).toEqual(['exception', 'itinera.step.retry']);
+    expect(deliver[0].status.code).not.toBe(SpanStatusCode.ERROR);
+    // Both attempts went out in the same trace, each with the step's span as parent.
+    const sent = target.received.filter((r) => r.body.sku === 'P-12').map((r) => r.headers.traceparent);
+    expect(sent).toEqual([`00-${traceId}-${deliver[0].spanContext().spanId}-01`, `00-${traceId}-${deliver[0].spanContext().spanId}-01`]);
   });
 
   it('a duplex send frame joins the trace its traceparent names; an invalid one is BAD_FRAME', async () => {

@@ -25,8 +25,8 @@ import {
   type StepService,
   type TraceEntry,
 } from '@itinera/core';
-import { isSpanContextValid, type Context, type Span } from '@opentelemetry/api';
-import { recordStepEntry, remoteContext, startStepSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
+import type { Context, Span } from '@opentelemetry/api';
+import { recordStepEntry, remoteContext, spanIdsOf, startStepSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import { SessionStateHandle } from './session-state';
 import { retriesExhausted } from './retries-exhausted';
 
@@ -173,18 +173,20 @@ export class ItineraryRunner {
     return checked.value as Record<string, unknown>;
   }
 
+  /** Record a step's entry on the envelope, its span and the observer; the step's last entry ends its span. */
   private record(span: Span, envelope: Envelope, entry: TraceEntry, extra?: { before?: unknown; after?: unknown }): void {
     envelope.trace.push(entry);
     recordStepEntry(span, entry);
+    if (entry.outcome !== 'retried') span.end();
     const observer = this.deps.observer;
     if (!observer?.step) return;
-    // A message without a trace has the API's invalid span (all-zero ids): nothing to put on the line.
-    const sc = span.spanContext();
-    observer.step(envelope, entry, isSpanContextValid(sc) ? { ...extra, span: sc } : (extra ?? NO_EXTRA));
+    // A message without a trace has no ids to put on the line.
+    const ids = spanIdsOf(span);
+    observer.step(envelope, entry, ids ? { ...extra, span: ids } : (extra ?? NO_EXTRA));
   }
 
   /** One span per step (retries included), active while the step runs: a send passes it downstream. */
-  private async runStep(
+  private runStep(
     envelope: Envelope,
     def: ItineraryDefinition,
     step: StepDefinition,
@@ -194,11 +196,9 @@ export class ItineraryRunner {
     parent: Context,
   ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
     const active = startStepSpan(parent, envelope, step, step.stage ?? 'send', index);
-    try {
-      return await withSpanContext(active.ctx, () => this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active));
-    } finally {
-      active.span.end();
-    }
+    // Without a recording span the context stays the parent's: nothing to switch to.
+    if (active.ctx === parent) return this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active);
+    return withSpanContext(active.ctx, () => this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active));
   }
 
   private async runStepIn(

@@ -1,7 +1,8 @@
 import {
   context,
   createTraceState,
-  isSpanContextValid,
+  INVALID_SPAN_CONTEXT,
+  INVALID_TRACEID,
   isValidSpanId,
   isValidTraceId,
   propagation,
@@ -29,6 +30,13 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 export const MAX_TRACESTATE_CHARS = 512;
 /** Longest JSON of a resolver's params put on a span. */
 const MAX_PARAMS_CHARS = 2048;
+
+/**
+ * A span that belongs to a trace. Cheaper than the API's isSpanContextValid (two regular
+ * expressions) on the hot path: every span context met here is either checked at the edge
+ * or made by the SDK, and the API's invalid one has the all-zero trace id.
+ */
+const inTrace = (sc: SpanContext | undefined): sc is SpanContext => sc !== undefined && sc.traceId !== INVALID_TRACEID;
 
 /** The span context a W3C traceparent names, or undefined when it is not a valid one. */
 export function parseTraceparent(value: unknown, tracestate?: string): SpanContext | undefined {
@@ -77,7 +85,7 @@ function formatTraceparent(sc: SpanContext): string {
 /** The trace context to pass on for a span (its own id as the parent), or undefined when there is no trace. */
 export function traceContextOf(span: Span | undefined): TraceContext | undefined {
   const sc = span?.spanContext();
-  if (!sc || !isSpanContextValid(sc)) return undefined;
+  if (!inTrace(sc)) return undefined;
   const tc: TraceContext = { traceparent: formatTraceparent(sc) };
   const state = sc.traceState?.serialize();
   if (state) tc.tracestate = state;
@@ -91,8 +99,7 @@ export function traceContextOf(span: Span | undefined): TraceContext | undefined
 export function remoteContext(tc: TraceContext | undefined): Context {
   if (!tc) return ROOT_CONTEXT;
   const extracted = propagation.extract(ROOT_CONTEXT, tc);
-  const found = trace.getSpanContext(extracted);
-  if (found && isSpanContextValid(found)) return extracted;
+  if (inTrace(trace.getSpanContext(extracted))) return extracted;
   const sc = parseTraceparent(tc.traceparent, tc.tracestate);
   return sc ? trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(sc)) : ROOT_CONTEXT;
 }
@@ -104,7 +111,7 @@ export function remoteContext(tc: TraceContext | undefined): Context {
 function onRampParent(tc: TraceContext | undefined): Context {
   const active = context.active();
   const sc = trace.getSpanContext(active);
-  if (sc && isSpanContextValid(sc) && (!tc || tc.traceparent.slice(3, 35) === sc.traceId)) return active;
+  if (inTrace(sc) && (!tc || tc.traceparent.slice(3, 35) === sc.traceId)) return active;
   return remoteContext(tc);
 }
 
@@ -114,24 +121,39 @@ export interface ActiveSpan {
   ctx: Context;
 }
 
-function started(name: string, kind: SpanKind, parent: Context, attributes: Attributes): ActiveSpan {
-  const span = tracer.startSpan(name, { kind, attributes }, parent);
-  return { span, ctx: trace.setSpan(parent, span) };
+/** The API's span outside any trace, shared: ending or annotating it does nothing. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+const SERVER = { kind: SpanKind.SERVER };
+const CONSUMER = { kind: SpanKind.CONSUMER };
+const INTERNAL = { kind: SpanKind.INTERNAL };
+
+/**
+ * Attributes are set once the span is known to record: without an SDK a span costs no
+ * attribute objects, and its context is the parent's (no context is copied).
+ */
+function started(name: string, options: typeof SERVER, parent: Context): ActiveSpan {
+  const span = tracer.startSpan(name, options, parent);
+  const sc = span.spanContext();
+  const same = !span.isRecording() && (!inTrace(sc) || sc === trace.getSpanContext(parent));
+  return { span, ctx: same ? parent : trace.setSpan(parent, span) };
 }
 
 /** The on-ramp's span of one message (named once its itinerary is known: `describeMessage`). */
 export function startOnRampSpan(transport: Transport, tc: TraceContext | undefined): ActiveSpan {
-  return started('itinera.message', transport === 'queue' ? SpanKind.CONSUMER : SpanKind.SERVER, onRampParent(tc), { 'itinera.transport': transport });
+  const active = started('itinera.message', transport === 'queue' ? CONSUMER : SERVER, onRampParent(tc));
+  if (active.span.isRecording()) active.span.setAttribute('itinera.transport', transport);
+  return active;
 }
 
 /** A worker's span of one delivery of a published message, child of what the envelope carries. */
 export function startWorkerSpan(envelope: Envelope, queue: string, attempt: number): ActiveSpan {
-  const { span, ctx } = started(`itinera.message ${envelope.itinerary.name}`, SpanKind.CONSUMER, remoteContext(envelope.traceContext), {
-    'itinera.queue': queue,
-    'itinera.delivery.attempt': attempt,
-  });
-  describeMessage(span, envelope);
-  return { span, ctx };
+  const active = started(`itinera.message ${envelope.itinerary.name}`, CONSUMER, remoteContext(envelope.traceContext));
+  if (active.span.isRecording()) {
+    active.span.setAttributes({ 'itinera.queue': queue, 'itinera.delivery.attempt': attempt });
+    describeMessage(active.span, envelope);
+  }
+  return active;
 }
 
 /** Name a message span after its itinerary and say which message it is. */
@@ -150,14 +172,20 @@ export function describeMessage(span: Span, envelope: Envelope): void {
 
 /** One step's span (one per step, retries included: each retried attempt is an event). */
 export function startStepSpan(parent: Context, envelope: Envelope, step: { id: string; service: string }, stage: string, index: number): ActiveSpan {
-  return started(`itinera.step ${step.id}`, SpanKind.INTERNAL, parent, {
-    'itinera.message.id': envelope.id,
-    'itinera.itinerary': envelope.itinerary.name,
-    'itinera.step.id': step.id,
-    'itinera.step.service': step.service,
-    'itinera.step.stage': stage,
-    'itinera.step.index': index,
-  });
+  // A message span outside any trace means no SDK and no caller's trace: its steps have none either.
+  if (!inTrace(trace.getSpanContext(parent))) return { span: NO_SPAN, ctx: parent };
+  const active = started(`itinera.step ${step.id}`, INTERNAL, parent);
+  if (active.span.isRecording()) {
+    active.span.setAttributes({
+      'itinera.message.id': envelope.id,
+      'itinera.itinerary': envelope.itinerary.name,
+      'itinera.step.id': step.id,
+      'itinera.step.service': step.service,
+      'itinera.step.stage': stage,
+      'itinera.step.index': index,
+    });
+  }
+  return active;
 }
 
 /** What a trace entry says, on the step's span: outcome, attempt, the resolver's decision, the error. */
@@ -212,9 +240,10 @@ export function outgoingTraceContext(message: { traceContext?: TraceContext; env
   return message.traceContext ?? traceContextOf(trace.getSpan(context.active())) ?? message.envelope.traceContext;
 }
 
-/** `trace_id`/`span_id` of a span for a log line, or undefined without a trace. */
-export function traceIdsOf(sc: SpanContext | undefined): { trace_id: string; span_id: string } | undefined {
-  return sc && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined;
+/** A span's ids when it belongs to a trace (for its log lines), else undefined. */
+export function spanIdsOf(span: Span): SpanContext | undefined {
+  const sc = span.spanContext();
+  return inTrace(sc) ? sc : undefined;
 }
 
 /**
@@ -223,7 +252,7 @@ export function traceIdsOf(sc: SpanContext | undefined): { trace_id: string; spa
  */
 export function traceLogFields(): Record<string, string> {
   const sc = trace.getSpanContext(context.active());
-  return sc && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+  return inTrace(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
 /**
