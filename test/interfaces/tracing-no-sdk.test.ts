@@ -17,7 +17,10 @@ async function endpoint(): Promise<{ url: string; received: { headers: IncomingH
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(data) });
+      const body = JSON.parse(data);
+      received.push({ headers: req.headers, body });
+      // SKU P-9 is refused for good: the order faults.
+      if (body.sku === 'P-9') return void res.writeHead(400).end();
       res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
@@ -63,6 +66,16 @@ describe('trace context without an SDK (embedded bus, orders sample)', () => {
       return found.length === 7 ? found : undefined;
     }, 'the step lines');
     for (const l of steps) expect(l, l.step).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
+  });
+
+  it("a fault's log line carries the trace too", async () => {
+    const res = await http(`${bus.url}/itineraries/orders/messages`, {
+      body: { productId: 9, amount: 2, customerId: 42 },
+      headers: { 'itinera-action': 'CreateOrder', traceparent: TRACEPARENT },
+    });
+    const id = res.headers.get('itinera-message-id');
+    const line = await waitFor(() => lines.find((l) => l.msg === 'itinerary faulted' && l.messageId === id), 'the fault line');
+    expect(line).toMatchObject({ step: 'deliver', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
   });
 
   it('sends no traceparent when none came in', async () => {

@@ -53,7 +53,8 @@ export class FaultRecorder {
     await messages.update(envelope.id, { status: 'faulted', error: { ...err, step }, context: redactSecrets(envelope.context) }, newTrace);
     metrics.messageFaulted(envelope.itinerary.name, envelope.origin.transport, error.code);
     logger.error(
-      { messageId: envelope.id, correlationId: envelope.correlationId, itinerary: slipKey(envelope), step, attempts, error: err },
+      // The message's ids as on its other lines, its trace's included.
+      { ...messageLogFields(envelope, step), attempts, error: err },
       'itinerary faulted',
     );
     const session = envelope.origin.session;
