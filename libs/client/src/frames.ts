@@ -33,6 +33,9 @@ export interface SendFrame {
   version?: string;
   action: string;
   body?: unknown;
+  /** W3C trace context the message joins (`00-<trace id>-<parent id>-<flags>`); a malformed one is BAD_FRAME. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** The bus took the message (durably); `reply` is the answer of a request-response operation. */
