@@ -1,5 +1,5 @@
 import { formatDetails, type ItineraryDefinition, type ResolverDefinition, type StepDefinition } from '@itinera/core';
-import { loadRegistry, type ItineraryRegistry } from '@itinera/engine';
+import type { ItineraryRegistry } from '@itinera/engine';
 import { itinerariesDir } from './args';
 import { jsonLines } from './bus.client';
 import { EXIT, JSON_OPTION, text, type CliCommand } from './command';
@@ -16,6 +16,8 @@ export const graphCommand: CliCommand = {
     const at = target.indexOf('@');
     const name = at < 0 ? target : target.slice(0, at);
     const version = at < 0 ? text(options, 'version') : target.slice(at + 1);
+    // Loaded here, not at start: the bus commands do without the engine and start faster.
+    const { loadRegistry } = await import('@itinera/engine');
     const { registry, errors } = await loadRegistry(dir, { services, adapters });
     if (!registry) {
       if (options.json) io.out(jsonLines(findingsJson(dir, errors)));

@@ -1,5 +1,5 @@
 import { formatDetails, type ErrorDetail } from '@itinera/core';
-import { loadRegistry, type ItineraryRegistry } from '@itinera/engine';
+import type { ItineraryRegistry } from '@itinera/engine';
 import { itinerariesDir } from './args';
 import { jsonLines } from './bus.client';
 import { EXIT, JSON_OPTION, text, type CliCommand } from './command';
@@ -40,6 +40,8 @@ export const validateCommand: CliCommand = {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+    // Loaded here, not at start: the bus commands do without the engine and start faster.
+    const { loadRegistry } = await import('@itinera/engine');
     const { registry, errors } = await loadRegistry(dir, { services, adapters, ...(invokables ? { invokables } : {}) });
     if (!registry) {
       if (options.json) io.out(jsonLines(findingsJson(dir, errors)));
