@@ -2,6 +2,8 @@
 export * from './send-adapters';
 // Duplex on-ramps: WebSocket and HTTP long polling.
 export * from './duplex';
+// Duplex over dual HTTP (webhooks to the client's callbackUrl).
+export * from './dual-http';
 // The HTTP on-ramp.
 export * from './http/http.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).

@@ -7,3 +7,6 @@ export type { AcceptedFrame, CallbackFrame, FaultFrame, OutboxFrame, ClosingInfo
 export type { TransportName } from './link';
 export type { WebSocketConstructor, WebSocketLike } from './ws.link';
 export type { FetchLike } from './poll.link';
+// Dual HTTP (Node only): open a session whose callbacks the bus POSTs to you, and verify them. Not in the browser entry.
+export { WebhookReceiver, createWebhookReceiver, DualHttpSession, openDualHttpSession, WEBHOOK_INVALID } from './webhooks';
+export type { WebhookReceiverOptions, WebhookRequest, WebhookResponse, DualHttpSessionInfo, DualHttpSessionOptions } from './webhooks';

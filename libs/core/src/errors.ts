@@ -53,6 +53,8 @@ export const ERROR_STATUS: Record<string, number> = {
   UNSUPPORTED_FRAME: 400,
   HELLO_REQUIRED: 400,
   ENDPOINT_INVALID: 422,
+  /** A dual-HTTP session's callbackUrl is not allowed (scheme, credentials, allow-list, or an address the SSRF guard refuses). */
+  CALLBACK_URL_REFUSED: 422,
   STEP_PARAMS_INVALID: 500,
   INVALID_TRANSPORT_OPTIONS: 500,
   INTERNAL: 500,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
-import { parseTrustProxy, type TrustProxy } from '@itinera/adapters';
+import { DUAL_HTTP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -126,6 +126,8 @@ export const CONFIG_SPEC = {
     default: 1048576,
     minimum: 1024,
   },
+  // The dual-HTTP duplex declares its own settings (ITINERA_CALLBACK_*).
+  ...DUAL_HTTP_SPEC,
   ITINERA_ENV_FACTS: {
     type: 'string',
     description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.',
@@ -342,6 +344,8 @@ export interface BusConfig {
   sendAllowList: string[];
   sendAllowPrivate: boolean;
   sendMaxResponseBytes: number;
+  /** The dual-HTTP duplex's settings (ITINERA_CALLBACK_*, as its spec names them). */
+  dualHttp: Record<string, unknown>;
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
@@ -459,6 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
     sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,
     sendMaxResponseBytes: v.ITINERA_SEND_MAX_RESPONSE_BYTES as number,
+    dualHttp: Object.fromEntries(Object.keys(DUAL_HTTP_SPEC).map((k) => [k, v[k]])),
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,

@@ -10,6 +10,7 @@ import {
   registerFaultRoutes,
   registerHttpOnRamp,
   registerPollingDuplex,
+  startDualHttp,
   startSessionSweeper,
 } from '@itinera/adapters';
 import fastifyStatic from '@fastify/static';
@@ -34,6 +35,17 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
   const limits = createLimits(bus);
   const deps = { gateway: bus.gateway, sessions: bus.sessions, logger, options: duplexOptions, limits: limits.limits, auth: bus.auth };
   let polling: ReturnType<typeof registerPollingDuplex> | undefined;
+  // Dual HTTP: sessions opened on POST /duplex/sessions with a callbackUrl, their callbacks POSTed from here.
+  const dualHttp = startDualHttp({
+    settings: config.dualHttp,
+    gateway: bus.gateway,
+    sessions: bus.sessions,
+    messages: bus.messages,
+    faults: bus.faults,
+    box: bus.box,
+    logger,
+    ...(config.transport === 'bullmq' && config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}),
+  });
   // One encapsulated plugin: the on-ramp's problem+json error handler covers every route in it.
   void app.register(async (scope) => {
     registerHttpOnRamp(scope, {
@@ -49,7 +61,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       limits: limits.limits,
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
-    polling = registerPollingDuplex(scope, deps);
+    polling = registerPollingDuplex(scope, { ...deps, dualHttp });
     registerAsyncApiRoute(scope);
     registerDemo(scope);
   });
@@ -66,6 +78,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     async close(opts) {
       await sweeper.stop();
       await Promise.all([ws.close(opts), polling?.close(opts)]);
+      await dualHttp.close({ drain: true });
       await limits.close();
     },
   };

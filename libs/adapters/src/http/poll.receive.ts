@@ -9,6 +9,7 @@ import type { DuplexCloseOptions, DuplexDeps } from '../ws/ws.receive';
 import { fromFastifyError, sendProblem } from './problem';
 import { OPEN_AUTHENTICATOR } from '../identity/authenticator';
 import { authenticateSessionCaller, httpCredentials } from '../identity/request-identity';
+import type { DualHttpSessions } from '../dual-http/dual-http.on-ramp';
 
 /** The answer to `GET /duplex/sessions/{S}/poll`. */
 export interface PollAnswer {
@@ -55,7 +56,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * expired session is 404 SESSION_NOT_FOUND. Routes live in their own Fastify context
  * (own error handler and JSON parser), registered when the instance boots.
  */
-export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps): PollingDuplex {
+export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps & { dualHttp?: DualHttpSessions }): PollingDuplex {
   const options = duplexOptions(deps.options);
   const { sessions } = deps;
   const logger = deps.logger.child({ component: 'duplex-poll' });
@@ -177,13 +178,16 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       const limits = deps.limits;
       const principal = (req as { principal?: Principal }).principal;
       const owner = principal && principal.kind !== 'anonymous' ? { principal } : {};
+      // A body with callbackUrl asks for dual HTTP: the address is checked before any session exists.
+      const dual = await deps.dualHttp?.prepare(req.body);
       const { id, token } = await (limits ? limits.createSession(callerOf(req), () => sessions.create(owner)) : sessions.create(owner));
-      logger.debug({ session: id }, 'duplex session on long polling');
+      const extra = dual ? await dual(id) : {};
+      if (!dual) logger.debug({ session: id }, 'duplex session on long polling');
       return reply
         .code(201)
         .header('location', `/duplex/sessions/${encodeURIComponent(id)}`)
         .header('cache-control', 'no-store')
-        .send({ session: id, token, pollTimeoutMs: options.pollTimeoutMs, inactivityTimeoutMs: options.sessionTtlMs, maxFrameBytes: options.maxFrameBytes });
+        .send({ session: id, token, pollTimeoutMs: options.pollTimeoutMs, inactivityTimeoutMs: options.sessionTtlMs, maxFrameBytes: options.maxFrameBytes, ...extra });
     });
 
     app.post('/duplex/sessions/:session/messages', { bodyLimit: options.maxFrameBytes }, async (req: SessionRequest, reply) => {
