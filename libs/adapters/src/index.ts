@@ -6,6 +6,8 @@ export * from './duplex';
 export * from './dual-http';
 // The HTTP on-ramp.
 export * from './http/http.receive';
+// Business activity monitoring: GET /activities (aggregates) and /activities/{correlationId}.
+export { registerActivityRoutes, parseActivityQuery, declaredTracking, type ActivityRoutesDeps } from './http/activities.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).
 export { OnRampLimits, RateLimitedError, retryAfterOf, NO_LIMITS, type LimitSettings, type Caller, type OnRampLimitsOptions } from './limits/on-ramp-limits';
 export { trustFunction, clientAddress, addressLimitKey, parseTrustProxy, type TrustProxy, type TrustFn } from './limits/client-address';

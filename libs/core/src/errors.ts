@@ -24,6 +24,14 @@ export const ERROR_STATUS: Record<string, number> = {
   ITINERARY_NOT_FOUND: 404,
   MESSAGE_NOT_FOUND: 404,
   FAULT_NOT_FOUND: 404,
+  /** No activity (BAM) for that correlation id: none tracked, or past retention. */
+  ACTIVITY_NOT_FOUND: 404,
+  /** An activity query names a milestone or tracked field no deployed itinerary declares. */
+  UNKNOWN_MILESTONE: 400,
+  UNKNOWN_TRACKED_FIELD: 400,
+  /** An activity query's bucket is not `<n>s|m|h|d`, or its range holds too many buckets or activities. */
+  BAD_BUCKET: 400,
+  RANGE_TOO_LARGE: 400,
   SESSION_NOT_FOUND: 404,
   NOT_FOUND: 404,
   UNKNOWN_ACTION: 422,

@@ -17,3 +17,4 @@ export * from './clock';
 export * from './principal';
 export * from './redact';
 export * from './on-ramp';
+export * from './activity';

@@ -1,4 +1,5 @@
 import type { Stage } from './envelope';
+import type { TrackDefinition } from './activity';
 
 /** How a step gets its parameters at run time. */
 export type ResolverDefinition =
@@ -28,6 +29,8 @@ export interface StepDefinition {
   /** Hop: publish to this service queue before running this step (another worker pool). */
   queue?: string;
   description?: string;
+  /** Business activity monitoring: the milestone this step marks when it completes, and the fields it records. */
+  track?: TrackDefinition;
 }
 
 export interface ActionDefinition {

@@ -18,3 +18,5 @@ export * from './fault-recorder';
 export * from './gateway';
 export * from './worker';
 export * from './resubmit';
+export * from './activity-tracker';
+export { checkTrack } from './activity-tracker.check';

@@ -1,5 +1,6 @@
 import { applySpec, joinPointer, type ErrorDetail, type LoadCheckContext, type StepService } from '@itinera/core';
 import { checkExpression } from './expressions';
+import { checkTrack } from './activity-tracker.check';
 import { isObject } from './load-files';
 import { closest } from './suggest';
 
@@ -80,6 +81,7 @@ export function checkItinerary(doc: unknown, file: string, ctx: CheckContext): E
       const problem = checkExpression(step.when);
       if (problem) add(`${at}/when`, problem);
     }
+    checkTrack(step.track, `${at}/track`, add);
     const resolver = isObject(step.resolver) ? step.resolver : undefined;
     if (resolver) checkResolver(resolver, `${at}/resolver`, ctx, add);
     if (typeof step.service === 'string') checkService(step, at, resolver, file, ctx, errors);

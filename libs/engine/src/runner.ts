@@ -29,6 +29,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { recordStepEntry, remoteContext, spanIdsOf, startStepSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import { SessionStateHandle } from './session-state';
 import { retriesExhausted } from './retries-exhausted';
+import type { ActivityTracker } from './activity-tracker';
 
 /** Where the runner reads itinerary definitions (the registry). */
 export interface ItinerarySource {
@@ -60,6 +61,8 @@ export interface RunnerDeps {
   services: ReadonlyMap<string, StepService>;
   runtime: StepRuntime;
   observer?: RunObserver;
+  /** Business activity monitoring: told when a step with `track` completes (never throws). */
+  activity?: Pick<ActivityTracker, 'completed'>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -263,6 +266,7 @@ export class ItineraryRunner {
           traceEntry(step, stage, start, runtime.node, elapsed(t0), outcome, attemptNo, step.resolver ? decision : undefined, undefined),
           before !== undefined ? { before, after: envelope.body } : undefined,
         );
+        if (step.track && this.deps.activity) await this.deps.activity.completed(envelope, step, this.facts(envelope, state.get()), decision);
         return { outcome };
       } catch (err) {
         state.discard();

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   ItineraError,
   formatDetails,
+  type ActivityStore,
   newId,
   toItineraError,
   type Consumer,
@@ -19,6 +20,7 @@ import {
   type StepService,
 } from '@itinera/core';
 import {
+  ActivityTracker,
   BusGateway,
   BusWorker,
   Expressions,
@@ -40,7 +42,7 @@ import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics'
 import { registerBusMetrics } from './bus-metrics';
 import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
-import { Metrics, createLogger, createRecordStores, traceContextFrom } from '@itinera/observability';
+import { Metrics, createActivityStore, createLogger, createRecordStores, traceContextFrom } from '@itinera/observability';
 import type { BusConfig } from './config';
 import { mountGateway, type MountedGateway } from './mount';
 import { TraceLogger } from './trace-logger';
@@ -71,6 +73,8 @@ export class Bus {
   readonly metrics = new Metrics();
   /** Turns credentials into principals for every on-ramp (set by create from the settings). */
   readonly auth: Authenticator = OPEN_AUTHENTICATOR;
+  /** Business activity monitoring: milestones per correlation id (Redis on BullMQ, memory otherwise). */
+  readonly activities!: ActivityStore;
   private worker?: BusWorker;
   private mounted?: MountedGateway;
   private readonly queueConsumers: Consumer[] = [];
@@ -144,6 +148,15 @@ export class Bus {
       logger,
     });
 
+    const activities = createActivityStore({
+      redisUrl: redis,
+      prefix: config.redisPrefix,
+      retentionMs: config.bamRetentionMs,
+      maxActivities: config.bamMaxActivities,
+      queryMax: config.bamQueryMax,
+      timeoutMs: 1000,
+      logger,
+    });
     const expressions = new Expressions(
       registry,
       { timeoutMs: config.jsonataTimeoutMs, maxDepth: config.jsonataMaxDepth, maxString: config.jsonataMaxString, maxSequence: config.jsonataMaxItems },
@@ -196,6 +209,7 @@ export class Bus {
       services: new Map(services.map((s) => [s.name, s])),
       runtime,
       observer: trace,
+      activity: new ActivityTracker({ store: activities, expressions, logger }),
     });
     const recorder = new FaultRecorder({ faults: stores.faults, messages: stores.messages, sessions, replies, logger, metrics, pushOptions });
     const gateway = new BusGateway({
@@ -230,11 +244,13 @@ export class Bus {
       async () => {
         await sessions.close();
         await stores.close();
+        await activities.close();
         await expressions.close();
       },
     );
     (bus as { metrics: Metrics }).metrics = metrics;
     (bus as { auth: Authenticator }).auth = auth;
+    (bus as { activities: ActivityStore }).activities = activities;
     return bus;
   }
 
@@ -311,6 +327,8 @@ export class Bus {
         action: typeof job.action === 'string' ? job.action : undefined,
         headers: (job.headers && typeof job.headers === 'object' ? job.headers : {}) as Record<string, string>,
         body: 'body' in job ? job.body : job,
+        // A queue send carries its message's correlation id on: one activity across itineraries.
+        ...correlationOf(job.headers),
         transport: 'queue',
         queue,
         idempotencyKey: `queue:${queue}:${jobId}`,
@@ -406,6 +424,12 @@ export class Bus {
     // Logs are written asynchronously; a signal-driven exit follows right after this hook.
     await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
+}
+
+/** The correlation id a queue job carries in its `itinera-correlation-id` header, if any. */
+function correlationOf(headers: unknown): { correlationId?: string } {
+  const id = headers && typeof headers === 'object' ? (headers as Record<string, unknown>)['itinera-correlation-id'] : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? { correlationId: id } : {};
 }
 
 /** The queues a bus uses: the work queue, hop queues and queue on-ramps of the deployed itineraries. */

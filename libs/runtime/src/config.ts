@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
-import { DUAL_HTTP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
+import { DUAL_HTTP_SPEC, TCP_ON_RAMP_SPEC, parseTrustProxy, type TcpSettings, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -159,6 +159,8 @@ export const CONFIG_SPEC = {
     default: 1048576,
     minimum: 1024,
   },
+  // The TCP duplex on-ramp declares its own settings (ITINERA_TCP_*).
+  ...TCP_ON_RAMP_SPEC,
   ITINERA_SESSION_RATE: {
     type: 'integer',
     description: 'New duplex sessions per second per client address and per principal (RATE_LIMITED with Retry-After beyond); 0 = no limit.',
@@ -349,6 +351,8 @@ export interface BusConfig {
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
+  /** The TCP duplex's settings (ITINERA_TCP_*, as its spec names them); no ITINERA_TCP_PORT: off. */
+  tcp: TcpSettings;
   sessionRate: number;
   sessionWindowS: number;
   maxSessionsPerPrincipal: number;
@@ -467,6 +471,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
+    tcp: Object.fromEntries(Object.keys(TCP_ON_RAMP_SPEC).flatMap((k) => (v[k] === undefined ? [] : [[k, v[k]]]))) as TcpSettings,
     sessionRate: v.ITINERA_SESSION_RATE as number,
     sessionWindowS: v.ITINERA_SESSION_RATE_WINDOW_S as number,
     maxSessionsPerPrincipal: v.ITINERA_MAX_SESSIONS_PER_PRINCIPAL as number,

@@ -12,7 +12,10 @@ import {
   registerPollingDuplex,
   startDualHttp,
   startSessionSweeper,
+  TCP_ON_RAMP,
+  type TcpOnRampContext,
 } from '@itinera/adapters';
+import type { RunningOnRamp } from '@itinera/core';
 import fastifyStatic from '@fastify/static';
 import { PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
@@ -67,6 +70,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
   });
   const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });
   registerDuplexMetrics(bus.metrics, registryFor(bus.sessions));
+  const tcp = startTcp(bus, app, { duplex: duplexOptions, limits: limits.limits, auth: bus.auth });
   const sweeper = startSessionSweeper({
     sessions: bus.sessions,
     faults: bus.faults,
@@ -77,11 +81,28 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
   return {
     async close(opts) {
       await sweeper.stop();
-      await Promise.all([ws.close(opts), polling?.close(opts)]);
+      await Promise.all([ws.close(opts), polling?.close(opts), tcp.close({ drain: true, ...opts })]);
       await dualHttp.close({ drain: true });
       await limits.close();
     },
   };
+}
+
+/**
+ * The TCP duplex, when ITINERA_TCP_PORT is set: it listens when the HTTP server does
+ * (Fastify's onReady), so a port in use fails the start like the HTTP port would.
+ */
+function startTcp(bus: Bus, app: FastifyInstance, extra: Pick<TcpOnRampContext, 'duplex' | 'limits' | 'auth'>): RunningOnRamp {
+  const { config } = bus;
+  let running: Promise<RunningOnRamp> | undefined;
+  if (TCP_ON_RAMP.enabled?.(config.tcp)) {
+    app.addHook('onReady', async () => {
+      const { gateway, sessions, messages, faults, box, logger } = bus;
+      running = Promise.resolve(TCP_ON_RAMP.start({ ...extra, settings: config.tcp, defaultHost: config.host, gateway, sessions, messages, faults, box, logger }));
+      await running;
+    });
+  }
+  return { close: async (opts) => void (await running?.then((r) => r.close(opts), () => undefined)) };
 }
 
 /** The on-ramp limits: counted in Redis when the box is BullMQ (every gateway alike), else in this process. */

@@ -8,3 +8,8 @@ export { createRecordStores, type RecordStores, type RecordStoresOptions } from 
 export { DEFAULT_STORE_PREFIX, type RedisStoreBase, type RedisTarget } from './redis-client';
 export { DEFAULT_FAULT_MAX_BYTES, DEFAULT_RECORD_MAX_BYTES, capFault, capRecord, capUpdate, type TruncatedMarker } from './record-budget';
 export { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, type MessagePatch } from './record-patch';
+export { MemoryActivityStore, type MemoryActivityStoreOptions } from './memory.activity-store';
+export { RedisActivityStore, type RedisActivityStoreOptions } from './redis.activity-store';
+export { createActivityStore, type ActivityStoreOptions } from './activity-store.factory';
+export { aggregateActivities, buildActivity, nearestRank, timeBetween } from './activity-aggregate';
+export { DEFAULT_ACTIVITY_RETENTION_MS, DEFAULT_MAX_ACTIVITIES, DEFAULT_QUERY_MAX_ACTIVITIES } from './activity-limits';
