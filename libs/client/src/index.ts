@@ -8,5 +8,7 @@ export type { TransportName } from './link';
 export type { WebSocketConstructor, WebSocketLike } from './ws.link';
 export type { FetchLike } from './poll.link';
 // Dual HTTP (Node only): open a session whose callbacks the bus POSTs to you, and verify them. Not in the browser entry.
-export { WebhookReceiver, createWebhookReceiver, DualHttpSession, openDualHttpSession, WEBHOOK_INVALID } from './webhooks';
-export type { WebhookReceiverOptions, WebhookRequest, WebhookResponse, DualHttpSessionInfo, DualHttpSessionOptions } from './webhooks';
+export { WebhookReceiver, createWebhookReceiver, WEBHOOK_INVALID } from './webhooks';
+export { DualHttpSession, openDualHttpSession } from './dual-http.session';
+export type { WebhookReceiverOptions, WebhookRequest, WebhookResponse } from './webhooks';
+export type { DualHttpSessionInfo, DualHttpSessionOptions } from './dual-http.session';
