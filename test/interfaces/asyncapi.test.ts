@@ -67,6 +67,15 @@ describe('AsyncAPI document of the duplex protocol', () => {
     }
   });
 
+  it('describes the TCP duplex: its server, the same frames as the WebSocket plus close, and the framing', () => {
+    expect(doc.servers.tcp).toMatchObject({ protocol: 'tcp' });
+    expect(doc.channels.tcp.servers).toEqual([{ $ref: '#/servers/tcp' }]);
+    expect(doc.channels.tcp.description).toMatch(/4-byte unsigned big-endian length/);
+    const tcp = frameTypes('tcp');
+    expect([...tcp.keys()].sort()).toEqual([...CLIENT_FRAME_TYPES, ...SERVER_FRAME_TYPES, 'close'].sort());
+    expectValid('Close', { type: 'close', code: 1009, reason: 'frame too large' });
+  });
+
   it("keeps every message's examples valid against its own schema", () => {
     for (const [name, message] of Object.entries<any>(doc.components.messages)) {
       for (const example of message.examples ?? []) expectValid(message.payload.$ref.split('/').pop(), example.payload ?? name);

@@ -1,45 +1,24 @@
 import WebSocket from 'ws';
 
-/** A raw protocol-level duplex client for tests (frames in, frames out). */
-export class RawDuplex {
+/** Frames a raw test client received, and waiting for the next matching one (any transport). */
+export abstract class FrameProbe {
   readonly frames: any[] = [];
   private waiters: { pred: (f: any) => boolean; resolve: (f: any) => void }[] = [];
   session?: string;
   token?: string;
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      let f: any;
-      try {
-        f = JSON.parse(String(data));
-      } catch {
-        return;
-      }
-      this.frames.push(f);
-      this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
-    });
-  }
+  abstract send(frame: unknown): void;
 
-  static async open(baseUrl: string, hello: Record<string, unknown> = { type: 'hello' }, headers?: Record<string, string>): Promise<RawDuplex> {
-    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/duplex', 'itinera.v1', headers ? { headers } : undefined);
-    const client = new RawDuplex(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    if (hello) {
-      ws.send(JSON.stringify(hello));
-      const welcome = await client.next((f) => f.type === 'welcome' || f.type === 'error');
-      if (welcome.type === 'welcome') {
-        client.session = welcome.session;
-        client.token = welcome.token;
-      }
+  /** Record a received text frame (non-JSON is ignored). */
+  protected received(text: string): void {
+    let f: any;
+    try {
+      f = JSON.parse(text);
+    } catch {
+      return;
     }
-    return client;
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    this.frames.push(f);
+    this.waiters = this.waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
   }
 
   /** The next frame (already received or future) matching `pred`. */
@@ -70,6 +49,39 @@ export class RawDuplex {
 
   callbacks(): any[] {
     return this.frames.filter((f) => f.type === 'callback' || f.type === 'fault');
+  }
+
+  /** Say hello and wait for `welcome` (kept as session and token) or `error`. */
+  protected async greet(hello: Record<string, unknown>): Promise<void> {
+    this.send(hello);
+    const welcome = await this.next((f) => f.type === 'welcome' || f.type === 'error');
+    if (welcome.type === 'welcome') {
+      this.session = welcome.session;
+      this.token = welcome.token;
+    }
+  }
+}
+
+/** A raw protocol-level duplex client for tests over WebSocket (frames in, frames out). */
+export class RawDuplex extends FrameProbe {
+  private constructor(readonly ws: WebSocket) {
+    super();
+    ws.on('message', (data) => this.received(String(data)));
+  }
+
+  static async open(baseUrl: string, hello: Record<string, unknown> = { type: 'hello' }, headers?: Record<string, string>): Promise<RawDuplex> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/duplex', 'itinera.v1', headers ? { headers } : undefined);
+    const client = new RawDuplex(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    if (hello) await client.greet(hello);
+    return client;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
   close(): Promise<void> {

@@ -3,7 +3,7 @@ import ASYNCAPI from './asyncapi.json';
 
 /**
  * The AsyncAPI 3 document of the duplex protocol (every frame both ways, over
- * WebSocket and long polling). The committed file is the contract; the route
+ * WebSocket, long polling and TCP). The committed file is the contract; the route
  * serves it with `servers` pointing at the gateway that answered.
  */
 export const ASYNCAPI_DOCUMENT: Readonly<typeof ASYNCAPI> = ASYNCAPI;
@@ -16,6 +16,8 @@ export function registerAsyncApiRoute(app: FastifyInstance): void {
     const doc = {
       ...ASYNCAPI,
       servers: {
+        // The TCP duplex listens on its own port (ITINERA_TCP_PORT): its server entry stays as written.
+        ...ASYNCAPI.servers,
         websocket: { ...ASYNCAPI.servers.websocket, host, protocol: secure ? 'wss' : 'ws' },
         http: { ...ASYNCAPI.servers.http, host, protocol: secure ? 'https' : 'http' },
       },

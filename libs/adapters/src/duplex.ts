@@ -26,7 +26,10 @@ export {
 } from './ws/duplex-frames';
 export type { AcceptedFrame } from './ws/duplex-send';
 export { ASYNCAPI_DOCUMENT, registerAsyncApiRoute } from './asyncapi';
-export { registryFor, type DuplexRegistry, type DuplexEndpoint } from './ws/duplex-registry';
+export { registryFor, type DuplexRegistry, type DuplexEndpoint, type DuplexTransport } from './ws/duplex-registry';
+// Duplex over TCP (or TLS): length-prefixed frames on the same DuplexConnection.
+export { TCP_ON_RAMP, TCP_ON_RAMP_SPEC, startTcpDuplex, type TcpDuplex, type TcpOnRampContext, type TcpSettings } from './tcp/tcp.on-ramp';
+export { FrameDecoder, encodeFrame, LENGTH_PREFIX_BYTES } from './tcp/tcp-framing';
 export {
   problemOf,
   sendProblem,

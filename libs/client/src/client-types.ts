@@ -16,8 +16,13 @@ export interface ReconnectOptions {
 export interface ItineraClientOptions {
   /** Base URL of the bus (`http://host:3000`). In a browser, defaults to the page's origin. */
   url?: string;
-  /** `auto` (default) tries WebSocket and falls back to long polling when it cannot connect. */
-  transport?: 'websocket' | 'long-polling' | 'auto';
+  /**
+   * `auto` (default) tries WebSocket and falls back to long polling when it cannot connect;
+   * with a `tcp://host:port` or `tls://host:port` url it is `tcp` (Node only: the bus's ITINERA_TCP_PORT).
+   */
+  transport?: 'websocket' | 'long-polling' | 'tcp' | 'auto';
+  /** For `tls://` urls: Node's `tls.connect` options (`ca`, `servername`, `rejectUnauthorized`, …). */
+  tls?: Record<string, unknown>;
   /** WebSocket constructor; defaults to `globalThis.WebSocket`. In Node 20: `WebSocket: require('ws')`. */
   WebSocket?: WebSocketConstructor;
   /** fetch for long polling; defaults to `globalThis.fetch`. */

@@ -1,6 +1,7 @@
 import type { AcceptedFrame, ClosingInfo, OutboxFrame, ResumeInfo, SendFrame, Welcome } from './frames';
 
-export type TransportName = 'websocket' | 'long-polling';
+/** `tcp` is Node only (the bus's ITINERA_TCP_PORT). */
+export type TransportName = 'websocket' | 'long-polling' | 'tcp';
 
 /** Why a link stopped. */
 export interface LinkLoss {

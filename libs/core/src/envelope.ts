@@ -7,7 +7,7 @@ import type { Principal } from './principal';
  */
 export type Stage = 'receive' | 'send';
 
-export type Transport = 'http' | 'ws' | 'poll' | 'queue' | 'internal';
+export type Transport = 'http' | 'ws' | 'poll' | 'tcp' | 'queue' | 'internal';
 
 export interface ItinerarySlip {
   name: string;

@@ -18,6 +18,8 @@ export const ERROR_STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
+  /** A TCP duplex frame declared a length above ITINERA_TCP_MAX_FRAME_BYTES (the connection is closed). */
+  FRAME_TOO_LARGE: 413,
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
   INVALID_IDEMPOTENCY_KEY: 400,

@@ -379,7 +379,7 @@ export class BusGateway implements OnRampGateway {
   /** An itinerary may close an on-ramp (e.g. one fed only by a queue is internal). */
   private checkOnRamp(def: ItineraryDefinition, message: InboundMessage): void {
     const t = message.transport;
-    const kind = t === 'http' ? 'http' : t === 'ws' || t === 'poll' ? 'duplex' : undefined;
+    const kind = t === 'http' ? 'http' : t === 'ws' || t === 'poll' || t === 'tcp' ? 'duplex' : undefined;
     if (kind && def.onRamps?.[kind] === false) {
       throw new ItineraError(
         'FORBIDDEN',

@@ -79,12 +79,13 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
   metrics.collected(
     'gauge',
     'itinera_duplex_connections',
-    'Sessions with a live WebSocket or held long poll on this node, by transport.',
+    'Sessions with a live WebSocket or TCP connection or a held long poll on this node, by transport.',
     ['transport'],
     (set) => {
       const n = registry.connected();
       set({ transport: 'ws' }, n.ws);
       set({ transport: 'poll' }, n.poll);
+      set({ transport: 'tcp' }, n.tcp);
     },
   );
   metrics.collected(
@@ -95,6 +96,7 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.delivered.ws);
       set({ transport: 'poll' }, registry.delivered.poll);
+      set({ transport: 'tcp' }, registry.delivered.tcp);
     },
   );
   metrics.collected(
@@ -105,6 +107,7 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.redelivered.ws);
       set({ transport: 'poll' }, registry.redelivered.poll);
+      set({ transport: 'tcp' }, registry.redelivered.tcp);
     },
   );
 }

@@ -1,4 +1,4 @@
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import { ItineraError, toItineraError, type Logger, type OnRampGateway, type OutboxFrame, type Principal, type SessionStore } from '@itinera/core';
 import type { Caller, OnRampLimits } from '../limits/on-ramp-limits';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
@@ -7,6 +7,7 @@ import { CLOSE_CODES, clientIdOf, errorFrame, parseClientFrame, type ClosingReas
 import type { DuplexOptions } from './duplex-options';
 import type { DuplexEndpoint, DuplexRegistry } from './duplex-registry';
 import { OutboxPump } from './duplex-outbox-pump';
+import type { DuplexSocket, SocketTransport } from './duplex-socket';
 import { acceptDuplexSend } from './duplex-send';
 
 export interface ConnectionContext {
@@ -32,12 +33,12 @@ const rawLength = (data: RawData): number =>
 const rawText = (data: RawData): string => (Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
 
 /**
- * One WebSocket of the duplex on-ramp: the hello/welcome handshake, sends, acks,
- * and delivery of the session's outbox in seq order, each frame once per
- * connection. No handler throws: a failure becomes an error frame or a log line.
+ * One WebSocket (or framed TCP socket) of a duplex on-ramp: the hello/welcome
+ * handshake, sends, acks, and delivery of the session's outbox in seq order, each
+ * frame once per connection. No handler throws: a failure becomes an error frame
+ * or a log line.
  */
 export class DuplexConnection implements DuplexEndpoint {
-  readonly transport = 'ws' as const;
   session?: string;
   /** Who is on this connection, once authenticated; limits count by it. */
   principal?: Principal;
@@ -55,10 +56,11 @@ export class DuplexConnection implements DuplexEndpoint {
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: DuplexSocket,
     private readonly ctx: ConnectionContext,
     remote: string,
     private readonly address = remote,
+    readonly transport: SocketTransport = 'ws',
   ) {
     this.log = ctx.logger.child({ remote });
     // ws answers every ping with a pong: a client that pings and never reads makes them pile up.
@@ -277,7 +279,7 @@ export class DuplexConnection implements DuplexEndpoint {
     });
     this.pump = pump;
     this.unsubscribe = sessions.subscribe(id, (frame) => void pump.offer(frame));
-    this.log.debug({ session: id, resumed, from }, 'duplex session on WebSocket');
+    this.log.debug({ session: id, resumed, from, transport: this.transport }, 'duplex session opened');
     this.sendJson({
       type: 'welcome',
       session: id,
@@ -301,7 +303,7 @@ export class DuplexConnection implements DuplexEndpoint {
           `the credential of this connection has expired or was revoked; reconnect and say hello with a fresh credential (and session ${session} with its token to resume it)`,
         );
       }
-      const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, 'ws', frame, this.principal);
+      const accepted = await acceptDuplexSend({ ...this.ctx, maxInFlight: this.ctx.options.maxInFlight }, session, this.transport, frame, this.principal);
       this.sendJson(accepted);
     } catch (error) {
       this.sendJson(errorFrame(toItineraError(error), frame.id));
@@ -324,7 +326,7 @@ export class DuplexConnection implements DuplexEndpoint {
 
   /** Write frames in order; resolves when the socket took the last one (or closed). */
   private write(frames: OutboxFrame[]): Promise<void> {
-    if (this.session) this.ctx.registry.noteDelivered(this.session, 'ws', frames);
+    if (this.session) this.ctx.registry.noteDelivered(this.session, this.transport, frames);
     const written = new Promise<void>((resolve) => {
       frames.forEach((f, i) => this.ws.send(JSON.stringify(f), i === frames.length - 1 ? () => resolve() : undefined));
     });
@@ -368,6 +370,6 @@ export class DuplexConnection implements DuplexEndpoint {
     this.finished = true;
     this.markClosed();
     this.detach();
-    this.log.debug({ session: this.session, code }, 'duplex WebSocket closed');
+    this.log.debug({ session: this.session, code, transport: this.transport }, 'duplex connection closed');
   }
 }

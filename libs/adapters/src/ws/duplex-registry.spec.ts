@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '@itinera/sessions';
 import { DuplexRegistry, registryFor, type DuplexEndpoint } from './duplex-registry';
 
-const endpoint = (transport: 'ws' | 'poll') => {
+const endpoint = (transport: 'ws' | 'poll' | 'tcp') => {
   const ended: string[] = [];
   const ep: DuplexEndpoint & { ended: string[] } = { transport, ended, end: (reason) => void ended.push(reason) };
   return ep;
@@ -13,11 +13,11 @@ describe('DuplexRegistry', () => {
     const r = new DuplexRegistry();
     r.noteDelivered('s', 'ws', [{ seq: 1 }, { seq: 2 }]);
     r.noteDelivered('s', 'poll', [{ seq: 2 }, { seq: 3 }]);
-    expect(r.delivered).toEqual({ ws: 2, poll: 2 });
-    expect(r.redelivered).toEqual({ ws: 0, poll: 1 });
+    expect(r.delivered).toEqual({ ws: 2, poll: 2, tcp: 0 });
+    expect(r.redelivered).toEqual({ ws: 0, poll: 1, tcp: 0 });
     r.claim('s', endpoint('ws'));
     r.claim('t', endpoint('poll'));
-    expect(r.connected()).toEqual({ ws: 1, poll: 1 });
+    expect(r.connected()).toEqual({ ws: 1, poll: 1, tcp: 0 });
     // An ended session starts over: its seq marks are forgotten.
     r.end('s', 'ended');
     r.noteDelivered('s', 'ws', [{ seq: 1 }]);
@@ -41,6 +41,23 @@ describe('DuplexRegistry', () => {
     expect(r.end('s', 'expired')).toBe(1);
     expect(ws2.ended).toEqual(['expired']);
     expect(r.has('s')).toBe(false);
+  });
+
+  it('a TCP connection replaces a WebSocket and the other way round; polls leave it alone; it is counted as tcp', () => {
+    const r = new DuplexRegistry();
+    const ws = endpoint('ws');
+    const tcp = endpoint('tcp');
+    r.claim('s', ws);
+    r.claim('s', tcp);
+    expect(ws.ended).toEqual(['replaced']);
+    r.claim('s', endpoint('poll'));
+    expect(tcp.ended).toEqual([]);
+    expect(r.connected()).toEqual({ ws: 0, poll: 0, tcp: 1 });
+    r.noteDelivered('s', 'tcp', [{ seq: 1 }]);
+    expect(r.delivered.tcp).toBe(1);
+    const ws2 = endpoint('ws');
+    r.claim('s', ws2);
+    expect(tcp.ended).toEqual(['replaced']);
   });
 
   it('runs a session’s work one at a time in order, sessions in parallel, and refuses past the limit', async () => {

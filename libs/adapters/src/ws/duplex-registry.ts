@@ -1,9 +1,12 @@
 import { ItineraError, type SessionStore } from '@itinera/core';
 import type { ClosingReason } from './duplex-frames';
 
-/** One live way of reaching a session on this node: a WebSocket, or a held long poll. */
+/** The duplex transports that reach a session: WebSocket, long polling, TCP. */
+export type DuplexTransport = 'ws' | 'poll' | 'tcp';
+
+/** One live way of reaching a session on this node: a WebSocket or TCP connection, or a held long poll. */
 export interface DuplexEndpoint {
-  readonly transport: 'ws' | 'poll';
+  readonly transport: DuplexTransport;
   /**
    * Stop delivering to this endpoint. `superseded` is a newer long poll of the same
    * session (the held one answers with empty items, no `closing`).
@@ -31,19 +34,19 @@ export class DuplexRegistry {
   /** Highest seq written to each session on this node, to tell a redelivery (for metrics; bounded). */
   private readonly written = new Map<string, number>();
   /** Outbox frames written to clients on this node, all and those written again, per transport. */
-  readonly delivered = { ws: 0, poll: 0 };
-  readonly redelivered = { ws: 0, poll: 0 };
+  readonly delivered = { ws: 0, poll: 0, tcp: 0 };
+  readonly redelivered = { ws: 0, poll: 0, tcp: 0 };
 
   /**
-   * Add `ep` for `session`, ending the endpoints it replaces: a WebSocket replaces
-   * every other endpoint of the session; a long poll only supersedes an older poll.
+   * Add `ep` for `session`, ending the endpoints it replaces: a WebSocket or TCP connection
+   * replaces every other endpoint of the session; a long poll only supersedes an older poll.
    * A poll never ends a WebSocket, because a poll the client aborted while moving
    * to a WebSocket can still reach the server after the WebSocket's hello.
    */
   claim(session: string, ep: DuplexEndpoint): void {
     const set = this.endpoints.get(session) ?? new Set<DuplexEndpoint>();
     for (const other of [...set]) {
-      if (other === ep || (ep.transport === 'poll' && other.transport === 'ws')) continue;
+      if (other === ep || (ep.transport === 'poll' && other.transport !== 'poll')) continue;
       set.delete(other);
       other.end(ep.transport === 'poll' ? 'superseded' : 'replaced');
     }
@@ -69,7 +72,7 @@ export class DuplexRegistry {
   }
 
   /** Count frames written to a client; one at or below the session's highest seq written here before is a redelivery. */
-  noteDelivered(session: string, transport: 'ws' | 'poll', frames: readonly { seq: number }[]): void {
+  noteDelivered(session: string, transport: DuplexTransport, frames: readonly { seq: number }[]): void {
     if (frames.length === 0) return;
     const high = this.written.get(session) ?? 0;
     let top = high;
@@ -84,12 +87,13 @@ export class DuplexRegistry {
   }
 
   /** Sessions with a live endpoint on this node, per transport (for metrics). */
-  connected(): { ws: number; poll: number } {
-    const n = { ws: 0, poll: 0 };
+  connected(): Record<DuplexTransport, number> {
+    const n = { ws: 0, poll: 0, tcp: 0 };
     for (const set of this.endpoints.values()) {
-      let ws = false;
-      for (const ep of set) if (ep.transport === 'ws') ws = true;
-      n[ws ? 'ws' : 'poll']++;
+      // A session held by a socket counts under that socket's transport, not its polls'.
+      let socket: DuplexTransport = 'poll';
+      for (const ep of set) if (ep.transport !== 'poll') socket = ep.transport;
+      n[socket]++;
     }
     return n;
   }

@@ -40,7 +40,7 @@ export interface DuplexSendContext {
 export async function acceptDuplexSend(
   ctx: DuplexSendContext,
   session: string,
-  transport: Extract<Transport, 'ws' | 'poll'>,
+  transport: Extract<Transport, 'ws' | 'poll' | 'tcp'>,
   send: DuplexSend,
   /** Who sent it (authenticated at hello or on the session request). */
   principal?: Principal,

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { ItineraError, type Logger, type OnRampGateway, type SessionStore } from '@itinera/core';
 import { problemOf } from '../http/problem';
 import { DuplexConnection } from './duplex-connection';
+import { DuplexConnections, type DuplexCloseOptions } from './duplex-connections';
 import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
 import { duplexOptions, type DuplexOptions } from './duplex-options';
 import { registryFor } from './duplex-registry';
@@ -36,13 +37,7 @@ export interface WebSocketDuplexDeps extends DuplexDeps {
   trustProxy?: TrustFn;
 }
 
-export interface DuplexCloseOptions {
-  reason: 'shutdown';
-  /** Told to clients in `closing`: when to reconnect. */
-  retryAfterMs?: number;
-  /** How long to wait for sends being accepted and sockets closing; default 5000. */
-  graceMs?: number;
-}
+export type { DuplexCloseOptions };
 
 export interface WebSocketDuplex {
   /** Refuse new upgrades (503), finish sends in flight, send `closing`, close every socket. */
@@ -96,7 +91,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
   const logger = deps.logger.child({ component: 'duplex-ws' });
   const registry = registryFor(deps.sessions);
   const ctx = { gateway: deps.gateway, sessions: deps.sessions, registry, logger, options, limits: deps.limits, auth: deps.auth ?? OPEN_AUTHENTICATOR };
-  const connections = new Set<DuplexConnection>();
+  const connections = new DuplexConnections(registry, logger, options.heartbeatMs);
   let closing: DuplexCloseOptions | undefined;
 
   const wss = new WebSocketServer({
@@ -148,9 +143,7 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-        const conn = new DuplexConnection(ws, ctx, remote, clientAddress(req, deps.trustProxy));
-        connections.add(conn);
-        void conn.closed.then(() => connections.delete(conn));
+        connections.add(new DuplexConnection(ws, ctx, remote, clientAddress(req, deps.trustProxy)));
       });
     } catch (err) {
       logger.error({ err }, 'duplex upgrade failed');
@@ -159,33 +152,15 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
   };
   server.on('upgrade', onUpgrade);
 
-  const heartbeat = setInterval(() => {
-    for (const c of connections) {
-      try {
-        c.tick();
-      } catch (err) {
-        logger.warn({ err }, 'duplex heartbeat tick failed');
-      }
-    }
-  }, options.heartbeatMs);
-  heartbeat.unref();
-
   let closed: Promise<void> | undefined;
   const close = (opts: DuplexCloseOptions): Promise<void> => {
     if (closed) return closed;
     closing = opts;
-    const graceMs = opts.graceMs ?? 5000;
     closed = (async () => {
-      // Sends already being accepted get their `accepted`/`error` before `closing`.
-      await registry.settled(graceMs);
-      const all = [...connections];
-      for (const c of all) c.end('shutdown', opts.retryAfterMs);
-      await Promise.race([Promise.all(all.map((c) => c.closed)), new Promise((r) => setTimeout(r, graceMs).unref())]);
-      for (const c of connections) c.terminate();
-      clearInterval(heartbeat);
+      const count = await connections.close(opts);
       // The upgrade listener stays: until the server stops, upgrades get 503 and a Retry-After.
       wss.close();
-      logger.info({ connections: all.length }, 'duplex WebSocket on-ramp closed');
+      logger.info({ connections: count }, 'duplex WebSocket on-ramp closed');
     })();
     return closed;
   };
