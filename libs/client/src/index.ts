@@ -13,5 +13,7 @@ import { TcpLink } from './tcp.link';
 export { TcpLink, type TcpTlsOptions } from './tcp.link';
 addNodeLink('tcp', (url, events, opts) => new TcpLink(url, events, opts));
 // Dual HTTP (Node only): open a session whose callbacks the bus POSTs to you, and verify them. Not in the browser entry.
-export { WebhookReceiver, createWebhookReceiver, DualHttpSession, openDualHttpSession, WEBHOOK_INVALID } from './webhooks';
-export type { WebhookReceiverOptions, WebhookRequest, WebhookResponse, DualHttpSessionInfo, DualHttpSessionOptions } from './webhooks';
+export { WebhookReceiver, createWebhookReceiver, WEBHOOK_INVALID } from './webhooks';
+export { DualHttpSession, openDualHttpSession } from './dual-http.session';
+export type { WebhookReceiverOptions, WebhookRequest, WebhookResponse } from './webhooks';
+export type { DualHttpSessionInfo, DualHttpSessionOptions } from './dual-http.session';

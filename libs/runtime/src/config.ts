@@ -246,6 +246,26 @@ export const CONFIG_SPEC = {
     default: 10000,
     minimum: 100,
   },
+  ITINERA_BAM_RETENTION_MS: {
+    type: 'integer',
+    description:
+      'Business activity monitoring: how long an activity (milestones and tracked fields of one correlation id) is kept after its latest milestone; aggregates reach back this far. Redis: the TTL of activity keys and the age trim of the per-itinerary indexes.',
+    default: 604800000,
+    minimum: 60000,
+  },
+  ITINERA_BAM_MAX_ACTIVITIES: {
+    type: 'integer',
+    description:
+      "Business activity monitoring: activities kept in memory (embedded transport), and entries of each itinerary's index in Redis; the oldest go first.",
+    default: 100000,
+    minimum: 100,
+  },
+  ITINERA_BAM_QUERY_MAX: {
+    type: 'integer',
+    description: 'Business activity monitoring: activities one GET /activities aggregate may cover; a larger range is refused with RANGE_TOO_LARGE.',
+    default: 50000,
+    minimum: 1,
+  },
   ITINERA_SHUTDOWN_TIMEOUT_MS: { type: 'integer', description: 'Graceful shutdown deadline for in-flight work.', default: 10000, minimum: 0 },
   ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
   ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
@@ -374,6 +394,9 @@ export interface BusConfig {
   idempotencyTtlMs: number;
   recordTtlMs: number;
   memoryRecords: number;
+  bamRetentionMs: number;
+  bamMaxActivities: number;
+  bamQueryMax: number;
   shutdownTimeoutMs: number;
   retryAfterMs: number;
   allowEviction: boolean;
@@ -492,6 +515,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     idempotencyTtlMs: v.ITINERA_IDEMPOTENCY_TTL_MS as number,
     recordTtlMs: v.ITINERA_RECORD_TTL_MS as number,
     memoryRecords: v.ITINERA_MEMORY_RECORDS as number,
+    bamRetentionMs: v.ITINERA_BAM_RETENTION_MS as number,
+    bamMaxActivities: v.ITINERA_BAM_MAX_ACTIVITIES as number,
+    bamQueryMax: v.ITINERA_BAM_QUERY_MAX as number,
     shutdownTimeoutMs: v.ITINERA_SHUTDOWN_TIMEOUT_MS as number,
     retryAfterMs: v.ITINERA_RETRY_AFTER_MS as number,
     allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,

@@ -8,6 +8,7 @@ import {
   registerAsyncApiRoute,
   trustFunction,
   registerFaultRoutes,
+  registerActivityRoutes,
   registerHttpOnRamp,
   registerPollingDuplex,
   startDualHttp,
@@ -64,6 +65,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
       limits: limits.limits,
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
+    registerActivityRoutes(scope, { activities: bus.activities, itineraries: bus.registry, auth: bus.auth });
     polling = registerPollingDuplex(scope, { ...deps, dualHttp });
     registerAsyncApiRoute(scope);
     registerDemo(scope);
