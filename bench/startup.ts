@@ -24,7 +24,10 @@ const ROLE = opt('role', 'gateway');
 const JSON_OUT = process.argv.includes('--json');
 
 const VARIANTS: { name: string; argv: string[] }[] = [
-  { name: `node --enable-source-maps dist/apps/${ROLE}/main.js (image, npm start)`, argv: [process.execPath, '--enable-source-maps', `dist/apps/${ROLE}/main.js`] },
+  {
+    name: `node --enable-source-maps dist/apps/${ROLE}/main.js (image, npm start)`,
+    argv: [process.execPath, '--enable-source-maps', `dist/apps/${ROLE}/main.js`],
+  },
   { name: `node dist/apps/${ROLE}/main.js`, argv: [process.execPath, `dist/apps/${ROLE}/main.js`] },
   { name: `tsx apps/${ROLE}/src/main.ts (from source)`, argv: [join(ROOT, 'node_modules/.bin/tsx'), `apps/${ROLE}/src/main.ts`] },
 ];
@@ -110,7 +113,8 @@ async function main(): Promise<void> {
     else {
       process.stdout.write(`start-up of the ${ROLE} (spawn to /health/ready 200), ${RUNS} runs each, Node ${process.version}\n`);
       process.stdout.write(`  ${'wall median'.padStart(12)} ${'wall min'.padStart(9)} ${'CPU median'.padStart(11)}\n`);
-      for (const r of rows) process.stdout.write(`  ${`${r.medianMs} ms`.padStart(12)} ${`${r.minMs} ms`.padStart(9)} ${`${r.cpuMedianMs} ms`.padStart(11)}   ${r.variant}\n`);
+      for (const r of rows)
+        process.stdout.write(`  ${`${r.medianMs} ms`.padStart(12)} ${`${r.minMs} ms`.padStart(9)} ${`${r.cpuMedianMs} ms`.padStart(11)}   ${r.variant}\n`);
       const [built, , tsx] = rows;
       process.stdout.write(`  built / tsx: ${round(built.medianMs / tsx.medianMs, 2)}x wall, ${round(built.cpuMedianMs / tsx.cpuMedianMs, 2)}x CPU\n`);
     }

@@ -87,7 +87,11 @@ describe('the image without a container engine: a production install runs every 
   /** Ready as the HEALTHCHECK sees it: its CMD, run with the container's environment. */
   function healthcheck(port: string): number | null {
     const [cmd, ...args] = HEALTHCHECK;
-    const r = spawnSync(cmd, args.map((a) => (a.startsWith('/') ? join(root, a) : a)), { env: env({ PORT: port, NODE_OPTIONS: '' }), timeout: 10_000 });
+    const r = spawnSync(
+      cmd,
+      args.map((a) => (a.startsWith('/') ? join(root, a) : a)),
+      { env: env({ PORT: port, NODE_OPTIONS: '' }), timeout: 10_000 },
+    );
     return r.status;
   }
 
@@ -186,7 +190,9 @@ describe('the image without a container engine: a production install runs every 
     ]);
     // Every RUN of the final stage is one this test repeats, or the init process it stands in for.
     const runs = only(final, 'RUN').map((r) => r.body);
-    expect(runs.filter((r) => !/^(npm ci |ln -s )/.test(r))).toEqual([expect.stringMatching(/^apt-get update .*apt-get install -y --no-install-recommends tini /)]);
+    expect(runs.filter((r) => !/^(npm ci |ln -s )/.test(r))).toEqual([
+      expect.stringMatching(/^apt-get update .*apt-get install -y --no-install-recommends tini /),
+    ]);
     expect(runs).toContain('npm ci --omit=dev --ignore-scripts --no-audit --no-fund');
     expect(stageEnv(final)).toMatchObject({ NODE_ENV: 'production', ITINERA_ITINERARIES: `${APP}/itineraries` });
     expect(only(final, 'USER')[0].body).toMatch(/^[1-9]\d*:[1-9]\d*$/);
@@ -196,13 +202,25 @@ describe('the image without a container engine: a production install runs every 
   });
 
   it('.dockerignore keeps host builds, installs, secrets and history out, and the sources the build needs in', () => {
-    for (const p of ['node_modules/fastify/package.json', 'libs/client/node_modules/x', 'dist/apps/bus/main.js', '.git/HEAD', '.env', '.env.production', 'test/e2e/x.test.ts'])
+    for (const p of [
+      'node_modules/fastify/package.json',
+      'libs/client/node_modules/x',
+      'dist/apps/bus/main.js',
+      '.git/HEAD',
+      '.env',
+      '.env.production',
+      'test/e2e/x.test.ts',
+    ])
       expect(isIgnored(dockerignore, p), p).toBe(true);
     // What a clean clone holds of the build's inputs (sources, lock file, build scripts) and of the final stage's.
-    const tracked = spawnSync('git', ['ls-files', '-z', 'package.json', 'package-lock.json', 'tsconfig*.json', 'apps', 'libs', 'itineraries', 'schema', 'scripts', 'deploy/docker'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    const tracked = spawnSync(
+      'git',
+      ['ls-files', '-z', 'package.json', 'package-lock.json', 'tsconfig*.json', 'apps', 'libs', 'itineraries', 'schema', 'scripts', 'deploy/docker'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
     const needed = tracked.stdout.split('\0').filter(Boolean);
     expect(needed).toEqual(expect.arrayContaining(['scripts/build.mjs', 'deploy/docker/entrypoint.sh', 'itineraries/calculator.json']));
     expect(needed.filter((p) => isIgnored(dockerignore, p))).toEqual([]);
@@ -309,7 +327,12 @@ describe('the image without a container engine: a production install runs every 
       expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/valid: 4 itineraries/);
     }
-    const wrong = spawnSync(script, ['itinera', 'validate', join(root, 'no-such-folder')], { cwd: inImage('.'), env: env(), encoding: 'utf8', timeout: 60_000 });
+    const wrong = spawnSync(script, ['itinera', 'validate', join(root, 'no-such-folder')], {
+      cwd: inImage('.'),
+      env: env(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(wrong.status).not.toBe(0);
   });
 });
