@@ -6,6 +6,10 @@ export * from './duplex';
 export * from './dual-http';
 // The HTTP on-ramp.
 export * from './http/http.receive';
+// Route schemas (Fastify validates and serialises with them; /openapi.json is generated from them).
+export * from './http/route.schemas';
+export { LIVE_SCHEMA, READY_SCHEMA, metricsSchema } from './http/http.schemas';
+export { validationProblem } from './http/validation-problem';
 // Business activity monitoring: GET /activities (aggregates) and /activities/{correlationId}.
 export { registerActivityRoutes, parseActivityQuery, declaredTracking, type ActivityRoutesDeps } from './http/activities.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).

@@ -6,11 +6,22 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, formatDetails, redactText, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger, wantsPrettyLogs } from '@itinera/observability';
-import { fromFastifyError, operatorGuard, sendProblem, trustFunction, writeClientErrorProblem } from '@itinera/adapters';
+import {
+  LIVE_SCHEMA,
+  READY_SCHEMA,
+  fromFastifyError,
+  metricsSchema,
+  operatorGuard,
+  sendProblem,
+  trustFunction,
+  useSharedSchemas,
+  writeClientErrorProblem,
+} from '@itinera/adapters';
 import { ItineraModule, BusService } from './itinera.module';
 import { ProblemFilter } from './problem.filter';
 import type { Bus, BusRoles } from './bus';
 import { loadConfig, type BusConfig } from './config';
+import { registerOpenApi } from './openapi';
 import { checkProductionConfig } from './production-check';
 import { PinoNestLogger } from './nest.logger';
 
@@ -73,11 +84,14 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     throw err;
   }
   const fastify = app.getHttpAdapter().getInstance();
+  // Before any route: @fastify/swagger learns them as they are added.
+  useSharedSchemas(fastify);
+  await registerOpenApi(fastify, { ui: config.apiDocs ?? false, itineraries: () => bus.registry });
   if (opts.roles.gateway) {
     bus.mount(fastify, app.getHttpServer());
   } else {
-    fastify.get('/health/live', async () => ({ status: 'ok' }));
-    fastify.get('/health/ready', async (req, reply) =>
+    fastify.get('/health/live', LIVE_SCHEMA, async () => ({ status: 'ok' }));
+    fastify.get('/health/ready', READY_SCHEMA, async (req, reply) =>
       bus.checkReady().then(
         () => ({ status: 'ready' }),
         (err: unknown) => sendProblem(reply, err, req.url),
@@ -85,7 +99,7 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     );
     // ITINERA_METRICS_AUTH holds here as on a gateway: a worker's port is no way around it.
     const guard = config.metricsAuth === 'operator' ? operatorGuard(bus.auth, 'the metrics') : undefined;
-    fastify.get('/metrics', async (req, reply) => {
+    fastify.get('/metrics', metricsSchema(guard !== undefined), async (req, reply) => {
       try {
         await guard?.(req);
       } catch (err) {

@@ -333,6 +333,11 @@ export const CONFIG_SPEC = {
     default: 'open',
     enum: ['open', 'operator'],
   },
+  ITINERA_API_DOCS: {
+    type: 'boolean',
+    description:
+      'Serve Swagger UI at /docs (the OpenAPI document is always at /openapi.json). Unset: on, except with NODE_ENV=production.',
+  },
 } satisfies ConfigSpec;
 
 export interface BusConfig {
@@ -417,6 +422,8 @@ export interface BusConfig {
   jwtClockSkewSec: number;
   queueTrusted: boolean;
   metricsAuth: 'open' | 'operator';
+  /** ITINERA_API_DOCS: Swagger UI at /docs. */
+  apiDocs?: boolean;
 }
 
 const list = (s: string) =>
@@ -537,6 +544,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwtClockSkewSec: v.ITINERA_JWT_CLOCK_SKEW_S as number,
     queueTrusted: v.ITINERA_QUEUE_TRUSTED as boolean,
     metricsAuth: v.ITINERA_METRICS_AUTH as 'open' | 'operator',
+    apiDocs: (v.ITINERA_API_DOCS as boolean | undefined) ?? env.NODE_ENV !== 'production',
     ...overrides,
   };
 }

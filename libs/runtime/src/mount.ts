@@ -20,6 +20,7 @@ import type { RunningOnRamp } from '@itinera/core';
 import fastifyStatic from '@fastify/static';
 import { PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
+import { CLIENT_BUNDLE_SCHEMA, DEMO_REDIRECT_SCHEMA, ROOT_SCHEMA } from './demo.schemas';
 import { registerDuplexMetrics } from './bus-metrics';
 
 export interface MountedGateway {
@@ -134,14 +135,14 @@ function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> 
 
 /** The demo page (apps/bus/public at /demo/) and the browser client bundle at /client/itinera.js. */
 function registerDemo(scope: FastifyInstance): void {
-  scope.get('/client/itinera.js', async (_req, reply) =>
+  scope.get('/client/itinera.js', CLIENT_BUNDLE_SCHEMA, async (_req, reply) =>
     reply
       .type('text/javascript; charset=utf-8')
       .header('cache-control', 'no-cache')
       .send(await browserBundle()),
   );
-  scope.get('/', async (_req, reply) => reply.redirect('/demo/'));
-  scope.get('/demo', async (_req, reply) => reply.redirect('/demo/'));
+  scope.get('/', ROOT_SCHEMA, async (_req, reply) => reply.redirect('/demo/'));
+  scope.get('/demo', DEMO_REDIRECT_SCHEMA, async (_req, reply) => reply.redirect('/demo/'));
   // @fastify/static: ranges, ETags, and no path escapes out of the folder.
-  void scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/demo/', decorateReply: false, index: ['index.html'] });
+  void scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/demo/', decorateReply: false, index: ['index.html'], schemaHide: false });
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { ItineraError, redactSecrets, redactText, type FaultRecord, type FaultStore } from '@itinera/core';
 import type { Authenticator } from '../identity/authenticator';
 import { operatorGuard } from '../identity/operator-guard';
+import { useSharedSchemas } from './route.schemas';
+import { DELETE_FAULT_SCHEMA, GET_FAULT_SCHEMA, RESUBMIT_FAULT_SCHEMA, listFaultsSchema } from './faults.schemas';
 
 /** What `POST /faults/{id}/resubmit` may change (checked again by the resubmitter). */
 export interface FaultRepairInput {
@@ -37,7 +39,7 @@ export function summarizeFault(f: FaultRecord): FaultSummary {
   };
 }
 
-function parseLimit(raw: string | undefined): number {
+function parseLimit(raw: string | number | undefined): number {
   if (raw === undefined || raw === '') return FAULT_LIST_DEFAULT;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > FAULT_LIST_MAX) {
@@ -60,19 +62,21 @@ async function required(faults: FaultStore, id: string): Promise<FaultRecord> {
  * handler answers problem+json for everything thrown here.
  */
 export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps): void {
+  // A preValidation hook: the operator check comes before schema validation, so an outsider learns nothing of the input rules.
   const guard = operatorGuard(deps.auth, 'the fault endpoints');
+  useSharedSchemas(app);
 
-  app.get<{ Querystring: { limit?: string } }>('/faults', { preHandler: guard }, async (req) => {
+  app.get<{ Querystring: { limit?: number } }>('/faults', { ...listFaultsSchema(FAULT_LIST_DEFAULT, FAULT_LIST_MAX), preValidation: guard }, async (req) => {
     const faults = await deps.faults.list(parseLimit(req.query.limit));
     return { faults: faults.map(summarizeFault) };
   });
 
-  app.get<{ Params: { id: string } }>('/faults/:id', { preHandler: guard }, async (req) =>
+  app.get<{ Params: { id: string } }>('/faults/:id', { ...GET_FAULT_SCHEMA, preValidation: guard }, async (req) =>
     // Shown masked (credentials, secret parameters and fields); a resubmit still runs the stored envelope.
     redactSecrets(await required(deps.faults, req.params.id)),
   );
 
-  app.post<{ Params: { id: string } }>('/faults/:id/resubmit', { preHandler: guard }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/faults/:id/resubmit', { ...RESUBMIT_FAULT_SCHEMA, preValidation: guard }, async (req, reply) => {
     // The body is optional: no body (or `{}`) resubmits the message unchanged.
     const body = req.body as unknown;
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
@@ -89,7 +93,7 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps)
       .send({ messageId: r.messageId, correlationId: r.correlationId, itinerary: r.itinerary, status: 'accepted' });
   });
 
-  app.delete<{ Params: { id: string } }>('/faults/:id', { preHandler: guard }, async (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/faults/:id', { ...DELETE_FAULT_SCHEMA, preValidation: guard }, async (req, reply) => {
     await required(deps.faults, req.params.id);
     await deps.faults.remove(req.params.id);
     return reply.code(204).send();

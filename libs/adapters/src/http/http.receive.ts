@@ -10,6 +10,18 @@ import {
 } from '@itinera/core';
 import { traceContextFrom } from '@itinera/observability';
 import { sendProblem } from './problem';
+import { useSharedSchemas } from './route.schemas';
+import { withRequestDetail } from './validation-problem';
+import {
+  GET_ITINERARY_SCHEMA,
+  GET_MESSAGE_SCHEMA,
+  LIST_ITINERARIES_SCHEMA,
+  LIVE_SCHEMA,
+  POST_ITINERARY_MESSAGE_SCHEMA,
+  POST_MESSAGE_SCHEMA,
+  READY_SCHEMA,
+  metricsSchema,
+} from './http.schemas';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
 import { operatorGuard } from '../identity/operator-guard';
@@ -83,8 +95,10 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
   // Fastify parses only application/json; `+json` types (application/vnd.api+json,
   // application/cloudevents+json) are JSON too, with the same size limit and poisoning checks.
   app.addContentTypeParser(PLUS_JSON, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  useSharedSchemas(app);
 
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+  app.setErrorHandler((thrown: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const err = withRequestDetail(thrown, req.headers) as typeof thrown;
     const mapped =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? new ItineraError(
@@ -152,12 +166,12 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       .send({ messageId: accepted.messageId, correlationId: accepted.correlationId, itinerary: accepted.itinerary, status: accepted.status });
   };
 
-  app.post<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name/messages', (req, reply) =>
+  app.post<{ Params: { name: string }; Querystring: { version?: string } }>('/itineraries/:name/messages', POST_ITINERARY_MESSAGE_SCHEMA, (req, reply) =>
     accept(req, reply, req.params.name, req.query.version || undefined),
   );
-  app.post('/messages', (req, reply) => accept(req, reply, undefined, undefined));
+  app.post('/messages', POST_MESSAGE_SCHEMA, (req, reply) => accept(req, reply, undefined, undefined));
 
-  app.get<{ Params: { id: string } }>('/messages/:id', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/messages/:id', GET_MESSAGE_SCHEMA, async (req, reply) => {
     const caller = await authenticateHttp(auth, deps.sessions, req.headers);
     const record = await deps.messages.get(req.params.id);
     // Someone else's record is "not found" too: its existence is not told.
@@ -168,18 +182,18 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
   });
 
   // Names and versions: any authenticated caller. Full definitions (steps, endpoints, rules): operators.
-  app.get('/itineraries', async (req) => {
+  app.get('/itineraries', LIST_ITINERARIES_SCHEMA, async (req) => {
     await auth.authenticate(httpCredentials(req.headers, false).credentials);
     return { itineraries: deps.itineraries.list() };
   });
   app.get<{ Params: { name: string }; Querystring: { version?: string } }>(
     '/itineraries/:name',
-    { preHandler: operatorGuard(auth, 'itinerary definitions') },
+    { ...GET_ITINERARY_SCHEMA, preValidation: operatorGuard(auth, 'itinerary definitions') },
     async (req) => deps.itineraries.itinerary(req.params.name, req.query.version || undefined),
   );
 
-  app.get('/health/live', async () => ({ status: 'ok' }));
-  app.get('/health/ready', async (_req, reply) => {
+  app.get('/health/live', LIVE_SCHEMA, async () => ({ status: 'ok' }));
+  app.get('/health/ready', READY_SCHEMA, async (_req, reply) => {
     // A rejection that says why (REDIS_OUT_OF_MEMORY, …) is the answer as it is.
     const ok = await deps.ready().catch((err: unknown) => (err instanceof ItineraError ? err : false));
     if (ok instanceof ItineraError) throw ok;
@@ -187,7 +201,8 @@ export function registerHttpOnRamp(app: FastifyInstance, deps: HttpOnRampDeps): 
       throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; the node takes no messages until it is back', { transient: true });
     return reply.send({ status: 'ready' });
   });
-  app.get('/metrics', deps.metricsAuth === 'operator' ? { preHandler: operatorGuard(auth, 'the metrics') } : {}, async (_req, reply) =>
+  const guarded = deps.metricsAuth === 'operator';
+  app.get('/metrics', { ...metricsSchema(guarded), ...(guarded ? { preHandler: operatorGuard(auth, 'the metrics') } : {}) }, async (_req, reply) =>
     reply.type(deps.metricsContentType ?? 'text/plain; version=0.0.4').send(await deps.metrics()),
   );
 }

@@ -7,6 +7,8 @@ import { registryFor, type DuplexEndpoint } from '../ws/duplex-registry';
 import { acceptDuplexSend, type DuplexSend } from '../ws/duplex-send';
 import type { DuplexCloseOptions, DuplexDeps } from '../ws/ws.receive';
 import { fromFastifyError, sendProblem } from './problem';
+import { useSharedSchemas } from './route.schemas';
+import { CREATE_SESSION_SCHEMA, DELETE_SESSION_SCHEMA, GET_SESSION_SCHEMA, POLL_SCHEMA, SEND_SCHEMA } from './poll.schemas';
 import { OPEN_AUTHENTICATOR } from '../identity/authenticator';
 import { authenticateSessionCaller, httpCredentials } from '../identity/request-identity';
 import type { DualHttpSessions } from '../dual-http/dual-http.on-ramp';
@@ -140,6 +142,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
   fastify.register(async (app) => {
     // JSON only (anything else is 415); empty bodies are fine (POST /duplex/sessions, DELETE); bad JSON is INVALID_JSON.
     app.removeAllContentTypeParsers();
+    useSharedSchemas(app);
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.maxFrameBytes }, (_req, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
@@ -172,7 +175,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       if (!closing) await handle.close({ reason: 'shutdown' });
     });
 
-    app.post('/duplex/sessions', async (req, reply) => {
+    app.post('/duplex/sessions', CREATE_SESSION_SCHEMA, async (req, reply) => {
       const refused = refuseWhenClosing(reply, req.url);
       if (refused) return refused;
       const limits = deps.limits;
@@ -190,7 +193,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
         .send({ session: id, token, pollTimeoutMs: options.pollTimeoutMs, inactivityTimeoutMs: options.sessionTtlMs, maxFrameBytes: options.maxFrameBytes, ...extra });
     });
 
-    app.post('/duplex/sessions/:session/messages', { bodyLimit: options.maxFrameBytes }, async (req: SessionRequest, reply) => {
+    app.post('/duplex/sessions/:session/messages', { ...SEND_SCHEMA, bodyLimit: options.maxFrameBytes }, async (req: SessionRequest, reply) => {
       const session = authed.get(req)!.id;
       const instance = req.url.split('?')[0];
       const refused = refuseWhenClosing(reply, instance);
@@ -227,7 +230,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
     });
 
     // Resume check (the long-polling counterpart of hello with a session): 200 with where the session stands.
-    app.get('/duplex/sessions/:session', async (req: SessionRequest, reply) => {
+    app.get('/duplex/sessions/:session', GET_SESSION_SCHEMA, async (req: SessionRequest, reply) => {
       const info = authed.get(req)!;
       reply.header('cache-control', 'no-store');
       return {
@@ -240,7 +243,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       };
     });
 
-    app.get('/duplex/sessions/:session/poll', async (req: SessionRequest, reply) => {
+    app.get('/duplex/sessions/:session/poll', POLL_SCHEMA, async (req: SessionRequest, reply) => {
       const info = authed.get(req)!;
       let after = info.ackedSeq;
       if (req.query.after !== undefined) {
@@ -277,7 +280,7 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
       return answer;
     });
 
-    app.delete('/duplex/sessions/:session', async (req: SessionRequest, reply) => {
+    app.delete('/duplex/sessions/:session', DELETE_SESSION_SCHEMA, async (req: SessionRequest, reply) => {
       const session = authed.get(req)!.id;
       registry.end(session, 'ended');
       await sessions.end(session);
