@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createWebhookReceiver, openDualHttpSession, type CallbackFrame, type DualHttpSession, type FaultFrame } from '@itinera/client';
+import { createWebhookReceiver, DualHttpSession, openDualHttpSession, type CallbackFrame, type FaultFrame } from '@itinera/client';
 import { freePort, sleep, waitFor } from '../support/ports';
 import { startTestBus } from '../support/bus';
+import { startCluster, type Cluster } from '../support/cluster';
 
 // A host name that resolves to loopback, whatever the machine's DNS says (the guard checks resolved addresses).
 const LOOPBACK_NAME = 'callbacks.loopback.test';
@@ -239,9 +240,80 @@ describe('duplex over dual HTTP (webhooks)', () => {
       // Waits double per failure (jitter within each half): the fourth exceeds the first.
       expect(gaps[3]!).toBeGreaterThan(gaps[0]!);
       await waitFor(async () => (await bus.bus.sessions.get(s.session))?.ackedSeq === 3, 'acknowledged up to 3');
+      // Counted by transport: acknowledged POSTs, and those that took more than one attempt.
+      const metrics = await (await fetch(`${bus.url}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name}\\{transport="dual-http"\\} (\\d+)`, 'm').exec(metrics)?.[1]);
+      expect(value('itinera_callbacks_delivered_total')).toBeGreaterThanOrEqual(3);
+      expect(value('itinera_callbacks_redelivered_total')).toBeGreaterThanOrEqual(1);
       await s.close();
     } finally {
       await cap.close();
     }
   });
+});
+
+describe('dual HTTP on BullMQ with two gateways', () => {
+  let cluster: Cluster;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    cluster = await startCluster({
+      gateways: 2,
+      workers: 1,
+      env: {
+        ITINERA_CALLBACK_ALLOWLIST: `http://127.0.0.1:${port}/`,
+        ITINERA_CALLBACK_RETRY_MS: '50',
+        ITINERA_CALLBACK_RETRY_MAX_MS: '500',
+        ITINERA_CALLBACK_LEASE_MS: '1500',
+      },
+    });
+  }, 120_000);
+  afterAll(async () => cluster?.stop());
+
+  it('delivers from one gateway at a time, and another takes the session over when that one dies', async () => {
+    const [a, b] = cluster.gateways as [Cluster['gateways'][number], Cluster['gateways'][number]];
+    const session = await openDualHttpSession({ url: a.url, callbackUrl: `http://127.0.0.1:${port}/` });
+    // The same session, its messages sent through the other gateway.
+    const viaB = DualHttpSession.resume({ url: b.url, ...session.info });
+    const results: number[] = [];
+    const seqs: number[] = [];
+    const receiver = createWebhookReceiver({
+      secret: session.info.webhookSecret,
+      callbacks: { Result: (body: { result: number }) => void results.push(body.result) },
+      onCallback: (f: CallbackFrame) => void seqs.push(f.seq),
+    });
+    let posts = 0;
+    const handle = receiver.handler();
+    const server = createServer((req, res) => {
+      posts++;
+      handle(req, res);
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      await viaB.send({ itinerary: 'calculator', action: 'AddTo', body: { n: 1 } });
+      await session.send({ itinerary: 'calculator', action: 'AddTo', body: { n: 2 } });
+      await waitFor(() => results.length === 2, 'two results', 20_000);
+      // Both acknowledged (so nothing is redelivered below for a reason other than a takeover).
+      const ackedSeq = async () =>
+        ((await (await fetch(`${b.url}/duplex/sessions/${session.session}`, { headers: { authorization: `Bearer ${session.info.token}` } })).json()) as { ackedSeq: number })
+          .ackedSeq;
+      await waitFor(async () => (await ackedSeq()) === 2, 'acknowledged up to 2');
+
+      // The gateway that opened the session (and holds its delivery) dies without a word.
+      await a.kill('SIGKILL');
+      await viaB.send({ itinerary: 'calculator', action: 'AddTo', body: { n: 3 } });
+      await viaB.send({ itinerary: 'calculator', action: 'AddTo', body: { n: 4 } });
+      await waitFor(() => results.length === 4, 'the results after the takeover', 30_000);
+      expect(results).toEqual([1, 3, 6, 10]);
+      expect(seqs).toEqual([1, 2, 3, 4]);
+      // One POST per frame: no two gateways delivered the same session.
+      expect(posts).toBe(4);
+    } finally {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
+  }, 90_000);
 });

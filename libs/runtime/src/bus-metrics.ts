@@ -75,7 +75,7 @@ export function registerBusMetrics(
 }
 
 /** The gateway's live duplex endpoints and the frames they wrote (this node). */
-export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry): void {
+export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry, dualHttp?: { delivered: number; redelivered: number }): void {
   metrics.collected(
     'gauge',
     'itinera_duplex_connections',
@@ -96,6 +96,7 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.delivered.ws);
       set({ transport: 'poll' }, registry.delivered.poll);
+      if (dualHttp) set({ transport: 'dual-http' }, dualHttp.delivered);
       set({ transport: 'tcp' }, registry.delivered.tcp);
     },
   );
@@ -107,6 +108,7 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.redelivered.ws);
       set({ transport: 'poll' }, registry.redelivered.poll);
+      if (dualHttp) set({ transport: 'dual-http' }, dualHttp.redelivered);
       set({ transport: 'tcp' }, registry.redelivered.tcp);
     },
   );

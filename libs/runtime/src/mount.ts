@@ -72,7 +72,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     registerDemo(scope);
   });
   const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });
-  registerDuplexMetrics(bus.metrics, registryFor(bus.sessions));
+  registerDuplexMetrics(bus.metrics, registryFor(bus.sessions), dualHttp.deliverer);
   const tcp = startTcp(bus, app, { duplex: duplexOptions, limits: limits.limits, auth: bus.auth });
   const sweeper = startSessionSweeper({
     sessions: bus.sessions,

@@ -34,18 +34,22 @@ export const DUAL_HTTP_SPEC = {
     minimum: 100,
     maximum: 600_000,
   },
+  ITINERA_CALLBACK_LEASE_MS: {
+    type: 'integer',
+    description:
+      'How long a gateway holds the delivery of a dual-HTTP session without renewing it (renewed every third of it). A gateway that dies stops renewing; another takes its sessions over within about this time.',
+    default: 15_000,
+    minimum: 1000,
+    maximum: 300_000,
+  },
 } as const;
 
 /** An answer to a callback is ignored; reading more than this of it is a failure. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** A node that stops renewing loses its sessions after this; another node's sweep takes them over. */
-const DEFAULT_LEASE_MS = 15_000;
 
 export interface DualHttpContext extends OnRampContext {
   /** BullMQ deployments: the Redis where delivery leases live (one node per session at a time). */
   redis?: { url: string; prefix: string };
-  /** Lease time (tests); the sweep and renewals run at a third of it. */
-  leaseMs?: number;
 }
 
 /** The hook of `POST /duplex/sessions`: a body with `callbackUrl` opens a dual-HTTP session. */
@@ -73,7 +77,7 @@ export function startDualHttp(ctx: DualHttpContext): RunningDualHttp {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const leaseMs = ctx.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseMs = Number(setting(ctx, 'ITINERA_CALLBACK_LEASE_MS'));
   let redis: Redis | undefined;
   let lease: DeliveryLease;
   if (ctx.redis) {
