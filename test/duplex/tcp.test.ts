@@ -272,6 +272,17 @@ describe('TCP duplex: TLS and shutdown', () => {
   });
 });
 
+describe('the TCP link stays out of the browser bundle', () => {
+  it('bundling the browser entry (libs/client/src/browser.ts) leaves out the TCP link and Node modules', async () => {
+    const esbuild = await import('esbuild');
+    const entry = resolve(__dirname, '../../libs/client/src/browser.ts');
+    const out = await esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', platform: 'browser', logLevel: 'silent' });
+    const code = out.outputFiles[0]!.text;
+    expect(code).toContain('itinera.v1');
+    expect(code).not.toMatch(/TcpLink|node:net|node:tls|tcp:\/\//);
+  });
+});
+
 function frameBytes(frame: unknown): Buffer {
   const text = Buffer.from(typeof frame === 'string' ? frame : JSON.stringify(frame));
   const prefix = Buffer.alloc(4);
