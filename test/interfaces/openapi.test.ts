@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate } from '@readme/openapi-parser';
@@ -181,6 +182,23 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     const res = await fetch(`${bus.url}/docs/`, { redirect: 'follow' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('asks what GET /itineraries asks when ITINERA_AUTH=required: a credential, for the document and the UI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'itinera-openapi-'));
+    const keysFile = join(dir, 'keys.json');
+    writeFileSync(keysFile, JSON.stringify([{ name: 'reader', key: 'openapi-reader-key-0123456789', scopes: [] }]));
+    const secured = await startTestBus({ apiDocs: true, env: { ITINERA_AUTH: 'required', ITINERA_API_KEYS_FILE: keysFile } });
+    try {
+      expectProblem(await http(`${secured.url}/openapi.json`), 401, 'UNAUTHORIZED');
+      expect((await fetch(`${secured.url}/docs/json`)).status).toBe(401);
+      const withKey = await http(`${secured.url}/openapi.json`, { headers: { 'x-api-key': 'openapi-reader-key-0123456789' } });
+      expect(withKey.status).toBe(200);
+      expect(withKey.body.paths['/itineraries/calculator/messages']).toBeDefined();
+    } finally {
+      await secured.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves no /docs when ITINERA_API_DOCS is off, and the document still', async () => {

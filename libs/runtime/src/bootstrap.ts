@@ -10,6 +10,7 @@ import {
   LIVE_SCHEMA,
   READY_SCHEMA,
   fromFastifyError,
+  httpCredentials,
   metricsSchema,
   operatorGuard,
   sendProblem,
@@ -86,7 +87,11 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route: @fastify/swagger learns them as they are added.
   useSharedSchemas(fastify);
-  await registerOpenApi(fastify, { ui: config.apiDocs ?? false, itineraries: () => bus.registry });
+  await registerOpenApi(fastify, {
+    ui: config.apiDocs ?? false,
+    itineraries: () => bus.registry,
+    authenticate: (req) => bus.auth.authenticate(httpCredentials(req.headers, false).credentials),
+  });
   if (opts.roles.gateway) {
     bus.mount(fastify, app.getHttpServer());
   } else {

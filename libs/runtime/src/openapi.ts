@@ -1,7 +1,7 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { PROBLEM_SCHEMA, SECURITY_SCHEMES, type RouteDocs } from '@itinera/adapters';
+import { CALLER_SECURITY, PROBLEM_SCHEMA, SECURITY_SCHEMES, problems, sendProblem, type RouteDocs } from '@itinera/adapters';
 import { itineraryComponents, type ItinerarySource } from './openapi-itineraries';
 
 export interface OpenApiOptions {
@@ -10,6 +10,11 @@ export interface OpenApiOptions {
   /** The deployed itineraries: their action schemas become components, each gets its own typed on-ramp path. */
   itineraries: () => ItinerarySource | undefined;
   version?: string;
+  /**
+   * Who may read the document: it names the deployed itineraries, their actions and schemas,
+   * so it asks what `GET /itineraries` asks (any caller with ITINERA_AUTH=none, else a credential).
+   */
+  authenticate?: (req: FastifyRequest) => Promise<unknown>;
 }
 
 type OpenApiDocument = {
@@ -31,7 +36,11 @@ const OPENAPI_ROUTE_SCHEMA = {
   operationId: 'openApi',
   tags: ['Interfaces'],
   summary: 'This OpenAPI 3.1 document',
-  response: { 200: { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+  security: CALLER_SECURITY,
+  response: {
+    200: { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } },
+    ...problems({ 401: ['UNAUTHORIZED'], 503: ['AUTH_UNAVAILABLE'] }),
+  },
 };
 
 const WILDCARD_SCHEMA = {
@@ -100,7 +109,17 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
       return doc as never;
     },
   });
-  if (opts.ui) await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
-  // The document itself: no secrets in it (definitions stay behind GET /itineraries/{name}).
-  app.get('/openapi.json', { schema: { hide: false } }, async (_req, reply) => reply.header('cache-control', 'no-cache').send(app.swagger()));
+  const authenticate = opts.authenticate;
+  // The UI serves the document too (/docs/json): the same check on every one of its routes.
+  const uiHooks = authenticate && { onRequest: async (req: FastifyRequest) => void (await authenticate(req)) };
+  if (opts.ui) await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true, ...(uiHooks ? { uiHooks } : {}) });
+  // No secrets in it: definitions (steps, endpoints, rules) stay behind GET /itineraries/{name}.
+  app.get('/openapi.json', { schema: { hide: false } }, async (req, reply) => {
+    try {
+      await authenticate?.(req);
+    } catch (err) {
+      return sendProblem(reply, err, req.url);
+    }
+    return reply.header('cache-control', 'no-cache').send(app.swagger());
+  });
 }
