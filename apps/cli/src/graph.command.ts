@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { formatDetails, type ItineraryDefinition, type ResolverDefinition, type StepDefinition } from '@itinera/core';
 import type { ItineraryRegistry } from '@itinera/engine';
 import { itinerariesDir } from './args';
@@ -5,19 +6,30 @@ import { jsonLines } from './bus.client';
 import { EXIT, JSON_OPTION, text, type CliCommand } from './command';
 import { findingsJson } from './validate.command';
 
+const GRAPH_FORMATS = ['text', 'svg', 'mermaid', 'dot'];
+
 export const graphCommand: CliCommand = {
   name: 'graph',
   arguments: [{ name: 'dir', optional: true }, { name: 'name[@version]' }],
-  options: [{ name: 'version', value: 'x', description: 'the itinerary version to graph (same as name@x; default the latest)' }, JSON_OPTION],
-  summary: "Print an itinerary's steps as a flow: stage, service, resolver (latest version unless one is given)",
-  async run({ positional, options, services, adapters, io, env }) {
+  options: [
+    { name: 'version', value: 'x', description: 'the itinerary version to graph (same as name@x; default the latest)' },
+    { name: 'format', value: 'text|svg|mermaid|dot', description: 'the drawing: text (ASCII, the default), svg, mermaid (flowchart) or dot (Graphviz)' },
+    { name: 'out', value: 'FILE', description: 'write the drawing to FILE instead of stdout' },
+    { ...JSON_OPTION, description: 'print the graph model as JSON (nodes with the step ids, edges, stages, publication); the drawing still goes to --out' },
+  ],
+  summary:
+    'Draw an itinerary: its steps by stage around the publication line, with resolvers, when, maps, retries, endpoints (latest version unless one is given)',
+  async run({ positional, options, services, adapters, io, env, usageError }) {
+    const format = text(options, 'format') ?? 'text';
+    if (!GRAPH_FORMATS.includes(format)) return usageError(`--format must be one of ${GRAPH_FORMATS.join(', ')}; got "${format}"`);
+    const out = text(options, 'out');
     const target = positional.at(-1)!;
     const dir = itinerariesDir(positional.length === 2 ? positional[0] : undefined, env);
     const at = target.indexOf('@');
     const name = at < 0 ? target : target.slice(0, at);
     const version = at < 0 ? text(options, 'version') : target.slice(at + 1);
     // Loaded here, not at start: the bus commands do without the engine and start faster.
-    const { loadRegistry } = await import('@itinera/engine');
+    const { loadRegistry, buildItineraryGraph, drawItineraryGraph, registryGraphContext } = await import('@itinera/engine');
     const { registry, errors } = await loadRegistry(dir, { services, adapters });
     if (!registry) {
       if (options.json) io.out(jsonLines(findingsJson(dir, errors)));
@@ -29,8 +41,15 @@ export const graphCommand: CliCommand = {
     }
     // An unknown name or version throws ITINERARY_NOT_FOUND naming the deployed ones: one line on stderr.
     const def = registry.itinerary(name, version);
-    if (options.json) io.out(jsonLines(graphJson(def, registry)));
-    else for (const line of renderGraph(def, registry)) io.out(line);
+    const graph = buildItineraryGraph(def, registryGraphContext(registry));
+    const drawing = format === 'text' ? renderGraph(def, registry).join('\n') + '\n' : drawItineraryGraph(graph, format).text;
+    if (out) writeFileSync(out, drawing);
+    if (options.json) {
+      // The earlier flow fields stay for scripts that read them; the model adds nodes, edges, stages and publication.
+      const { nodes, edges, stages, publication } = graph;
+      io.out(jsonLines({ ...graphJson(def, registry), format, ...(out ? { out } : {}), nodes, edges, stages, publication }));
+    } else if (out) io.out(`${def.name}@${def.version}: ${format} drawing written to ${out}`);
+    else for (const line of drawing.replace(/\n$/, '').split('\n')) io.out(line);
     return EXIT.ok;
   },
 };

@@ -12,6 +12,7 @@ export { LIVE_SCHEMA, READY_SCHEMA, metricsSchema } from './http/http.schemas';
 export { validationProblem } from './http/validation-problem';
 // Business activity monitoring: GET /activities (aggregates) and /activities/{correlationId}.
 export { registerActivityRoutes, parseActivityQuery, declaredTracking, type ActivityRoutesDeps } from './http/activities.receive';
+export { registerGraphRoute, GRAPH_ROUTE_FORMATS, type GraphRouteDeps, type GraphRouteFormat } from './http/graph.receive';
 // Session, message and request limits of the on-ramps (rate-limiter-flexible).
 export { OnRampLimits, RateLimitedError, retryAfterOf, NO_LIMITS, type LimitSettings, type Caller, type OnRampLimitsOptions } from './limits/on-ramp-limits';
 export { trustFunction, clientAddress, addressLimitKey, parseTrustProxy, type TrustProxy, type TrustFn } from './limits/client-address';

@@ -20,3 +20,4 @@ export * from './worker';
 export * from './resubmit';
 export * from './activity-tracker';
 export { checkTrack } from './activity-tracker.check';
+export * from './graph';

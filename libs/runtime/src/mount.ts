@@ -9,6 +9,7 @@ import {
   trustFunction,
   registerFaultRoutes,
   registerActivityRoutes,
+  registerGraphRoute,
   registerHttpOnRamp,
   registerPollingDuplex,
   startDualHttp,
@@ -17,6 +18,7 @@ import {
   type TcpOnRampContext,
 } from '@itinera/adapters';
 import type { RunningOnRamp } from '@itinera/core';
+import { drawDeployedItinerary } from '@itinera/engine';
 import fastifyStatic from '@fastify/static';
 import { PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
@@ -67,6 +69,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     });
     registerFaultRoutes(scope, { faults: bus.faults, resubmit: (id, repair) => bus.resubmit(id, repair), auth: bus.auth });
     registerActivityRoutes(scope, { activities: bus.activities, itineraries: bus.registry, auth: bus.auth });
+    registerGraphRoute(scope, { draw: (name, version, format) => drawDeployedItinerary(bus.registry, name, version, format), auth: bus.auth });
     polling = registerPollingDuplex(scope, { ...deps, dualHttp });
     registerAsyncApiRoute(scope);
     registerDemo(scope);
