@@ -3,7 +3,7 @@
 // tsc (CommonJS, source maps, incremental) + tsc-alias for the @itinera/* paths, then the
 // entry files dist/apps/<app>/main.js, the static files and the browser client bundle.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,9 @@ function run(cmd, args) {
     process.exit(1);
   }
 }
+
+// --clean (npm pack, images): start from an empty dist/ so no file of an older build ships.
+if (process.argv.includes('--clean')) rmSync(dist, { recursive: true, force: true });
 
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('tsc-alias'), ['-p', 'tsconfig.build.json']);

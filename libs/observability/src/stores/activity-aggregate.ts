@@ -84,31 +84,40 @@ export function nearestRank(sorted: number[], p: number): number {
   return sorted[rank - 1];
 }
 
+/** What one activity adds to the accumulators it falls in: worked out once per activity. */
+interface Contribution {
+  reached: string[];
+  numbers: Array<[string, number]>;
+  duration?: number;
+}
+
+function contribution(a: Activity, between: [string, string] | undefined): Contribution {
+  const reached = [...new Set(a.milestones.map((m) => m.milestone))];
+  const numbers: Array<[string, number]> = [];
+  for (const [name, value] of Object.entries(a.fields)) if (typeof value === 'number' && Number.isFinite(value)) numbers.push([name, value]);
+  return { reached, numbers, duration: between ? timeBetween(a, between[0], between[1]) : undefined };
+}
+
 class Accumulator {
   count = 0;
   readonly milestones: Record<string, number> = {};
   readonly fields: Record<string, NumericStats> = {};
   readonly durations: number[] = [];
 
-  add(a: Activity, between: [string, string] | undefined): void {
+  add(c: Contribution): void {
     this.count++;
-    const reached = new Set(a.milestones.map((m) => m.milestone));
-    for (const m of reached) this.milestones[m] = (this.milestones[m] ?? 0) + 1;
-    for (const [name, value] of Object.entries(a.fields)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    for (const m of c.reached) this.milestones[m] = (this.milestones[m] ?? 0) + 1;
+    for (const [name, value] of c.numbers) {
       const s = this.fields[name];
       if (!s) this.fields[name] = { count: 1, sum: value, min: value, max: value, avg: value };
       else {
         s.count++;
         s.sum += value;
-        s.min = Math.min(s.min, value);
-        s.max = Math.max(s.max, value);
+        if (value < s.min) s.min = value;
+        if (value > s.max) s.max = value;
       }
     }
-    if (between) {
-      const d = timeBetween(a, between[0], between[1]);
-      if (d !== undefined) this.durations.push(d);
-    }
+    if (c.duration !== undefined) this.durations.push(c.duration);
   }
 
   stats(between: boolean): ActivityStats {
@@ -144,14 +153,15 @@ export function aggregateActivities(activities: Iterable<Activity>, query: Activ
     const t = placedAt(a, query.itinerary);
     if (t === undefined || t < fromMs || t >= toMs) continue;
     const b = buckets[Math.floor((t - fromMs) / bucketMs)];
-    total.add(a, between);
-    b.all.add(a, between);
+    const c = contribution(a, between);
+    total.add(c);
+    b.all.add(c);
     if (groupBy !== undefined) {
       const key = groupKey(a.fields[groupBy]);
       for (const groups of [b.groups, totalGroups]) {
         let g = groups.get(key);
         if (!g) groups.set(key, (g = new Accumulator()));
-        g.add(a, between);
+        g.add(c);
       }
     }
   }
