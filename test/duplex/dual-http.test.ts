@@ -252,6 +252,36 @@ describe('duplex over dual HTTP (webhooks)', () => {
   });
 });
 
+describe('dual HTTP when the client never comes back', () => {
+  it('expires the session: its undelivered frames become SESSION_EXPIRED faults and delivery stops', async () => {
+    const port = await freePort();
+    const expiring = await startTestBus({
+      env: { ITINERA_CALLBACK_ALLOWLIST: `http://127.0.0.1:${port}/`, ITINERA_CALLBACK_RETRY_MS: '50', ITINERA_CALLBACK_RETRY_MAX_MS: '200' },
+      sessionTtlMs: 1500,
+    });
+    const cap = await captureServer(port);
+    try {
+      cap.answer = () => ({ status: 503 });
+      const s = await openDualHttpSession({ url: expiring.url!, callbackUrl: `http://127.0.0.1:${port}/` });
+      await s.send({ itinerary: 'calculator', action: 'AddTo', body: { n: 2 } });
+      await waitFor(() => cap.hits.length >= 2, 'retries');
+      const faults = await waitFor(async () => {
+        const list = await expiring.bus.faults.list(50);
+        return list.filter((f) => f.error.code === 'SESSION_EXPIRED' && f.envelope.origin?.session === s.session).length ? list : undefined;
+      }, 'the expired frame recorded as a fault', 15_000);
+      expect(faults.find((f) => f.error.code === 'SESSION_EXPIRED')?.envelope.body).toMatchObject({ type: 'callback', seq: 1, action: 'Result' });
+      // No more attempts once the session is gone.
+      await sleep(400);
+      const attempts = cap.hits.length;
+      await sleep(600);
+      expect(cap.hits.length).toBe(attempts);
+    } finally {
+      await cap.close();
+      await expiring.close();
+    }
+  }, 30_000);
+});
+
 describe('dual HTTP on BullMQ with two gateways', () => {
   let cluster: Cluster;
   let port: number;
