@@ -52,6 +52,12 @@ describe('itinera graph --format', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^flowchart TD\n/);
   });
 
+  it("README's Mermaid example is what the tool prints for the orders sample", async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = /\*\*Drawing an itinerary\.\*\*[\s\S]*?```mermaid\n([\s\S]*?)```/.exec(readme);
+    expect(block?.[1]).toBe((await cli(['graph', SAMPLES, 'orders', '--format', 'mermaid'])).out + '\n');
+  });
+
   it('refuses an unknown format with exit 2 and the usage line listing every option', async () => {
     const r = await cli(['graph', SAMPLES, 'orders', '--format', 'png']);
     expect(r.code).toBe(2);
