@@ -3,6 +3,7 @@ import { ItineraError, MILESTONE_NAME, type ActivityQuery, type ActivityStore, t
 import type { Authenticator } from '../identity/authenticator';
 import { operatorGuard } from '../identity/operator-guard';
 import { ACTIVITY_AGGREGATE_SCHEMA, GET_ACTIVITY_SCHEMA } from './activities.schemas';
+import { useSharedSchemas } from './route.schemas';
 
 export interface ActivityRoutesDeps {
   activities: ActivityStore;
@@ -106,6 +107,7 @@ export function parseActivityQuery(q: ActivityQueryParams, declared: ReturnType<
 export function registerActivityRoutes(app: FastifyInstance, deps: ActivityRoutesDeps): void {
   const guard = operatorGuard(deps.auth, 'the activity endpoints');
   const now = deps.now ?? Date.now;
+  useSharedSchemas(app);
 
   app.get<{ Querystring: ActivityQueryParams }>('/activities', { ...ACTIVITY_AGGREGATE_SCHEMA, preValidation: guard }, async (req) => {
     const declared = declaredTracking(deps.itineraries.itineraries());

@@ -1,36 +1,11 @@
+import { OPERATOR_SECURITY, problems, route } from './route.schemas';
+
 /**
- * Route schemas of the BAM endpoints (activities.receive.ts). Self-contained: the
- * query is checked by the handler, which answers each mistake with its own code.
+ * Route schemas of the BAM endpoints (activities.receive.ts). The query parameters are
+ * strings here: the handler checks them and answers each mistake with its own code.
  */
 
-const PROBLEM = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json); switch on `code`.',
-  required: ['type', 'title', 'status', 'detail', 'code'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, message: { type: 'string' } }, additionalProperties: true } },
-  },
-  additionalProperties: true,
-} as const;
-
-const problem = (description: string, codes: string[]) => ({
-  description: `${description}: ${codes.join(', ')}`,
-  content: { 'application/problem+json': { schema: { ...PROBLEM, properties: { ...PROBLEM.properties, code: { type: 'string', enum: codes } } } } },
-});
-
-const OPERATOR_PROBLEMS = {
-  401: problem('No or unrecognised credential', ['UNAUTHORIZED']),
-  403: problem('The credential lacks the permission', ['FORBIDDEN']),
-  503: problem('Not available now', ['AUTH_UNAVAILABLE', 'TRANSPORT_UNAVAILABLE']),
-};
-
-const SECURITY: Record<string, string[]>[] = [{}, { bearer: [] }, { apiKey: [] }];
+const OPERATOR_PROBLEMS = { 401: ['UNAUTHORIZED'], 403: ['FORBIDDEN'], 500: ['INTERNAL'], 503: ['AUTH_UNAVAILABLE', 'TRANSPORT_UNAVAILABLE'] } as const;
 
 const COUNTS = { type: 'object', description: 'Milestone → activities that reached it (in any itinerary).', additionalProperties: { type: 'integer' } };
 
@@ -66,99 +41,96 @@ const STATS = {
   properties: { ...STATS_PROPERTIES, groups: { type: 'array', items: GROUP } },
 };
 
-export const ACTIVITY_AGGREGATE_SCHEMA = {
-  schema: {
-    operationId: 'aggregateActivities',
-    tags: ['Activities'],
-    summary: 'Business activity aggregates of an itinerary per time bucket, optionally grouped by a tracked field',
-    security: SECURITY,
-    querystring: {
+export const ACTIVITY_AGGREGATE_SCHEMA = route({
+  operationId: 'aggregateActivities',
+  tags: ['Activities'],
+  summary: 'Business activity aggregates of an itinerary per time bucket, optionally grouped by a tracked field',
+  security: OPERATOR_SECURITY,
+  querystring: {
+    type: 'object',
+    properties: {
+      itinerary: { type: 'string', description: 'Itinerary name (required): activities with a milestone in it, placed in time by their first one there.' },
+      from: { type: 'string', description: 'Start, inclusive: ISO time or epoch ms (default: `to` minus 24 h).' },
+      to: { type: 'string', description: 'End, exclusive: ISO time or epoch ms (default: now).' },
+      bucket: { type: 'string', description: 'Bucket width `<n>s|m|h|d`, at least 1s (default 1h); buckets start at `from`; at most 1 000 buckets.' },
+      groupBy: { type: 'string', description: 'A tracked field: each bucket is also split by its value.' },
+      between: { type: 'string', description: 'Two milestones `a,b`: p50/p95 of the time from the first a to the first b.' },
+    },
+  },
+  response: {
+    200: {
+      description: 'The aggregates, computed exactly over the activities in range.',
       type: 'object',
+      required: ['itinerary', 'from', 'to', 'bucketMs', 'total', 'buckets', 'declared'],
       properties: {
-        itinerary: { type: 'string', description: 'Itinerary name (required): activities with a milestone in it, placed in time by their first one there.' },
-        from: { type: 'string', description: 'Start, inclusive: ISO time or epoch ms (default: `to` minus 24 h).' },
-        to: { type: 'string', description: 'End, exclusive: ISO time or epoch ms (default: now).' },
-        bucket: { type: 'string', description: 'Bucket width `<n>s|m|h|d`, at least 1s (default 1h); buckets start at `from`; at most 1 000 buckets.' },
-        groupBy: { type: 'string', description: 'A tracked field: each bucket is also split by its value.' },
-        between: { type: 'string', description: 'Two milestones `a,b`: p50/p95 of the time from the first a to the first b.' },
-      },
-    },
-    response: {
-      200: {
-        description: 'The aggregates, computed exactly over the activities in range.',
-        type: 'object',
-        required: ['itinerary', 'from', 'to', 'bucketMs', 'total', 'buckets', 'declared'],
-        properties: {
-          itinerary: { type: 'string' },
-          from: { type: 'string', format: 'date-time' },
-          to: { type: 'string', format: 'date-time' },
-          bucketMs: { type: 'integer' },
-          groupBy: { type: 'string' },
-          between: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
-          total: STATS,
-          buckets: {
-            type: 'array',
-            items: {
-              ...STATS,
-              required: ['start', 'end', ...STATS.required],
-              properties: { start: { type: 'string' }, end: { type: 'string' }, ...STATS.properties },
-            },
-          },
-          declared: {
-            type: 'object',
-            description: 'What the deployed itineraries track: the milestones and fields a query may name.',
-            properties: { milestones: { type: 'array', items: { type: 'string' } }, fields: { type: 'array', items: { type: 'string' } } },
+        itinerary: { type: 'string' },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+        bucketMs: { type: 'integer' },
+        groupBy: { type: 'string' },
+        between: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
+        total: STATS,
+        buckets: {
+          type: 'array',
+          items: {
+            ...STATS,
+            required: ['start', 'end', ...STATS.required],
+            properties: { start: { type: 'string' }, end: { type: 'string' }, ...STATS.properties },
           },
         },
+        declared: {
+          type: 'object',
+          description: 'What the deployed itineraries track: the milestones and fields a query may name.',
+          properties: { milestones: { type: 'array', items: { type: 'string' } }, fields: { type: 'array', items: { type: 'string' } } },
+        },
       },
-      400: problem('Bad query', ['BAD_REQUEST', 'BAD_BUCKET', 'RANGE_TOO_LARGE', 'UNKNOWN_MILESTONE', 'UNKNOWN_TRACKED_FIELD']),
-      404: problem('Not found', ['ITINERARY_NOT_FOUND']),
-      ...OPERATOR_PROBLEMS,
     },
+    ...problems({
+      ...OPERATOR_PROBLEMS,
+      400: ['BAD_REQUEST', 'BAD_BUCKET', 'RANGE_TOO_LARGE', 'UNKNOWN_MILESTONE', 'UNKNOWN_TRACKED_FIELD'],
+      404: ['ITINERARY_NOT_FOUND'],
+    }),
   },
-};
+});
 
-export const GET_ACTIVITY_SCHEMA = {
-  schema: {
-    operationId: 'getActivity',
-    tags: ['Activities'],
-    summary: 'One activity: every milestone of a correlation id across itineraries, its tracked fields and the times between milestones',
-    security: SECURITY,
-    params: { type: 'object', required: ['correlationId'], properties: { correlationId: { type: 'string' } } },
-    response: {
-      200: {
-        type: 'object',
-        required: ['correlationId', 'startedAt', 'updatedAt', 'itineraries', 'milestones', 'fields', 'intervals'],
-        properties: {
-          correlationId: { type: 'string' },
-          startedAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-          itineraries: { type: 'array', items: { type: 'string' } },
-          milestones: {
-            type: 'array',
-            description: 'Every milestone event, in time order.',
-            items: {
-              type: 'object',
-              properties: {
-                itinerary: { type: 'string' },
-                milestone: { type: 'string' },
-                at: { type: 'string', format: 'date-time' },
-                messageId: { type: 'string' },
-                fields: { type: 'object', additionalProperties: true },
-                missing: { type: 'array', items: { type: 'string' }, description: 'Fields whose expression failed or gave nothing.' },
-              },
+export const GET_ACTIVITY_SCHEMA = route({
+  operationId: 'getActivity',
+  tags: ['Activities'],
+  summary: 'One activity: every milestone of a correlation id across itineraries, its tracked fields and the times between milestones',
+  security: OPERATOR_SECURITY,
+  params: { type: 'object', required: ['correlationId'], properties: { correlationId: { type: 'string' } } },
+  response: {
+    200: {
+      type: 'object',
+      required: ['correlationId', 'startedAt', 'updatedAt', 'itineraries', 'milestones', 'fields', 'intervals'],
+      properties: {
+        correlationId: { type: 'string' },
+        startedAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+        itineraries: { type: 'array', items: { type: 'string' } },
+        milestones: {
+          type: 'array',
+          description: 'Every milestone event, in time order.',
+          items: {
+            type: 'object',
+            properties: {
+              itinerary: { type: 'string' },
+              milestone: { type: 'string' },
+              at: { type: 'string', format: 'date-time' },
+              messageId: { type: 'string' },
+              fields: { type: 'object', additionalProperties: true },
+              missing: { type: 'array', items: { type: 'string' }, description: 'Fields whose expression failed or gave nothing.' },
             },
           },
-          fields: { type: 'object', additionalProperties: true, description: 'Tracked fields merged in time order (a later value wins).' },
-          intervals: {
-            type: 'array',
-            description: 'Time between consecutive distinct milestones (first occurrences), ms.',
-            items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, ms: { type: 'number' } } },
-          },
+        },
+        fields: { type: 'object', additionalProperties: true, description: 'Tracked fields merged in time order (a later value wins).' },
+        intervals: {
+          type: 'array',
+          description: 'Time between consecutive distinct milestones (first occurrences), ms.',
+          items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, ms: { type: 'number' } } },
         },
       },
-      404: problem('Not found', ['ACTIVITY_NOT_FOUND']),
-      ...OPERATOR_PROBLEMS,
     },
+    ...problems({ ...OPERATOR_PROBLEMS, 404: ['ACTIVITY_NOT_FOUND'] }),
   },
-};
+});
