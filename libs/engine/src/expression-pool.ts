@@ -51,18 +51,20 @@ function workerSource(): Promise<WorkerSource> {
   const built = join(__dirname, 'expression-worker.js');
   source ??= existsSync(built)
     ? Promise.resolve({ code: built, eval: false })
-    : import('esbuild').then(async ({ build }) => {
-        const out = await build({
-          entryPoints: [join(__dirname, 'expression-worker.ts')],
-          bundle: true,
-          platform: 'node',
-          format: 'cjs',
-          target: 'node20',
-          write: false,
-          logLevel: 'silent',
+    : !__filename.endsWith('.ts')
+      ? Promise.reject(new Error(`${built} is missing: this build is incomplete, run npm run build`))
+      : import('esbuild').then(async ({ build }) => {
+          const out = await build({
+            entryPoints: [join(__dirname, 'expression-worker.ts')],
+            bundle: true,
+            platform: 'node',
+            format: 'cjs',
+            target: 'node20',
+            write: false,
+            logLevel: 'silent',
+          });
+          return { code: out.outputFiles[0]!.text, eval: true };
         });
-        return { code: out.outputFiles[0]!.text, eval: true };
-      });
   return source;
 }
 

@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 
 /** Where the demo page and the built browser client live (dist/apps/bus/public after a build). */
 export const PUBLIC_DIR = resolve(__dirname, '../../../apps/bus/public');
-const BUILT_BUNDLE = join(PUBLIC_DIR, 'client', 'itinera.js');
+export const BUILT_BUNDLE = join(PUBLIC_DIR, 'client', 'itinera.js');
+/** Running from TypeScript sources (tsx, tests), where esbuild, a dev dependency, is installed. */
+const FROM_SOURCES = __filename.endsWith('.ts');
 
 let bundle: Promise<string> | undefined;
 
@@ -14,7 +16,11 @@ let bundle: Promise<string> | undefined;
  * sources (tsx, tests) it is bundled once per process with esbuild, a dev dependency.
  */
 export function browserBundle(): Promise<string> {
-  bundle ??= existsSync(BUILT_BUNDLE) ? readFile(BUILT_BUNDLE, 'utf8') : bundleFromSources();
+  bundle ??= existsSync(BUILT_BUNDLE)
+    ? readFile(BUILT_BUNDLE, 'utf8')
+    : FROM_SOURCES
+      ? bundleFromSources()
+      : Promise.reject(new Error(`${BUILT_BUNDLE} is missing: this build is incomplete, run npm run build`));
   return bundle;
 }
 

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { basename, dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import {
   OnRampLimits,
   attachWebSocketDuplex,
-  registryFor,
   registerAsyncApiRoute,
+  registryFor,
   trustFunction,
   registerFaultRoutes,
   registerActivityRoutes,
@@ -20,7 +22,7 @@ import {
 import type { RunningOnRamp } from '@itinera/core';
 import { drawDeployedItinerary } from '@itinera/engine';
 import fastifyStatic from '@fastify/static';
-import { PUBLIC_DIR, browserBundle } from './client-bundle';
+import { BUILT_BUNDLE, PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
 import { CLIENT_BUNDLE_SCHEMA, DEMO_REDIRECT_SCHEMA, ROOT_SCHEMA } from './demo.schemas';
 import { registerDuplexMetrics } from './bus-metrics';
@@ -104,11 +106,19 @@ function startTcp(bus: Bus, app: FastifyInstance, extra: Pick<TcpOnRampContext, 
   if (TCP_ON_RAMP.enabled?.(config.tcp)) {
     app.addHook('onReady', async () => {
       const { gateway, sessions, messages, faults, box, logger } = bus;
-      running = Promise.resolve(TCP_ON_RAMP.start({ ...extra, settings: config.tcp, defaultHost: config.host, gateway, sessions, messages, faults, box, logger }));
+      running = Promise.resolve(
+        TCP_ON_RAMP.start({ ...extra, settings: config.tcp, defaultHost: config.host, gateway, sessions, messages, faults, box, logger }),
+      );
       await running;
     });
   }
-  return { close: async (opts) => void (await running?.then((r) => r.close(opts), () => undefined)) };
+  return {
+    close: async (opts) =>
+      void (await running?.then(
+        (r) => r.close(opts),
+        () => undefined,
+      )),
+  };
 }
 
 /** The on-ramp limits: counted in Redis when the box is BullMQ (every gateway alike), else in this process. */
@@ -138,12 +148,18 @@ function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> 
 
 /** The demo page (apps/bus/public at /demo/) and the browser client bundle at /client/itinera.js. */
 function registerDemo(scope: FastifyInstance): void {
-  scope.get('/client/itinera.js', CLIENT_BUNDLE_SCHEMA, async (_req, reply) =>
-    reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(await browserBundle()),
-  );
+  if (existsSync(BUILT_BUNDLE)) {
+    // A build wrote the bundle: @fastify/static sends it (ETag, ranges), nothing is bundled at run time.
+    void scope.register(fastifyStatic, { root: dirname(BUILT_BUNDLE), serve: false, cacheControl: false });
+    scope.get('/client/itinera.js', CLIENT_BUNDLE_SCHEMA, async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile(basename(BUILT_BUNDLE)));
+  } else {
+    scope.get('/client/itinera.js', CLIENT_BUNDLE_SCHEMA, async (_req, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(await browserBundle()),
+    );
+  }
   scope.get('/', ROOT_SCHEMA, async (_req, reply) => reply.redirect('/demo/'));
   scope.get('/demo', DEMO_REDIRECT_SCHEMA, async (_req, reply) => reply.redirect('/demo/'));
   // @fastify/static: ranges, ETags, and no path escapes out of the folder.
