@@ -15,7 +15,7 @@ import {
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-import type { Envelope, ErrorDetail, ResolverDecision, TraceContext, TraceEntry, Transport } from '@itinera/core';
+import type { Envelope, ResolverDecision, TraceContext, TraceEntry, Transport } from '@itinera/core';
 
 /**
  * OpenTelemetry spans through `@opentelemetry/api` alone: a no-op until the application
@@ -61,21 +61,6 @@ export function traceContextFrom(traceparent: unknown, tracestate?: unknown): Tr
   const state = Array.isArray(tracestate) ? tracestate.filter((s) => typeof s === 'string').join(',') : tracestate;
   if (typeof state === 'string' && state.length > 0 && state.length <= MAX_TRACESTATE_CHARS) tc.tracestate = state;
   return tc;
-}
-
-/** Errors of the optional `traceparent`/`tracestate` fields of a duplex `send` (a frame is checked, not silently changed). */
-export function traceFieldErrors(v: Record<string, unknown>): ErrorDetail[] {
-  const errors: ErrorDetail[] = [];
-  if (v.traceparent !== undefined && !parseTraceparent(v.traceparent)) {
-    errors.push({
-      pointer: '/traceparent',
-      message: 'must be a W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>", lower case, ids not all zero',
-    });
-  }
-  if (v.tracestate !== undefined && (typeof v.tracestate !== 'string' || v.tracestate.length > MAX_TRACESTATE_CHARS)) {
-    errors.push({ pointer: '/tracestate', message: `must be a W3C tracestate string of at most ${MAX_TRACESTATE_CHARS} characters` });
-  }
-  return errors;
 }
 
 function formatTraceparent(sc: SpanContext): string {

@@ -82,7 +82,7 @@ const SEND_BODY = {
     version: { type: 'string' },
     action: { type: 'string' },
     body: { description: "The message body (checked against the action's schema)." },
-    traceparent: { type: 'string', description: 'W3C trace context the message joins.' },
+    traceparent: { type: 'string', description: 'W3C trace context the message joins (an invalid value is ignored).' },
     tracestate: { type: 'string' },
   },
 } as const;

@@ -1,5 +1,4 @@
 import { ItineraError, type ErrorDetail } from '@itinera/core';
-import { traceFieldErrors } from '@itinera/observability';
 import { retryAfterOf } from '../limits/on-ramp-limits';
 
 /** The WebSocket subprotocol of the duplex contract. */
@@ -94,8 +93,7 @@ export function checkSendFields(v: Record<string, unknown>): ErrorDetail[] {
   if (v.version !== undefined && !isNonEmptyString(v.version))
     errors.push({ pointer: '/version', message: 'must be a version string like "1.2.0", or be left out for the latest' });
   if (!isNonEmptyString(v.action)) errors.push({ pointer: '/action', message: 'must be the operation name, e.g. "AddTo"' });
-  // Optional W3C trace context: a malformed one is the client's bug, told rather than dropped.
-  if (v.traceparent !== undefined || v.tracestate !== undefined) errors.push(...traceFieldErrors(v));
+  // traceparent/tracestate are not checked here: an invalid one is ignored, as on the HTTP on-ramp (acceptDuplexSend).
   return errors;
 }
 

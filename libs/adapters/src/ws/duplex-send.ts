@@ -20,9 +20,9 @@ export interface DuplexSend {
   version?: string;
   action: string;
   body?: unknown;
-  /** W3C trace context, checked with the frame (checkSendFields). */
-  traceparent?: string;
-  tracestate?: string;
+  /** W3C trace context; an invalid one is ignored (the message starts its own trace), as on the HTTP on-ramp. */
+  traceparent?: unknown;
+  tracestate?: unknown;
 }
 
 export interface DuplexSendContext {
@@ -46,6 +46,10 @@ export async function acceptDuplexSend(
   principal?: Principal,
 ): Promise<AcceptedFrame> {
   const traceContext = send.traceparent === undefined ? undefined : traceContextFrom(send.traceparent, send.tracestate);
+  // W3C: a trace context that cannot be used is dropped, never refused (frames sent before it was read stay valid).
+  if (!traceContext && (send.traceparent !== undefined || send.tracestate !== undefined)) {
+    ctx.logger.debug({ session, id: send.id, traceparent: String(send.traceparent).slice(0, 80) }, 'duplex send: invalid trace context ignored');
+  }
   try {
     return await ctx.registry.serial(session, ctx.maxInFlight, async () => {
       const accepted = await ctx.gateway.accept({

@@ -40,22 +40,42 @@ describe('the optional traceparent of a duplex send', () => {
   });
 
   it.each([
-    ['not W3C', 'abc'],
-    ['upper-case hex', PARENT.toUpperCase()],
-    ['all-zero trace id', '00-00000000000000000000000000000000-00f067aa0ba902b7-01'],
-    ['a number', 7],
-  ])('an invalid traceparent (%s) is BAD_FRAME naming /traceparent, with the send id', (_why, traceparent) => {
-    const parsed = parseClientFrame(JSON.stringify(send({ traceparent })));
-    expect(parsed.ok).toBe(false);
-    if (parsed.ok) return;
-    expect(parsed.id).toBe('c1');
-    expect(parsed.error.code).toBe('BAD_FRAME');
-    expect(parsed.error.details).toEqual([expect.objectContaining({ pointer: '/traceparent' })]);
+    ['not W3C', 'abc', undefined],
+    ['upper-case hex', PARENT.toUpperCase(), undefined],
+    ['all-zero trace id', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', undefined],
+    ['a number', 7, undefined],
+    ['tracestate without a valid traceparent', undefined, 'congo=t61rcWkgMzE'],
+  ])('an invalid trace context (%s) is ignored, logged at debug: the message is accepted and starts its own trace', async (_why, traceparent, tracestate) => {
+    const parsed = parseClientFrame(JSON.stringify(send({ traceparent, tracestate })));
+    expect(parsed.ok).toBe(true);
+    const seen: InboundMessage[] = [];
+    const debug: unknown[] = [];
+    const gateway = {
+      accept: async (m: InboundMessage) => {
+        seen.push(m);
+        return { messageId: 'm1', correlationId: 'm1', itinerary: 'calculator@1.0.0', status: 'accepted' as const };
+      },
+    };
+    const logger = { ...silentLogger, debug: (o: unknown) => void debug.push(o) };
+    const frame = parsed.ok ? parsed.frame : undefined;
+    const accepted = await acceptDuplexSend({ gateway, registry: new DuplexRegistry(), logger, maxInFlight: 4 }, 's1', 'ws', frame as never);
+    expect(accepted).toMatchObject({ type: 'accepted', id: 'c1' });
+    expect(seen[0].traceContext).toBeUndefined();
+    expect(debug).toEqual([expect.objectContaining({ session: 's1', id: 'c1' })]);
   });
 
-  it('a tracestate that is not a string is refused too; long polling checks the same fields', () => {
-    const parsed = parseClientFrame(JSON.stringify(send({ traceparent: PARENT, tracestate: ['a=1'] })));
-    expect(parsed.ok ? undefined : parsed.error.details).toEqual([expect.objectContaining({ pointer: '/tracestate' })]);
-    expect(checkSendFields(send({ traceparent: 'nope' })).map((e) => e.pointer)).toEqual(['/traceparent']);
+  it('a tracestate that is not a string is dropped, the traceparent kept; long polling checks no trace field either', async () => {
+    const parsed = parseClientFrame(JSON.stringify(send({ traceparent: PARENT, tracestate: ['a=1', 7] })));
+    expect(parsed.ok).toBe(true);
+    expect(checkSendFields(send({ traceparent: 'nope', tracestate: 7 }))).toEqual([]);
+    const seen: InboundMessage[] = [];
+    const gateway = {
+      accept: async (m: InboundMessage) => {
+        seen.push(m);
+        return { messageId: 'm1', correlationId: 'm1', itinerary: 'calculator@1.0.0', status: 'accepted' as const };
+      },
+    };
+    await acceptDuplexSend({ gateway, registry: new DuplexRegistry(), logger: silentLogger, maxInFlight: 4 }, 's1', 'poll', send({ traceparent: PARENT, tracestate: 7 }) as never);
+    expect(seen[0].traceContext).toEqual({ traceparent: PARENT });
   });
 });
