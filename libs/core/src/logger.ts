@@ -22,9 +22,11 @@ export interface MessageLogFields {
   /** `name@version` */
   itinerary: string;
   step?: string;
-  /** The W3C trace the message belongs to (its parent span); with an OpenTelemetry SDK the logger puts the active span's ids. */
+  /**
+   * The W3C trace the message belongs to. No span id: without an OpenTelemetry SDK the only
+   * one known is the caller's, not a span of this line; with an SDK the logger adds the active span's.
+   */
   trace_id?: string;
-  span_id?: string;
 }
 
 export function messageLogFields(envelope: Pick<Envelope, 'id' | 'correlationId' | 'itinerary' | 'traceContext'>, step?: string): MessageLogFields {
@@ -38,7 +40,6 @@ export function messageLogFields(envelope: Pick<Envelope, 'id' | 'correlationId'
   if (traceparent) {
     // `00-<trace id>-<parent id>-<flags>`, checked at the on-ramp.
     fields.trace_id = traceparent.slice(3, 35);
-    fields.span_id = traceparent.slice(36, 52);
   }
   return fields;
 }

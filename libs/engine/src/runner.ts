@@ -44,7 +44,7 @@ export interface ParamResolver {
 /** Hooks the runner calls; the gateway and worker record them (store, metrics, logs). */
 export interface RunObserver {
   /** `span`: the step's span, when the message has a trace (its ids go on the log line). */
-  step?(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId: string } }): void;
+  step?(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId?: string } }): void;
 }
 
 export type RunResult =
@@ -180,11 +180,12 @@ export class ItineraryRunner {
   private record(span: Span, envelope: Envelope, entry: TraceEntry, extra?: { before?: unknown; after?: unknown }): void {
     envelope.trace.push(entry);
     recordStepEntry(span, entry);
-    if (entry.outcome !== 'retried') span.end();
+    // Read before end: an ended span no longer records, and its id goes on the line only while it does.
     const observer = this.deps.observer;
+    const ids = observer?.step ? spanIdsOf(span) : undefined;
+    if (entry.outcome !== 'retried') span.end();
     if (!observer?.step) return;
     // A message without a trace has no ids to put on the line.
-    const ids = spanIdsOf(span);
     observer.step(envelope, entry, ids ? { ...extra, span: ids } : (extra ?? NO_EXTRA));
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '@itinera/core';
-import { outgoingTraceContext, remoteContext, startStepSpan, startWorkerSpan, traceContextFrom, traceContextOf } from './tracing';
+import { messageLogFields, type Envelope } from '@itinera/core';
+import { outgoingTraceContext, remoteContext, spanIdsOf, startStepSpan, startWorkerSpan, traceContextFrom, traceContextOf, traceLogFields, withSpanContext } from './tracing';
 
 // No OpenTelemetry SDK is registered in this file: the API is a no-op, as in an application without one.
 const PARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -59,10 +59,23 @@ describe('without an SDK', () => {
     expect(outgoingTraceContext({ envelope: env })).toEqual({ traceparent: PARENT, tracestate: 'congo=t61rcWkgMzE' });
   });
 
+  it("log ids name the propagated trace but not the caller's span as this line's span", () => {
+    const env = envelope({ traceparent: PARENT });
+    const worker = startWorkerSpan(env, 'itinera.work', 1);
+    const step = startStepSpan(worker.ctx, env, { id: 'deliver', service: 'send' }, 'send', 0);
+    expect(spanIdsOf(step.span)).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(withSpanContext(step.ctx, traceLogFields)).toEqual({});
+    const fields = messageLogFields(env);
+    expect(fields).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(fields).not.toHaveProperty('span_id');
+  });
+
   it('starts no trace when none came in', () => {
     const env = envelope();
     const step = startStepSpan(remoteContext(undefined), env, { id: 'deliver', service: 'send' }, 'send', 0);
     expect(traceContextOf(step.span)).toBeUndefined();
     expect(outgoingTraceContext({ envelope: env })).toBeUndefined();
+    expect(spanIdsOf(step.span)).toBeUndefined();
+    expect(messageLogFields(env)).not.toHaveProperty('trace_id');
   });
 });

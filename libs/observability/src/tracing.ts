@@ -225,24 +225,40 @@ export function outgoingTraceContext(message: { traceContext?: TraceContext; env
   return message.traceContext ?? traceContextOf(trace.getSpan(context.active())) ?? message.envelope.traceContext;
 }
 
-/** A span's ids when it belongs to a trace (for its log lines), else undefined. */
-export function spanIdsOf(span: Span): SpanContext | undefined {
-  const sc = span.spanContext();
-  return inTrace(sc) ? sc : undefined;
+/** Trace and span ids for log lines: `trace_id`, plus `span_id` only of a span that records. */
+export interface SpanIds {
+  traceId: string;
+  spanId?: string;
 }
 
 /**
- * pino `mixin`: the active span's ids on every line written inside a message's work
- * (the SDK's context manager knows which; without an SDK there is no active span).
+ * A span's ids when it belongs to a trace (for its log lines), else undefined. A span that
+ * does not record (no SDK) carries its parent's context: that id is the caller's span, not
+ * this one, so only the trace id is given.
+ */
+export function spanIdsOf(span: Span): SpanIds | undefined {
+  const sc = span.spanContext();
+  if (!inTrace(sc)) return undefined;
+  return span.isRecording() ? { traceId: sc.traceId, spanId: sc.spanId } : { traceId: sc.traceId };
+}
+
+const NO_FIELDS: Record<string, string> = {};
+
+/**
+ * pino `mixin`: the active span's ids on every line written inside a message's work (the
+ * SDK's context manager knows which; without an SDK there is no active span). A span that
+ * does not record gives its trace id only (its span id would be the caller's).
  */
 export function traceLogFields(): Record<string, string> {
-  const sc = trace.getSpanContext(context.active());
-  return inTrace(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+  const span = trace.getSpan(context.active());
+  const sc = span?.spanContext();
+  if (!inTrace(sc)) return NO_FIELDS;
+  return span!.isRecording() ? { trace_id: sc.traceId, span_id: sc.spanId } : { trace_id: sc.traceId };
 }
 
 /**
  * pino `mixinMergeStrategy`: the active span's ids win over ids a line names itself
- * (those are the message's parent span, its best guess without an SDK).
+ * (a line names the message's trace id, its best guess without an SDK).
  */
 export function mergeTraceLogFields(line: object, fields: object): object {
   return (fields as { trace_id?: string }).trace_id === undefined ? line : Object.assign({}, line, fields);

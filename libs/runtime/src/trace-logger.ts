@@ -17,7 +17,7 @@ export class TraceLogger implements RunObserver {
     this.debug = logger.isLevelEnabled?.('debug') ?? false;
   }
 
-  step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId: string } }): void {
+  step(envelope: Envelope, entry: TraceEntry, extra: { before?: unknown; after?: unknown; span?: { traceId: string; spanId?: string } }): void {
     this.metrics.step(envelope.itinerary.name, entry.step, entry.outcome, entry.durationMs);
     const faulted = entry.outcome === 'faulted';
     // The line is built only when it will be written (a faulted step logs at warn).
@@ -34,10 +34,10 @@ export class TraceLogger implements RunObserver {
       outcome: entry.outcome,
     };
     if (envelope.principal) line.principal = envelope.principal.id;
-    // The step's span (also without an SDK, when a traceparent came in): the line joins its trace.
+    // The step's trace (also without an SDK, when a traceparent came in); its span id only when the span records.
     if (extra.span) {
       line.trace_id = extra.span.traceId;
-      line.span_id = extra.span.spanId;
+      if (extra.span.spanId !== undefined) line.span_id = extra.span.spanId;
     }
     if (entry.resolver) line.decision = entry.resolver;
     if (entry.error) line.error = entry.error;
