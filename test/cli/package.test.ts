@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { satisfies } from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, REPO_ROOT, startTestBus, waitFor } from '@itinera/testing';
 
@@ -15,6 +16,22 @@ interface Ran {
 }
 
 const DEV_ONLY = ['tsx', 'typescript', 'esbuild'];
+
+interface Manifest {
+  name: string;
+  version: string;
+  engines?: { node?: string };
+}
+
+/** Every package under a node_modules folder, nested ones included. */
+function installedPackages(dir: string): Manifest[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .flatMap((e) => (e.name.startsWith('@') ? readdirSync(join(dir, e.name)).map((n) => join(dir, e.name, n)) : [join(dir, e.name)]))
+    .filter((at) => existsSync(join(at, 'package.json')))
+    .flatMap((at) => [JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')) as Manifest, ...installedPackages(join(at, 'node_modules'))]);
+}
 const ORDER = '{"productId": 7, "amount": 2, "customerId": 42}';
 
 /**
@@ -26,6 +43,7 @@ describe('the itinera CLI installed from its package', () => {
   let tmp: string;
   let project: string;
   let bus: TestBus;
+  let installLog = '';
   // Only what a user's shell has: no ITINERA_* of the test process, no NODE_PATH into the repository.
   const env = { PATH: [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter), HOME: process.env.HOME ?? tmpdir() };
 
@@ -53,11 +71,13 @@ describe('the itinera CLI installed from its package', () => {
     project = join(tmp, 'project');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-itinera', version: '1.0.0', private: true }));
-    await run('npm', ['install', tarball, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+    // Warnings on: an engine the running Node does not meet shows as EBADENGINE, asserted below.
+    const installed = await run('npm', ['install', tarball, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
       cwd: project,
-      env: { ...process.env, npm_config_loglevel: 'error' },
+      env: { ...process.env, npm_config_loglevel: 'warn' },
       timeout: 240_000,
     });
+    installLog = `${installed.stdout}\n${installed.stderr}`;
     bus = await startTestBus({ env: { ITINERA_ADMIN_TOKEN: 'op-secret' } });
   }, 300_000);
 
@@ -71,7 +91,21 @@ describe('the itinera CLI installed from its package', () => {
     expect(existsSync(join(pkg, 'dist', 'apps', 'cli', 'main.js'))).toBe(true);
     // No TypeScript sources: the bin's launcher runs the build.
     expect(existsSync(join(pkg, 'apps', 'cli', 'src'))).toBe(false);
-    for (const dev of DEV_ONLY) expect(existsSync(join(project, 'node_modules', dev)), dev).toBe(false);
+    for (const dev of DEV_ONLY) {
+      expect(existsSync(join(project, 'node_modules', dev)), dev).toBe(false);
+      expect(existsSync(join(pkg, 'node_modules', dev)), dev).toBe(false);
+    }
+  });
+
+  it('installs on the running Node with the locked versions: no EBADENGINE, every engines field met', () => {
+    expect(installLog).not.toMatch(/EBADENGINE/);
+    // The dependencies come bundled as package-lock.json resolved them (with its overrides),
+    // so none of them asks for a newer Node than the package's own engines field accepts.
+    const unmet = installedPackages(join(project, 'node_modules')).filter(
+      (p) => p.engines?.node && !satisfies(process.version, p.engines.node, { includePrerelease: true }),
+    );
+    expect(unmet.map((p) => `${p.name}@${p.version} needs node ${p.engines?.node}`)).toEqual([]);
+    expect(existsSync(join(project, 'node_modules', 'itinera', 'node_modules', '@fastify', 'static'))).toBe(true);
   });
 
   it('validate --json: the packaged samples are valid (exit 0); a broken copy lists each finding with code, file and pointer (exit 1)', async () => {

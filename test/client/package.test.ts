@@ -67,6 +67,8 @@ describe('@itinera/client as a package, installed outside the repository', () =>
     expect(pkg.dependencies).toBeUndefined();
     expect(pkg.peerDependencies).toEqual({ ws: expect.any(String) });
     expect(pkg.peerDependenciesMeta).toEqual({ ws: { optional: true } });
+    // Installed with its peer on the running Node: nothing asks for a newer one.
+    expect(project.installLog).not.toMatch(/EBADENGINE/);
     // The declarations stand alone: nothing of the repository's other libs.
     const types = project.files.filter((f) => f.path.endsWith('.d.ts')).map((f) => readFileSync(join(project.installed, f.path), 'utf8'));
     expect(types.join('\n')).not.toMatch(/@itinera\/(?!client)/);

@@ -20,6 +20,8 @@ export interface ClientProject {
   dir: string;
   tarball: string;
   files: PackedFile[];
+  /** What `npm install` printed, warnings included. */
+  installLog: string;
   /** The installed package's folder (node_modules/@itinera/client). */
   installed: string;
   write(name: string, text: string): string;
@@ -45,11 +47,17 @@ export async function installPackedClient(): Promise<ClientProject> {
   const tarball = join(dir, packed[0]!.filename);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'client-user', version: '1.0.0', private: true }, null, 2));
   const deps = [tarball, `ws@${version('ws')}`, `@types/ws@${version('@types/ws')}`, `@types/node@${version('@types/node')}`];
-  await npm(['install', ...deps, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  // Warnings on: the test asserts no EBADENGINE (an engine the running Node does not meet).
+  const install = await exec('npm', ['install', ...deps, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'], {
+    cwd: dir,
+    maxBuffer: 16 << 20,
+    timeout: 300_000,
+  });
   const project: ClientProject = {
     dir,
     tarball,
     files: packed[0]!.files,
+    installLog: `${install.stdout}\n${install.stderr}`,
     installed: join(dir, 'node_modules', '@itinera', 'client'),
     write(name, text) {
       writeFileSync(join(dir, name), text);
