@@ -7,12 +7,27 @@ import { freePort, http, startTestBus, waitFor } from '@itinera/testing';
 
 const ROOT = resolve(__dirname, '../..');
 
+interface StartFailure {
+  level: string;
+  code: string;
+  msg: string;
+  details: { pointer: string; message: string; file?: string }[];
+}
+
+/** A node that did not start writes exactly one line on stderr: pino-style JSON. */
+function startFailureLine(stderr: string): StartFailure {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  return JSON.parse(lines[0]!) as StartFailure;
+}
+
 /** Run `npm start`'s entry point as a real process; resolve with its exit code and output. */
 function runBus(env: Record<string, string>, untilMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string; ready: boolean }> {
   return new Promise((done) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'apps/bus/src/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      // ITINERA_LOG_PRETTY cleared: a start-up failure is then JSON, as stderr is no terminal.
+      env: { ...process.env, ITINERA_LOG_PRETTY: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -35,20 +50,32 @@ function runBus(env: Record<string, string>, untilMs = 30_000): Promise<{ code: 
 }
 
 describe('start-up', { timeout: 60_000 }, () => {
-  it('an invalid itinerary folder stops start-up with file: pointer: message lines, exit 1, no stack trace', async () => {
+  it('an invalid itinerary folder stops start-up with one JSON line naming each file and pointer, exit 1, no stack trace', async () => {
     const r = await runBus({ ITINERA_ITINERARIES: 'test/fixtures/invalid/missing-policy', PORT: String(await freePort()) });
     expect(r.code).toBe(1);
     expect(r.ready).toBe(false);
-    expect(r.stderr).toMatch(/bus did not start \(ITINERARIES_INVALID\)/);
-    expect(r.stderr).toMatch(/missing-policy\/itinerary\.json: \/steps\/0\/resolver\/policy: no policy "order-decison"/);
+    const failure = startFailureLine(r.stderr);
+    expect(failure).toMatchObject({ level: 'fatal', code: 'ITINERARIES_INVALID', msg: expect.stringMatching(/^bus did not start \(ITINERARIES_INVALID\)/) });
+    expect(failure.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: expect.stringMatching(/missing-policy\/itinerary\.json$/),
+          pointer: '/steps/0/resolver/policy',
+          message: expect.stringMatching(/no policy "order-decison"/),
+        }),
+      ]),
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a bad environment variable stops start-up naming the variable', async () => {
     const r = await runBus({ PORT: 'eighty', ITINERA_TRANSPORT: 'kafka' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/PORT: must be an integer, got "eighty"/);
-    expect(r.stderr).toMatch(/ITINERA_TRANSPORT: must be one of "memory", "bullmq", got "kafka"/);
+    const failure = startFailureLine(r.stderr);
+    expect(failure).toMatchObject({ level: 'fatal', code: 'CONFIG_INVALID' });
+    const settings = Object.fromEntries(failure.details.map((d) => [d.pointer, d.message]));
+    expect(settings['/PORT']).toMatch(/must be an integer, got "eighty"/);
+    expect(settings['/ITINERA_TRANSPORT']).toMatch(/must be one of "memory", "bullmq", got "kafka"/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ItineraError, formatDetails, redactText, type InvokeHandler, type Logger } from '@itinera/core';
+import { redactText, type InvokeHandler, type Logger } from '@itinera/core';
 import { createLogger, wantsPrettyLogs } from '@itinera/observability';
 import {
   LIVE_SCHEMA,
@@ -25,6 +25,7 @@ import { loadConfig, type BusConfig } from './config';
 import { registerOpenApi } from './openapi';
 import { checkProductionConfig } from './production-check';
 import { PinoNestLogger } from './nest.logger';
+import { startFailure, startFailureText, wantsStartFailureText } from './start-failure';
 
 export interface StartedNode {
   bus: Bus;
@@ -148,12 +149,11 @@ export async function runMain(name: string, opts: Omit<StartOptions, 'config'>):
   try {
     node = await startNode(opts);
   } catch (err) {
-    if (err instanceof ItineraError) {
-      const lines = err.details?.length && err.code === 'ITINERARIES_INVALID' ? formatDetails(err.details) : err.message;
-      process.stderr.write(`${name} did not start (${err.code}):\n${lines}\n`);
-    } else {
-      process.stderr.write(`${name} did not start: ${err instanceof Error ? err.message : String(err)}\n`);
-    }
+    // One JSON line on stderr, like the fatal line above: the stream a supervisor keeps for
+    // why a process ended, written synchronously (no logger exists when the config did not
+    // load) before the exit. Text only for a person at a terminal.
+    const text = wantsStartFailureText() ? startFailureText(name, err) : JSON.stringify(startFailure(name, err));
+    writeSync(2, `${text}\n`);
     process.exit(1);
   }
   node.bus.logger.info({ url: node.url, pid: process.pid, role: name }, `${name} listening`);
