@@ -38,7 +38,7 @@ export {
 export { ADDRESS_CREDENTIALS, checkOutbound, type CheckedTarget } from './provider/check-url';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './http/http.send';
 export { expandEnvPlaceholders } from './provider/env-placeholders';
-export { EndpointGuard, DEFAULT_ENDPOINT_GUARD, CIRCUIT_GAUGE, type EndpointGuardSettings, type EndpointStats } from './provider/endpoint-guard';
+export { EndpointGuard, DEFAULT_ENDPOINT_GUARD, CIRCUIT_GAUGE, type EndpointGuardSettings, type EndpointRejection, type EndpointStats } from './provider/endpoint-guard';
 export { ENDPOINT_GUARD_SPEC, endpointKey, withEndpointGuard } from './provider/endpoint-key';
 
 /** Every built-in send adapter. A new adapter is one file plus one line here. */

@@ -1,4 +1,5 @@
 export * from './logger';
 export * from './metrics';
+export { LabelCap } from './label-cap';
 export * from './stores';
 export * from './tracing';

@@ -201,7 +201,7 @@ export class Bus {
       env: config.envFacts,
     };
     const trace = new TraceLogger(logger, metrics);
-    registerEndpointMetrics(metrics, guard);
+    registerEndpointMetrics(metrics, guard, config.sendAllowList);
     registerBusMetrics(metrics, { box, sessions, outboxLimit: config.outboxLimit, queues: () => busQueues(registry) });
     const runner = new ItineraryRunner({
       itineraries: registry,

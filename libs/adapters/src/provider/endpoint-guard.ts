@@ -31,7 +31,8 @@ export interface EndpointStats {
   queued: number;
 }
 
-type Rejection = 'ENDPOINT_BUSY' | 'CIRCUIT_OPEN';
+export type EndpointRejection = 'ENDPOINT_BUSY' | 'CIRCUIT_OPEN';
+type Rejection = EndpointRejection;
 
 class EndpointPolicy {
   readonly slots: EndpointSlots;
@@ -112,6 +113,7 @@ export interface EndpointGuardOptions {
 export class EndpointGuard {
   private readonly endpoints = new Map<string, EndpointPolicy>();
   private readonly logger: Logger;
+  private readonly rejectionListeners: ((endpoint: string, reason: EndpointRejection) => void)[] = [];
 
   constructor(
     readonly settings: EndpointGuardSettings = DEFAULT_ENDPOINT_GUARD,
@@ -145,7 +147,15 @@ export class EndpointGuard {
     return [...this.endpoints.values()].map((p) => ({ endpoint: p.key, state: p.state, inFlight: p.inFlight, queued: p.queued }));
   }
 
-  /** Calls refused, per endpoint and reason (for metrics). */
+  /**
+   * Tell `fn` of every refused call as it happens: a counter fed from here stays monotonic,
+   * whereas `rejections()` forgets an endpoint the bounded cache drops.
+   */
+  onRejection(fn: (endpoint: string, reason: EndpointRejection) => void): void {
+    this.rejectionListeners.push(fn);
+  }
+
+  /** Calls refused, per endpoint and reason, of the endpoints still remembered. */
   rejections(): { endpoint: string; reason: Rejection; count: number }[] {
     const out: { endpoint: string; reason: Rejection; count: number }[] = [];
     for (const p of this.endpoints.values())
@@ -198,6 +208,11 @@ export class EndpointGuard {
     };
   }
 
+  private rejected(p: EndpointPolicy, reason: EndpointRejection): void {
+    p.rejected[reason]++;
+    for (const fn of this.rejectionListeners) fn(p.key, reason);
+  }
+
   private busy(p: EndpointPolicy): ItineraError {
     if (this.opts.signal?.aborted) {
       const e = new ItineraError('SEND_FAILED', `call to ${p.key} cancelled while waiting for a slot: the bus is shutting down; the step will be retried`, {
@@ -205,7 +220,7 @@ export class EndpointGuard {
       });
       return Object.assign(e, { shutdown: true });
     }
-    p.rejected.ENDPOINT_BUSY++;
+    this.rejected(p, 'ENDPOINT_BUSY');
     return new ItineraError(
       'ENDPOINT_BUSY',
       `endpoint ${p.key} has ${p.settings.concurrency} calls in flight that did not free a slot within ${p.settings.queueWaitMs} ms (or ${p.settings.queue} already wait); the step is retried by its retry policy (raise maxConcurrency in the endpoint config if the endpoint can take more)`,
@@ -215,7 +230,7 @@ export class EndpointGuard {
 
   private explain(p: EndpointPolicy, err: unknown): unknown {
     if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
-      p.rejected.CIRCUIT_OPEN++;
+      this.rejected(p, 'CIRCUIT_OPEN');
       const left = Math.max(0, p.openedAt + p.settings.halfOpenMs - Date.now());
       return new ItineraError(
         'CIRCUIT_OPEN',
