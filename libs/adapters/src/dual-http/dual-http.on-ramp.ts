@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { defineOnRamp, ItineraError, type OnRampCloseOptions, type OnRampContext, type RunningOnRamp } from '@itinera/core';
+import { defineOnRamp, type OnRampCloseOptions, type OnRampContext, type RunningOnRamp } from '@itinera/core';
 import { CALLBACK_ALLOWLIST_SETTING, checkCallbackUrl } from './callback-url';
 import { CallbackDeliverer, DUAL_HTTP_GROUP, DUAL_HTTP_STATE_KEY, type DualHttpSessionConfig } from './callback-deliverer';
 import { localLease, redisLease, type DeliveryLease } from './delivery-lease';
@@ -117,10 +117,9 @@ export function startDualHttp(ctx: DualHttpContext): RunningDualHttp {
     deliverer,
     sweep,
     async prepare(body) {
-      if (body === undefined || body === null) return undefined;
-      if (typeof body !== 'object' || Array.isArray(body)) {
-        throw new ItineraError('BAD_REQUEST', 'Send no body, or a JSON object { "callbackUrl": "https://…" } for a dual-HTTP session.');
-      }
+      // The long-polling contract reads no body here: anything but an object naming a callbackUrl
+      // opens a long-polling session, as it always did.
+      if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
       const raw = (body as { callbackUrl?: unknown }).callbackUrl;
       if (raw === undefined) return undefined;
       const target = await checkCallbackUrl(raw, allowList);
