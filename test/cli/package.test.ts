@@ -62,8 +62,14 @@ describe('the itinera CLI installed from its package', () => {
   beforeAll(async () => {
     await ensureBuilt();
     tmp = mkdtempSync(join(tmpdir(), 'itinera-cli-pkg-'));
-    // dist/ is built above; --ignore-scripts keeps prepack from building it again.
-    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp], { cwd: REPO_ROOT, env: { ...process.env, npm_config_loglevel: 'error' } });
+    // dist/ is built above; --ignore-scripts keeps prepack from building it again, so the
+    // test does prepack's other part itself: bundle the locked dependencies (scripts/pack-manifest.mjs).
+    await run(process.execPath, [join(REPO_ROOT, 'scripts', 'pack-manifest.mjs'), 'bundle'], { cwd: REPO_ROOT });
+    try {
+      await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp], { cwd: REPO_ROOT, env: { ...process.env, npm_config_loglevel: 'error' } });
+    } finally {
+      await run(process.execPath, [join(REPO_ROOT, 'scripts', 'pack-manifest.mjs'), 'restore'], { cwd: REPO_ROOT });
+    }
     const tarball = join(
       tmp,
       readdirSync(tmp).find((f) => f.endsWith('.tgz'))!,

@@ -130,8 +130,17 @@ describe('the image without a container engine: a production install runs every 
         `JSON.stringify(Object.keys(require.cache).filter((f) => f !== __filename))));\n`,
     );
     for (const step of final.instructions) {
-      if (step.cmd === 'COPY') copy(step);
-      else if (step.cmd === 'RUN' && /^npm ci\b/.test(step.body)) {
+      if (step.cmd === 'COPY') {
+        copy(step);
+        // The CLI package test may be packing at the same moment (prepack adds bundleDependencies
+        // to package.json for the pack only): copy the manifest as committed.
+        const manifest = inImage('package.json');
+        if (existsSync(manifest)) {
+          const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+          delete pkg.bundleDependencies;
+          writeFileSync(manifest, JSON.stringify(pkg, null, 2));
+        }
+      } else if (step.cmd === 'RUN' && /^npm ci\b/.test(step.body)) {
         // As written, from the local npm cache when it has the packages.
         const r = spawnSync('npm', [...step.body.split(/\s+/).slice(1), '--prefer-offline'], {
           cwd: inImage('.'),
