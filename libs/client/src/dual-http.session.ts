@@ -1,6 +1,6 @@
 import { ItineraClientError } from './errors';
 import type { AcceptedFrame, SendFrame } from './frames';
-import type { FetchLike } from './poll.link';
+import { answerOf, type FetchLike } from './poll.link';
 
 /** What `POST /duplex/sessions` answers for a dual-HTTP session. */
 export interface DualHttpSessionInfo {
@@ -97,18 +97,5 @@ async function call(fetchFn: FetchLike, method: string, url: string, headers: Re
   } catch (err) {
     throw new ItineraClientError('CONNECT_FAILED', `${method} ${url} failed: ${(err as Error).message}`, { cause: err });
   }
-  if (res.status === 204) return undefined;
-  const text = await res.text().catch(() => '');
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (res.ok) return json;
-  const p = (json ?? {}) as { code?: string; detail?: string; errors?: { pointer: string; message: string }[] };
-  throw new ItineraClientError(p.code ?? `HTTP_${res.status}`, p.detail ?? `${method} ${url} answered ${res.status}`, {
-    status: res.status,
-    ...(p.errors ? { details: p.errors } : {}),
-  });
+  return answerOf(res, method, url);
 }

@@ -138,19 +138,27 @@ export class PollingLink implements Link {
     } finally {
       clearTimeout(timer);
     }
-    if (res.status === 204) return undefined;
-    const text = await res.text().catch(() => '');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (res.ok) return json;
-    const p = (json ?? {}) as { code?: string; detail?: string; errors?: { pointer: string; message: string }[] };
-    throw new ItineraClientError(p.code ?? `HTTP_${res.status}`, p.detail ?? `${method} ${url} answered ${res.status}`, {
-      status: res.status,
-      ...(p.errors ? { details: p.errors } : {}),
-    });
+    return answerOf(res, method, url);
   }
+}
+
+/**
+ * The body of a bus answer: JSON (or nothing for 204) when it is 2xx, else the
+ * problem+json's code, detail and pointers as an ItineraClientError.
+ */
+export async function answerOf(res: Response, method: string, url: string): Promise<unknown> {
+  if (res.status === 204) return undefined;
+  const text = await res.text().catch(() => '');
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.ok) return json;
+  const p = (json ?? {}) as { code?: string; detail?: string; errors?: { pointer: string; message: string }[] };
+  throw new ItineraClientError(p.code ?? `HTTP_${res.status}`, p.detail ?? `${method} ${url} answered ${res.status}`, {
+    status: res.status,
+    ...(p.errors ? { details: p.errors } : {}),
+  });
 }
