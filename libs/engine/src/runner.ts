@@ -73,6 +73,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * publication); `send` runs the rest (in a worker). It never throws for a step's
  * failure: the result says what happened (Courier-style result values).
  */
+/** How one step ended, retries included. */
+type StepEnd = { outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number };
+
 export class ItineraryRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -198,7 +201,7 @@ export class ItineraryRunner {
     state: SessionStateHandle,
     deliveryAttempt: number,
     parent: Context,
-  ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
+  ): Promise<StepEnd> {
     const active = startStepSpan(parent, envelope, step, step.stage ?? 'send', index);
     // Without a recording span the context stays the parent's: nothing to switch to.
     if (active.ctx === parent) return this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active);
@@ -213,7 +216,7 @@ export class ItineraryRunner {
     state: SessionStateHandle,
     deliveryAttempt: number,
     active: ActiveSpan,
-  ): Promise<{ outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number }> {
+  ): Promise<StepEnd> {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
     const stage = step.stage ?? 'send';
