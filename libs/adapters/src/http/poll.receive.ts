@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ItineraError, toItineraError, type OutboxFrame, type Principal, type SessionInfo } from '@itinera/core';
 import type { Caller } from '../limits/on-ramp-limits';
-import { checkSendFields, type ClosingReason } from '../ws/duplex-frames';
-import { duplexOptions } from '../ws/duplex-options';
-import { registryFor, type DuplexEndpoint } from '../ws/duplex-registry';
-import { acceptDuplexSend, type DuplexSend } from '../ws/duplex-send';
-import type { DuplexCloseOptions, DuplexDeps } from '../ws/ws.receive';
+import { checkSendFields, type ClosingReason } from '../duplex/duplex-frames';
+import { duplexOptions } from '../duplex/duplex-options';
+import { registryFor, type DuplexEndpoint } from '../duplex/duplex-registry';
+import { acceptDuplexSend, type DuplexSend } from '../duplex/duplex-send';
+import type { DuplexCloseOptions } from '../duplex/duplex-connections';
+import type { DuplexDeps } from '../duplex/duplex-deps';
 import { fromFastifyError, sendProblem } from './problem';
 import { useSharedSchemas } from './route.schemas';
 import { CREATE_SESSION_SCHEMA, DELETE_SESSION_SCHEMA, GET_SESSION_SCHEMA, POLL_SCHEMA, SEND_SCHEMA } from './poll.schemas';

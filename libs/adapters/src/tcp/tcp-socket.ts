@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { ItineraError } from '@itinera/core';
-import type { DuplexSocket } from '../ws/duplex-socket';
-import { errorFrame } from '../ws/duplex-frames';
+import type { DuplexSocket } from '../duplex/duplex-socket';
+import { errorFrame } from '../duplex/duplex-frames';
 import { FrameDecoder, encodeFrame } from './tcp-framing';
 
 export interface FramedSocketOptions {

@@ -4,11 +4,11 @@ import { createServer as createTlsServer } from 'node:tls';
 import { ItineraError, defineOnRamp, type ConfigSpec, type OnRampCloseOptions, type OnRampContext, type RunningOnRamp } from '@itinera/core';
 import type { OnRampLimits } from '../limits/on-ramp-limits';
 import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
-import { DuplexConnection } from '../ws/duplex-connection';
-import { DuplexConnections } from '../ws/duplex-connections';
-import { CLOSE_CODES } from '../ws/duplex-frames';
-import { duplexOptions, type DuplexOptions } from '../ws/duplex-options';
-import { registryFor } from '../ws/duplex-registry';
+import { DuplexConnection } from '../duplex/duplex-connection';
+import { DuplexConnections } from '../duplex/duplex-connections';
+import { CLOSE_CODES } from '../duplex/duplex-frames';
+import { duplexOptions, type DuplexOptions } from '../duplex/duplex-options';
+import { registryFor } from '../duplex/duplex-registry';
 import { FramedSocket } from './tcp-socket';
 
 /** The settings of the TCP duplex, declared once (the runtime's configuration includes them). */

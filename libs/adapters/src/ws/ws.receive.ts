@@ -1,28 +1,16 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { ItineraError, type Logger, type OnRampGateway, type SessionStore } from '@itinera/core';
+import { ItineraError } from '@itinera/core';
 import { problemOf } from '../http/problem';
-import { DuplexConnection } from './duplex-connection';
-import { DuplexConnections, type DuplexCloseOptions } from './duplex-connections';
-import { DUPLEX_SUBPROTOCOL } from './duplex-frames';
-import { duplexOptions, type DuplexOptions } from './duplex-options';
-import { registryFor } from './duplex-registry';
-import type { OnRampLimits } from '../limits/on-ramp-limits';
+import { DuplexConnection } from '../duplex/duplex-connection';
+import { DuplexConnections, type DuplexCloseOptions } from '../duplex/duplex-connections';
+import { DUPLEX_SUBPROTOCOL } from '../duplex/duplex-frames';
+import { duplexOptions } from '../duplex/duplex-options';
+import { registryFor } from '../duplex/duplex-registry';
+import type { DuplexDeps } from '../duplex/duplex-deps';
 import { clientAddress, type TrustFn } from '../limits/client-address';
-import { OPEN_AUTHENTICATOR, type Authenticator } from '../identity/authenticator';
-
-export interface DuplexDeps {
-  gateway: OnRampGateway;
-  sessions: SessionStore;
-  logger: Logger;
-  /** Missing fields take their defaults (see DUPLEX_OPTION_SPECS). */
-  options?: Partial<DuplexOptions>;
-  /** New-session, open-session and message limits; none when absent. */
-  limits?: OnRampLimits;
-  /** Who is calling (hello `credential`, session requests); absent: everyone is anonymous. */
-  auth?: Authenticator;
-}
+import { OPEN_AUTHENTICATOR } from '../identity/authenticator';
 
 export interface WebSocketDuplexDeps extends DuplexDeps {
   /** Upgrade path; `/duplex` by default. */
@@ -37,7 +25,7 @@ export interface WebSocketDuplexDeps extends DuplexDeps {
   trustProxy?: TrustFn;
 }
 
-export type { DuplexCloseOptions };
+export type { DuplexCloseOptions, DuplexDeps };
 
 export interface WebSocketDuplex {
   /** Refuse new upgrades (503), finish sends in flight, send `closing`, close every socket. */
