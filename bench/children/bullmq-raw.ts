@@ -8,7 +8,12 @@
  * queue (deterministic job id, as redelivery safety needs) and a record APPEND.
  * That is the floor under the bus on the same Redis: what is left is the bus.
  *
- * Environment: REDIS_URL, BENCH_CONCURRENCY (16), BENCH_QUEUE (raw.bench), BENCH_PREFIX ({rawbench}), BENCH_RELAY.
+ * With BENCH_HOPS=2 it is raw BullMQ doing the two-publication itinerary's two hops
+ * and nothing else: the worker adds each job to a second queue (`<queue>.out`, job id
+ * `<id>.2`, as redelivery safety needs), and nothing consumes that queue, as nothing
+ * consumes the bus's bench.out in the same figure.
+ *
+ * Environment: REDIS_URL, BENCH_CONCURRENCY (16), BENCH_QUEUE (raw.bench), BENCH_PREFIX ({rawbench}), BENCH_RELAY, BENCH_HOPS.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
@@ -34,7 +39,8 @@ serve(async () => {
   const addedAt = new Map<string, number>();
   const latencies: number[] = [];
   const relay = process.env.BENCH_RELAY === '1';
-  const out = relay
+  const twoHops = process.env.BENCH_HOPS === '2';
+  const out = relay || twoHops
     ? new Queue(`${name}.out`, {
         connection: producer,
         prefix,
@@ -47,7 +53,11 @@ serve(async () => {
         await out!.add('out', { action: 'Standard', body: job.data.body }, { jobId: `${job.id}.2.deliver` });
         await records!.append(`${prefix}:msg:${job.id}`, '\n{"patch":{"status":"completed"}}');
       }
-    : async () => undefined;
+    : twoHops
+      ? async (job: { id?: string; data: unknown }) => {
+          await out!.add('out', job.data, { jobId: `${job.id}.2` });
+        }
+      : async () => undefined;
   const worker = new Worker(name, handler, { connection: workerConn, prefix, concurrency });
   worker.on('completed', (job) => {
     const t = job.id ? addedAt.get(job.id) : undefined;
@@ -63,7 +73,7 @@ serve(async () => {
   await worker.waitUntilReady();
 
   return {
-    info: { concurrency, queue: name },
+    info: { concurrency, queue: name, out: out ? `${prefix}:${name}.out:wait` : undefined },
     handlers: {
       /** Add `n` jobs, `window` at a time, until the worker completed them all. */
       async drive(a: { n: number; window: number; bodyBytes: number; timeoutMs?: number }) {
