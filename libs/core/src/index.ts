@@ -18,4 +18,4 @@ export * from './principal';
 export * from './redact';
 export * from './on-ramp';
 export * from './activity';
-export * from './audit';
+export * from './job-deferral';
