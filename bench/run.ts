@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,sessions,scaling] [--profile] [--readme]`
+ * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,orders,sessions,scaling] [--profile] [--readme]`
  *
  * Starts what it needs (a redis-server on a free port, bus and baseline child
  * processes), runs each figure's bus and baseline interleaved after a warm-up,
@@ -17,6 +17,7 @@ import { throughputFigures } from './figures/throughput';
 import { duplexFigures } from './figures/duplex';
 import { httpFigures } from './figures/http';
 import { embeddedFigures } from './figures/embedded';
+import { ordersFigures } from './figures/orders';
 import { sessionFigures } from './figures/sessions';
 import { scalingFigures } from './figures/scaling';
 
@@ -25,6 +26,7 @@ const FIGURES: Record<FigureKey, { label: string; run: (ctx: BenchContext) => Pr
   duplex: { label: 'duplex round trip', run: duplexFigures },
   http: { label: 'HTTP on-ramp', run: httpFigures },
   embedded: { label: 'embedded message box', run: embeddedFigures },
+  orders: { label: 'orders sample end to end', run: ordersFigures },
   sessions: { label: 'memory per idle WebSocket session', run: sessionFigures },
   scaling: { label: 'scaling table', run: scalingFigures },
 };

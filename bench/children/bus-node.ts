@@ -8,9 +8,11 @@
  * BENCH_ROLES (`gateway,worker` by default), BENCH_ITINERARIES (folder) and
  * BENCH_DRAIN (a queue to consume with a no-op handler: on the embedded box the
  * itinerary's target queue would otherwise grow in the heap for the whole run) and
- * BENCH_STUB_RECORDS (message records written nowhere: to measure what they cost).
+ * BENCH_STUB_RECORDS (message records written nowhere: to measure what they cost) and
+ * BENCH_SAMPLE_STEPS (register the samples' TypeScript steps, as `npm start` does).
  */
 import { loadConfig, startNode } from '@itinera/runtime';
+import { SAMPLE_STEPS } from '../../itineraries/extensions';
 import { cpuSeconds, lanes, makeBody, serve } from './serve';
 import { Tally } from './tally';
 
@@ -21,7 +23,8 @@ serve(async () => {
     host: '127.0.0.1',
     itinerariesDir: process.env.BENCH_ITINERARIES!,
   });
-  const node = await startNode({ roles: { gateway: roles.includes('gateway'), worker: roles.includes('worker') }, config });
+  const steps = process.env.BENCH_SAMPLE_STEPS === '1' ? SAMPLE_STEPS : undefined;
+  const node = await startNode({ roles: { gateway: roles.includes('gateway'), worker: roles.includes('worker') }, config, steps });
   const { bus } = node;
   if (process.env.BENCH_STUB_RECORDS === '1') {
     bus.messages.put = async () => undefined;

@@ -18,7 +18,12 @@ export interface CannonOptions {
   body?: string;
   connections: number;
   pipelining: number;
-  duration: number;
+  /** Seconds to run, or… */
+  duration?: number;
+  /** …this many requests in all. */
+  amount?: number;
+  /** Seconds before a request counts as timed out (autocannon's default: 10). */
+  timeout?: number;
 }
 
 const autocannon = createRequire(__filename)('autocannon') as (opts: CannonOptions & { setupClient?: unknown }) => Promise<CannonResult>;

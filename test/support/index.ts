@@ -6,3 +6,4 @@ export * from './duplex';
 export * from './browser';
 export * from './cluster';
 export * from './build';
+export * from './redis-cluster';

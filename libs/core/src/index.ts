@@ -18,4 +18,5 @@ export * from './principal';
 export * from './redact';
 export * from './on-ramp';
 export * from './activity';
-export * from './job-deferral';
+export * from './redis-keyspace';
+export * from './redis-endpoint';

@@ -132,12 +132,8 @@ export class Bus {
       prefix: config.redisPrefix,
       logger,
       bullmq: {
-        worker: {
-          lockDurationMs: config.bullmqLockMs,
-          stalledIntervalMs: config.bullmqStalledIntervalMs,
-          maxStalledCount: 3,
-          parkMs: config.orderParkMs,
-        },
+        partitions: config.bullmqPartitions,
+        worker: { lockDurationMs: config.bullmqLockMs, stalledIntervalMs: config.bullmqStalledIntervalMs, maxStalledCount: 3 },
       },
     });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });

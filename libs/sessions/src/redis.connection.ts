@@ -1,9 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { ItineraError, type Logger } from '@itinera/core';
+import type { RedisOptions } from 'ioredis';
+import { ItineraError, isClusterEndpoint, openRedis, type Logger, type RedisClient, type RedisEndpoint } from '@itinera/core';
 
 export interface RedisConnectionOptions {
-  /** `redis://…` URL or ioredis options (standalone Redis). */
-  redis: string | RedisOptions;
+  /** `redis://…` URL, ioredis options (Sentinel too), or a Redis Cluster's seed nodes. */
+  redis: RedisEndpoint;
   /** How long an operation waits for a connection or a reply before failing (ms). */
   timeoutMs: number;
   logger: Logger;
@@ -26,11 +26,12 @@ export function failFastOptions(timeoutMs: number): RedisOptions {
   };
 }
 
-export function connect(opts: RedisConnectionOptions, overrides: RedisOptions): Redis {
+export function connect(opts: RedisConnectionOptions, overrides: RedisOptions): RedisClient {
+  // Options given with a single Redis override the defaults here, as they always did.
   const client =
-    typeof opts.redis === 'string'
-      ? new Redis(opts.redis, { ...overrides, connectionName: opts.name })
-      : new Redis({ ...overrides, connectionName: opts.name, ...opts.redis });
+    typeof opts.redis === 'object' && !isClusterEndpoint(opts.redis)
+      ? openRedis({ ...overrides, connectionName: opts.name, ...opts.redis })
+      : openRedis(opts.redis, { ...overrides, connectionName: opts.name });
   // Without a listener ioredis prints every failed reconnect; one line per outage is enough.
   let down = false;
   client.on('error', (err: Error) => {
@@ -45,10 +46,10 @@ export function connect(opts: RedisConnectionOptions, overrides: RedisOptions): 
   return client;
 }
 
-const waiting = new WeakMap<Redis, Promise<void>>();
+const waiting = new WeakMap<RedisClient, Promise<void>>();
 
 /** Wait until the client is ready, for at most `timeoutMs` (callers share one wait). */
-export async function ready(client: Redis, timeoutMs: number): Promise<void> {
+export async function ready(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'end') throw unavailable(new Error('the session store is closed'));
   let wait = waiting.get(client);
@@ -75,13 +76,13 @@ export function unavailable(err: unknown): ItineraError {
   const reason = err instanceof Error ? err.message : String(err);
   return new ItineraError(
     'TRANSPORT_UNAVAILABLE',
-    `The session store (Redis) is unavailable: ${reason}. Check REDIS_URL and that redis-server runs; the operation can be retried.`,
+    `The session store (Redis) is unavailable: ${reason}. Check REDIS_URL (or REDIS_CLUSTER_NODES) and that redis-server runs; the operation can be retried.`,
     { transient: true, cause: err },
   );
 }
 
 /** Close a connection whether or not it is up (QUIT would wait for a reconnect). */
-export async function closeConnection(client: Redis | undefined): Promise<void> {
+export async function closeConnection(client: RedisClient | undefined): Promise<void> {
   if (!client || client.status === 'end') return;
   if (client.status === 'ready') {
     try {

@@ -1,17 +1,19 @@
 /**
- * Lua scripts of the Redis session store. Each runs atomically in one round trip.
- * Every key lives under the same hash tag (the prefix), so the keys a script
- * derives from the namespace (`ARGV[1]`) sit in the same Cluster slot as the ones
- * it declares.
+ * Lua scripts of the Redis session store. Each runs atomically in one round trip and
+ * touches the keys of ONE session only (plus, on a single Redis, the index or a group
+ * passed as an optional last key): on a Redis Cluster every key a script names shares
+ * the session's hash tag, so no script ever spans slots. Work across sessions (ending
+ * one, expiring many, reading a group) is done by the store, one session at a time.
  *
- * Keys under the namespace NS (`<prefix>:duplex`):
- *   NS:session:<id>  hash   tokenHash, createdAt, lastSeen, lastSeq, ackedSeq, principal (JSON)
- *   NS:outbox:<id>   zset   score seq, member the frame's JSON
- *   NS:state:<id>    string JSON object
- *   NS:joined:<id>   set    groups the session is in
- *   NS:group:<name>  set    session ids
- *   NS:sessions      zset   score lastSeen, member id (what expireIdle scans)
- * Channel NS:wake:<id> gets a PUBLISH after each push and when the session ends.
+ * Keys (see redis.session-keys.ts for the names):
+ *   session  hash   tokenHash, createdAt, lastSeen, lastSeq, ackedSeq, principal (JSON)
+ *   outbox   zset   score seq, member the frame's JSON
+ *   state    string JSON object
+ *   joined   set    groups the session is in
+ *   dedupe   zset   score seq, member a push's dedupe key
+ *   group    set    session ids (its own tag on a cluster)
+ *   index    zset   score lastSeen, member id (what expireIdle scans; bucketed on a cluster)
+ * The session's wake channel gets a PUBLISH after each push and when the session ends.
  */
 
 // Shared prelude: is the session alive at `now` (exists and not idle past the TTL)?
@@ -27,38 +29,27 @@ local function follow(key, sessionKey)
 end
 `;
 
-// Remove a session and everything it owns; wake its listeners.
-const DROP = `
-local function drop(ns, id)
-  local joined = ns .. ':joined:' .. id
-  for _, g in ipairs(redis.call('SMEMBERS', joined)) do
-    redis.call('SREM', ns .. ':group:' .. g, id)
-  end
-  redis.call('DEL', ns .. ':session:' .. id, ns .. ':outbox:' .. id, ns .. ':state:' .. id, joined, ns .. ':dedupe:' .. id)
-  redis.call('ZREM', ns .. ':sessions', id)
-  redis.call('PUBLISH', ns .. ':wake:' .. id, 'end')
-end
-`;
-
 export interface ScriptDef {
-  numberOfKeys: number;
+  /** Absent: the caller passes the number of keys first (scripts with an optional key). */
+  numberOfKeys?: number;
   lua: string;
 }
 
 export const SCRIPTS = {
   /**
-   * KEYS: session, outbox. ARGV: ns, id, frame JSON starting with `{"seq":0` (replaced by the seq), limit (-1 = none),
-   * overflow, now, ttl, dedupe key ('' = none), dedupe window. Returns {seq, dropped, firstDropped, lastDropped}
-   * | {-1} not found | {-2, pending} full. A known dedupe key returns its earlier seq and appends nothing.
+   * KEYS: session, outbox, dedupe. ARGV: wake channel, frame JSON starting with `{"seq":0` (replaced by the seq),
+   * limit (-1 = none), overflow, now, ttl, dedupe key ('' = none), dedupe window. Returns {seq, dropped,
+   * firstDropped, lastDropped} | {-1} not found | {-2, pending} full. A known dedupe key returns its earlier
+   * seq and appends nothing.
    */
   sessPush: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `${ALIVE}
-local ns, id, draft, limit, overflow = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local now, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local channel, draft, limit, overflow = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not alive(KEYS[1], now, ttl) then return {-1} end
-local dkey, dwin = ARGV[8], tonumber(ARGV[9])
-local dset = ns .. ':dedupe:' .. id
+local dkey, dwin = ARGV[7], tonumber(ARGV[8])
+local dset = KEYS[3]
 if dkey ~= '' then
   local earlier = redis.call('ZSCORE', dset, dkey)
   if earlier then return {tonumber(earlier), 0, 0, 0} end
@@ -83,44 +74,43 @@ if dkey ~= '' then
   follow(dset, KEYS[1])
 end
 -- The wake-up carries the frame: the node holding the session can send it without reading the outbox.
-redis.call('PUBLISH', ns .. ':wake:' .. id, frame)
+redis.call('PUBLISH', channel, frame)
 return {seq, dropped, first, last}
 `,
   },
 
   /**
-   * KEYS: session, outbox, state, joined, sessions index. ARGV: id, now, ttl, keyTtl.
+   * KEYS: session, outbox, state, joined[, index]. ARGV: id, now, ttl, keyTtl.
    * Records activity; returns the session's fields or {} when it is gone or expired.
+   * Without the index key (cluster) the store updates the index itself.
    */
   sessTouch: {
-    numberOfKeys: 5,
     lua: `${ALIVE}
 local id, now, ttl, keyTtl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 if not alive(KEYS[1], now, ttl) then return {} end
 -- Written from ARGV as given: Lua would print large numbers with only 14 digits.
 redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyTtl) end
-redis.call('ZADD', KEYS[5], ARGV[2], id)
+if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[2], id) end
 return redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq', 'principal')
 `,
   },
 
   /**
-   * KEYS: session, outbox, state, joined, index. ARGV: id, now, ttl, keyTtl, token digest (hex).
+   * KEYS: session, outbox, state, joined[, index]. ARGV: id, now, ttl, keyTtl, token digest (hex).
    * Authenticate and record activity in one round trip: {'gone'} when the session is gone
    * or expired, {'denied'} when the digest differs, else {'ok', createdAt, lastSeen,
    * lastSeq, ackedSeq}. Digests, not tokens, are compared: an early mismatch tells a
    * caller nothing usable about the token (finding one would need a SHA-256 preimage).
    */
   sessAuth: {
-    numberOfKeys: 5,
     lua: `${ALIVE}
 local id, now, ttl, keyTtl, digest = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 if not alive(KEYS[1], now, ttl) then return {'gone'} end
 if redis.call('HGET', KEYS[1], 'tokenHash') ~= digest then return {'denied'} end
 redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
 for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyTtl) end
-redis.call('ZADD', KEYS[5], ARGV[2], id)
+if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[2], id) end
 local f = redis.call('HMGET', KEYS[1], 'createdAt', 'lastSeen', 'lastSeq', 'ackedSeq', 'principal')
 return {'ok', f[1], f[2], f[3], f[4], f[5]}
 `,
@@ -179,12 +169,14 @@ return 1
 `,
   },
 
-  /** KEYS: session, joined, group. ARGV: group name, id, now, ttl. Returns 1 or -1. */
+  /**
+   * KEYS: session, joined[, group]. ARGV: group name, id, now, ttl. Returns 1 or -1. Without the
+   * group key (cluster) the store adds the member itself, after this succeeded.
+   */
   sessJoin: {
-    numberOfKeys: 3,
     lua: `${ALIVE}
 if not alive(KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4])) then return -1 end
-redis.call('SADD', KEYS[3], ARGV[2])
+if KEYS[3] then redis.call('SADD', KEYS[3], ARGV[2]) end
 redis.call('SADD', KEYS[2], ARGV[1])
 follow(KEYS[2], KEYS[1])
 return 1
@@ -192,59 +184,24 @@ return 1
   },
 
   /**
-   * KEYS: group. ARGV: ns, now, ttl. Live members; ids whose session Redis already
-   * dropped (key TTL) are pruned, idle ones are left for expireIdle.
+   * KEYS: session, outbox, state, joined, dedupe. ARGV: wake channel, now, ttl, force ('1': end, '0': only
+   * if idle). Removes the session and answers {1, #groups, group…, frame…} with the groups it was in
+   * (the store leaves them) and its pending frames; {0, lastSeen} when it is alive and not forced;
+   * {2} when there was no session. Atomic per session, so one caller gets the frames.
    */
-  sessMembers: {
-    numberOfKeys: 1,
+  sessDrop: {
+    numberOfKeys: 5,
     lua: `
-local ns, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local ls = redis.call('HGET', ns .. ':session:' .. id, 'lastSeen')
-  if not ls then
-    redis.call('SREM', KEYS[1], id)
-  elseif now - tonumber(ls) < ttl then
-    table.insert(out, id)
-  end
-end
-return out
-`,
-  },
-
-  /** KEYS: sessions index. ARGV: ns, id. */
-  sessEnd: {
-    numberOfKeys: 1,
-    lua: `${DROP}
-drop(ARGV[1], ARGV[2])
-return 1
-`,
-  },
-
-  /**
-   * KEYS: sessions index. ARGV: ns, now, ttl, cutoff (now - ttl), batch. Atomically removes
-   * idle sessions among up to `batch` candidates; returns {scanned, id, n, frame1..frameN, id, n, ...}
-   * so exactly one caller (one node) gets each expired session's pending frames.
-   */
-  sessExpire: {
-    numberOfKeys: 1,
-    lua: `${DROP}
-local ns, now, ttl, batch = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[4], 'LIMIT', 0, batch)
-local out = {#ids}
-for _, id in ipairs(ids) do
-  local ls = redis.call('HGET', ns .. ':session:' .. id, 'lastSeen')
-  if ls and now - tonumber(ls) < ttl then
-    -- The index lagged behind the session: fix it, keep the session.
-    redis.call('ZADD', KEYS[1], ls, id)
-  else
-    local frames = redis.call('ZRANGE', ns .. ':outbox:' .. id, 0, -1)
-    table.insert(out, id)
-    table.insert(out, #frames)
-    for _, f in ipairs(frames) do table.insert(out, f) end
-    drop(ns, id)
-  end
-end
+local now, ttl, force = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
+local ls = redis.call('HGET', KEYS[1], 'lastSeen')
+if ls and not force and now - tonumber(ls) < ttl then return {0, ls} end
+local groups = redis.call('SMEMBERS', KEYS[4])
+local frames = redis.call('ZRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('PUBLISH', ARGV[1], 'end')
+local out = {ls and 1 or 2, #groups}
+for _, g in ipairs(groups) do table.insert(out, g) end
+for _, f in ipairs(frames) do table.insert(out, f) end
 return out
 `,
   },

@@ -1,6 +1,7 @@
-import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import {
   DEDUPE_WINDOW,
+  RedisKeyspace,
+  isClusterEndpoint,
   newId,
   newToken,
   silentLogger,
@@ -10,19 +11,22 @@ import {
   type OutboxStats,
   type Principal,
   type PushOptions,
+  type RedisClient,
+  type RedisEndpoint,
   type SessionInfo,
   type SessionStore,
 } from '@itinera/core';
 import { closeConnection, connect, failFastOptions, ready, unavailable } from './redis.connection';
 import { SCRIPTS, type ScriptName } from './redis.scripts';
+import { SessionKeys } from './redis.session-keys';
 import { RedisWakeHub } from './redis.wake-hub';
 import { DEFAULT_SESSION_TTL_MS, checkState, isUsableId, normalizeLimit, outboxFull, sessionNotFound, unauthorized } from './session-errors';
 import { hashToken } from './session-token';
 
 export interface RedisSessionStoreOptions {
-  /** `redis://…` URL or ioredis options. Options given here override the fail-fast defaults. */
-  redis: string | RedisOptions;
-  /** Key prefix; keep a `{hash tag}` in it so every key lands in one Redis Cluster slot. Default `{itinera}`. */
+  /** `redis://…` URL, ioredis options (they override the fail-fast defaults), or a Redis Cluster's seed nodes. */
+  redis: RedisEndpoint;
+  /** Key prefix, default `{itinera}`; on a cluster each session gets its own hash tag (see SessionKeys). */
   prefix?: string;
   /** Inactivity timeout (ms). Default 600000. */
   ttlMs?: number;
@@ -51,25 +55,25 @@ export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   readonly ttlMs: number;
   readonly prefix: string;
-  private readonly ns: string;
+  private readonly k: SessionKeys;
   private readonly keyTtlMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly logger: Logger;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private hub?: RedisWakeHub;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private closed = false;
 
   constructor(private readonly opts: RedisSessionStoreOptions) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
     this.prefix = opts.prefix ?? '{itinera}';
-    this.ns = `${this.prefix}:duplex`;
+    this.k = new SessionKeys(new RedisKeyspace(this.prefix, isClusterEndpoint(opts.redis)));
     this.keyTtlMs = Math.ceil(opts.keyTtlMs ?? Math.max(2 * this.ttlMs, this.ttlMs + 60_000));
     this.timeoutMs = opts.timeoutMs ?? 1000;
     this.now = opts.now ?? Date.now;
     this.logger = (opts.logger ?? silentLogger).child({ component: 'redis-session-store' });
-    if (!/\{[^}]+\}/.test(this.prefix)) {
+    if (!this.k.spread && !/\{[^}]+\}/.test(this.prefix)) {
       this.logger.warn({ prefix: this.prefix }, 'session key prefix has no {hash tag}: Redis Cluster will refuse the session scripts');
     }
     this.client = connect({ redis: opts.redis, timeoutMs: this.timeoutMs, logger: this.logger, name: 'itinera-sessions' }, failFastOptions(this.timeoutMs));
@@ -80,19 +84,26 @@ export class RedisSessionStore implements SessionStore {
     const id = newId();
     const token = newToken();
     const at = String(this.now());
-    const k = this.keys(id);
-    await this.exec((m) =>
-      m
-        .hset(k.session, {
+    const k = this.k.of(id);
+    const index = this.k.index(id);
+    await this.run((r) =>
+      Promise.all([
+        r
+          .multi()
+          .hset(k.session, {
           tokenHash: hashToken(token).toString('hex'),
           createdAt: at,
           lastSeen: at,
           lastSeq: 0,
           ackedSeq: 0,
           ...(opts.principal ? { principal: JSON.stringify(opts.principal) } : {}),
-        })
-        .pexpire(k.session, this.keyTtlMs)
-        .zadd(this.index, at, id),
+          })
+          .pexpire(k.session, this.keyTtlMs)
+          .exec()
+          .then(checkReplies),
+        // The index has its own slot on a cluster: a separate write (a lost one only delays expiry to the key TTL).
+        r.zadd(index, at, id),
+      ]),
     );
     return { id, token };
   }
@@ -103,18 +114,17 @@ export class RedisSessionStore implements SessionStore {
     const digest = hashToken(token).toString('hex');
     if (!isUsableId(id)) throw sessionNotFound(id);
     // One round trip: the digest is checked and the activity recorded by one script.
-    const k = this.keys(id);
-    const r = (await this.script('sessAuth', k.session, k.outbox, k.state, k.joined, this.index, id, this.now(), this.ttlMs, this.keyTtlMs, digest)) as (
-      string | null
-    )[];
+    const now = this.now();
+    const r = (await this.script('sessAuth', ...this.activityKeys(id), id, now, this.ttlMs, this.keyTtlMs, digest)) as (string | null)[];
     if (r[0] === 'gone') throw sessionNotFound(id);
     if (r[0] !== 'ok') throw unauthorized();
+    await this.indexActivity(id, now);
     return toInfo(id, r.slice(1));
   }
 
   async get(id: string): Promise<SessionInfo | undefined> {
     if (!isUsableId(id)) return undefined;
-    const h = await this.run((r) => r.hgetall(this.keys(id).session));
+    const h = await this.run((r) => r.hgetall(this.k.of(id).session));
     if (!h.lastSeen || this.now() - Number(h.lastSeen) >= this.ttlMs) return undefined;
     return toInfo(id, [h.createdAt, h.lastSeen, h.lastSeq, h.ackedSeq, h.principal]);
   }
@@ -125,24 +135,25 @@ export class RedisSessionStore implements SessionStore {
 
   async end(id: string): Promise<void> {
     if (!isUsableId(id)) return;
-    await this.script('sessEnd', this.index, this.ns, id);
+    await this.drop(id, true);
   }
 
-  /** Sessions open from the activity index (ZCOUNT), and the idlest `sample` outboxes in one pipeline. */
+  /** Sessions open from the activity index (ZCOUNT per bucket), and the idlest `sample` outboxes. */
   async outboxStats(sample: number): Promise<OutboxStats> {
     const since = this.now() - this.ttlMs;
     return this.run(async (r) => {
-      const [sessions, ids] = await Promise.all([
-        r.zcount(this.index, `(${since}`, '+inf'),
-        r.zrangebyscore(this.index, `(${since}`, '+inf', 'LIMIT', 0, sample),
+      const [counts, found] = await Promise.all([
+        Promise.all(this.k.indexes.map((index) => r.zcount(index, `(${since}`, '+inf'))),
+        Promise.all(this.k.indexes.map((index) => r.zrangebyscore(index, `(${since}`, '+inf', 'WITHSCORES', 'LIMIT', 0, sample))),
       ]);
-      const stats: OutboxStats = { sessions, sampled: 0, maxPending: 0, totalPending: 0 };
+      const ids = idlest(found, sample);
+      const stats: OutboxStats = { sessions: counts.reduce((a, b) => a + b, 0), sampled: 0, maxPending: 0, totalPending: 0 };
       if (ids.length === 0) return stats;
-      const pipe = r.pipeline();
-      for (const id of ids) pipe.hmget(this.keys(id).session, 'lastSeq', 'ackedSeq');
-      for (const [err, f] of (await pipe.exec()) ?? []) {
+      // One command per session (each in its own slot on a cluster); sent together, answered in one round trip.
+      const fields = await Promise.all(ids.map((id) => r.hmget(this.k.of(id).session, 'lastSeq', 'ackedSeq').catch(() => undefined)));
+      for (const f of fields) {
         const [last, acked] = (f ?? []) as (string | null)[];
-        if (err || last == null) continue;
+        if (last == null) continue;
         const pending = Number(last) - Number(acked ?? 0);
         stats.sampled++;
         stats.totalPending += pending;
@@ -162,8 +173,8 @@ export class RedisSessionStore implements SessionStore {
       'sessPush',
       k.session,
       k.outbox,
-      this.ns,
-      id,
+      k.dedupe,
+      this.k.channel(id),
       json,
       Number.isFinite(limit) ? limit : -1,
       opts.overflow,
@@ -215,18 +226,30 @@ export class RedisSessionStore implements SessionStore {
 
   async join(group: string, id: string): Promise<void> {
     const k = this.requireKeys(id);
-    const r = await this.script('sessJoin', k.session, k.joined, this.groupKey(group), group, id, this.now(), this.ttlMs);
+    const groupKey = this.k.group(group);
+    // Single Redis: one script. Cluster: the session first, then the group (a retried join repeats both, harmlessly).
+    const keys = this.k.spread ? [k.session, k.joined] : [k.session, k.joined, groupKey];
+    const r = await this.script('sessJoin', keys.length, ...keys, group, id, this.now(), this.ttlMs);
     if (r === -1) throw sessionNotFound(id);
+    if (this.k.spread) await this.run((c) => c.sadd(groupKey, id));
   }
 
   async leave(group: string, id: string): Promise<void> {
     if (!isUsableId(id)) return;
-    await this.exec((m) => m.srem(this.groupKey(group), id).srem(this.keys(id).joined, group));
+    await this.run((r) => Promise.all([r.srem(this.k.group(group), id), r.srem(this.k.of(id).joined, group)]));
   }
 
+  /** Live members; ids whose session Redis already dropped (key TTL) are pruned, idle ones are left for expireIdle. */
   async members(group: string): Promise<string[]> {
-    const ids = (await this.script('sessMembers', this.groupKey(group), this.ns, this.now(), this.ttlMs)) as string[];
-    return ids.sort();
+    const key = this.k.group(group);
+    const now = this.now();
+    return this.run(async (r) => {
+      const ids = await r.smembers(key);
+      const seen = await Promise.all(ids.map((id) => r.hget(this.k.of(id).session, 'lastSeen')));
+      const gone = ids.filter((_, i) => seen[i] == null);
+      if (gone.length) await r.srem(key, ...gone);
+      return ids.filter((_, i) => seen[i] != null && now - Number(seen[i]) < this.ttlMs).sort();
+    });
   }
 
   subscribe(id: string, listener: (frame?: OutboxFrame) => void): () => void {
@@ -237,25 +260,28 @@ export class RedisSessionStore implements SessionStore {
         { redis: this.opts.redis, timeoutMs: this.timeoutMs, logger: this.logger, name: 'itinera-sessions-sub' },
         { ...failFastOptions(this.timeoutMs), enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null },
       );
-      this.hub = new RedisWakeHub(this.subscriber, (sid) => `${this.ns}:wake:${sid}`, this.logger);
+      this.hub = new RedisWakeHub(this.subscriber, (sid) => this.k.channel(sid), this.logger);
     }
     return this.hub.subscribe(id, listener);
   }
 
+  /**
+   * Idle sessions, from every index bucket. Each candidate is claimed by removing it from
+   * the index (ZREM answers 1 to one caller only), then dropped by one script on its own
+   * slot: exactly one node gets each expired session's pending frames, cluster or not.
+   */
   async expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]> {
     const expired: { id: string; pending: OutboxFrame[] }[] = [];
-    for (;;) {
-      const r = (await this.script('sessExpire', this.index, this.ns, now, this.ttlMs, String(now - this.ttlMs), EXPIRE_BATCH)) as (number | string)[];
-      let i = 1;
-      while (i < r.length) {
-        const id = String(r[i]);
-        const n = Number(r[i + 1]);
-        const frames = r.slice(i + 2, i + 2 + n).map((f) => JSON.parse(String(f)) as OutboxFrame);
-        expired.push({ id, pending: frames });
-        i += 2 + n;
+    const cutoff = String(now - this.ttlMs);
+    for (const index of this.k.indexes) {
+      for (;;) {
+        const ids = await this.run((r) => r.zrangebyscore(index, '-inf', cutoff, 'LIMIT', 0, EXPIRE_BATCH));
+        const found = await Promise.all(ids.map((id) => this.expireOne(index, id, now)));
+        for (const e of found) if (e) expired.push(e);
+        if (ids.length < EXPIRE_BATCH) break;
       }
-      if (Number(r[0]) < EXPIRE_BATCH) return expired;
     }
+    return expired;
   }
 
   async close(): Promise<void> {
@@ -265,37 +291,55 @@ export class RedisSessionStore implements SessionStore {
     await Promise.all([closeConnection(this.client), closeConnection(this.subscriber)]);
   }
 
-  private get index(): string {
-    return `${this.ns}:sessions`;
+  private async expireOne(index: string, id: string, now: number): Promise<{ id: string; pending: OutboxFrame[] } | undefined> {
+    if ((await this.run((r) => r.zrem(index, id))) === 0) return undefined;
+    const r = await this.drop(id, false, now);
+    if (r.kept !== undefined) {
+      // The index lagged behind the session: put it back, keep the session.
+      await this.run((c) => c.zadd(index, r.kept!, id));
+      return undefined;
+    }
+    return { id, pending: r.frames };
   }
 
-  private groupKey(group: string): string {
-    return `${this.ns}:group:${group}`;
+  /** Remove a session (`force`) or an idle one; leave its groups and the index after. */
+  private async drop(id: string, force: boolean, now = this.now()): Promise<{ kept?: string; frames: OutboxFrame[] }> {
+    const k = this.k.of(id);
+    const r = (await this.script('sessDrop', k.session, k.outbox, k.state, k.joined, k.dedupe, this.k.channel(id), now, this.ttlMs, force ? '1' : '0')) as (
+      | number
+      | string
+    )[];
+    if (Number(r[0]) === 0) return { kept: String(r[1]), frames: [] };
+    const groups = r.slice(2, 2 + Number(r[1])).map(String);
+    const frames = r.slice(2 + groups.length).map((f) => JSON.parse(String(f)) as OutboxFrame);
+    await this.run((c) => Promise.all([...groups.map((g) => c.srem(this.k.group(g), id)), force ? c.zrem(this.k.index(id), id) : 0]));
+    return { frames };
   }
 
-  private keys(id: string) {
-    const ns = this.ns;
-    return {
-      session: `${ns}:session:${id}`,
-      outbox: `${ns}:outbox:${id}`,
-      state: `${ns}:state:${id}`,
-      joined: `${ns}:joined:${id}`,
-    };
+  /** The keys of sessTouch and sessAuth: on a single Redis the index too, so one script records the activity. */
+  private activityKeys(id: string): (string | number)[] {
+    const k = this.k.of(id);
+    return this.k.spread ? [4, k.session, k.outbox, k.state, k.joined] : [5, k.session, k.outbox, k.state, k.joined, this.k.index(id)];
+  }
+
+  /** On a cluster the index bucket is another slot: written after the session's script succeeded. */
+  private async indexActivity(id: string, now: number): Promise<void> {
+    if (this.k.spread) await this.run((r) => r.zadd(this.k.index(id), now, id));
   }
 
   private requireKeys(id: string) {
     if (!isUsableId(id)) throw sessionNotFound(id);
-    return this.keys(id);
+    return this.k.of(id);
   }
 
   /** Record activity; the session's fields afterwards, or undefined when it is gone or expired. */
   private async touchInfo(id: string): Promise<SessionInfo | undefined> {
     if (!isUsableId(id)) return undefined;
-    const k = this.keys(id);
-    const r = (await this.script('sessTouch', k.session, k.outbox, k.state, k.joined, this.index, id, this.now(), this.ttlMs, this.keyTtlMs)) as (
-      string | null
-    )[];
-    return r.length === 0 ? undefined : toInfo(id, r);
+    const now = this.now();
+    const r = (await this.script('sessTouch', ...this.activityKeys(id), id, now, this.ttlMs, this.keyTtlMs)) as (string | null)[];
+    if (r.length === 0) return undefined;
+    await this.indexActivity(id, now);
+    return toInfo(id, r);
   }
 
   private script(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
@@ -303,7 +347,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Every Redis call: wait briefly for a connection, and turn failures into TRANSPORT_UNAVAILABLE. */
-  private async run<T>(op: (r: Redis) => Promise<T>): Promise<T> {
+  private async run<T>(op: (r: RedisClient) => Promise<T>): Promise<T> {
     if (this.closed) throw unavailable(new Error('the session store is closed'));
     try {
       await ready(this.client, this.timeoutMs);
@@ -312,15 +356,6 @@ export class RedisSessionStore implements SessionStore {
       throw unavailable(err);
     }
   }
-
-  /** A MULTI/EXEC transaction; a failed command inside fails the call. */
-  private async exec(build: (m: ChainableCommander) => ChainableCommander): Promise<void> {
-    await this.run(async (r) => {
-      const results = await build(r.multi()).exec();
-      const failed = results?.find(([err]) => err);
-      if (failed) throw failed[0];
-    });
-  }
 }
 
 function toInfo(id: string, f: (string | null | undefined)[]): SessionInfo {
@@ -328,4 +363,20 @@ function toInfo(id: string, f: (string | null | undefined)[]): SessionInfo {
   // Written by create() only, from an authenticated principal.
   if (f[4]) info.principal = JSON.parse(f[4]) as Principal;
   return info;
+}
+
+/** A MULTI/EXEC's replies: a failed command inside fails the call. */
+function checkReplies(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([err]) => err);
+  if (failed) throw failed[0];
+}
+
+/** The `sample` idlest ids over every bucket's WITHSCORES answer (each already the idlest of its bucket). */
+function idlest(buckets: string[][], sample: number): string[] {
+  const all: { id: string; at: number }[] = [];
+  for (const flat of buckets) for (let i = 0; i + 1 < flat.length; i += 2) all.push({ id: flat[i]!, at: Number(flat[i + 1]) });
+  return all
+    .sort((a, b) => a.at - b.at)
+    .slice(0, sample)
+    .map((e) => e.id);
 }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { jsonCopy, type Logger, type OutboxFrame } from '@itinera/core';
+import { Cluster } from 'ioredis';
+import { jsonCopy, type Logger, type OutboxFrame, type RedisClient } from '@itinera/core';
 
 type Listener = (frame?: OutboxFrame) => void;
 
@@ -17,7 +17,7 @@ export class RedisWakeHub {
   private connectedOnce = false;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly channelOf: (id: string) => string,
     private readonly logger: Logger,
   ) {
@@ -33,6 +33,13 @@ export class RedisWakeHub {
       }
       this.connectedOnce = true;
     });
+    if (subscriber instanceof Cluster) {
+      // A cluster moves its subscription to another node when one fails, without a new
+      // 'ready': wake everyone once it has had time to resubscribe, and once more later.
+      subscriber.on('-node', () => {
+        for (const ms of [1000, 3000]) setTimeout(() => this.wakeAll(), ms).unref();
+      });
+    }
   }
 
   subscribe(id: string, listener: Listener): () => void {

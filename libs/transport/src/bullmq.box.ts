@@ -1,28 +1,28 @@
 import { Queue, type KeepJobs } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { newId, silentLogger } from '@itinera/core';
+import { RedisKeyspace, isClusterEndpoint, newId, silentLogger, type RedisClient } from '@itinera/core';
 import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions, QueueStats } from '@itinera/core';
 import { BullMqConsumer, type WorkerTuning } from './bullmq.consumer';
-import { JOB_OPTIONS, TIMER_SUFFIX, type WireJob } from './bullmq.wire';
+import { BACKOFF_TYPE, UNBOUNDED_ATTEMPTS, type WireJob } from './bullmq.wire';
 import { assertConsumeOptions } from './consume-options';
 import { encodeJobId } from './job-id';
-import { KeyedLines } from './keyed-lines';
-import { assertQueueName } from './queue-names';
-import { createRedis, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
+import { assertQueueName, partitionOf, partitionQueue } from './queue-names';
+import { createRedis, eachMaster, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
 import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
 import { DEFAULT_READY_MIN_FREE_BYTES, checkFreeMemory } from './redis-memory';
 
 export type KeepFinished = boolean | number | KeepJobs;
 
 export interface BullMqMessageBoxOptions {
-  /** Redis URL or ioredis options. */
+  /** Redis URL, ioredis options, or a Redis Cluster's seed nodes. */
   connection: RedisConnectionOptions;
-  /** Key prefix; the braces make it a Redis Cluster hash tag, so every key lands in one slot. */
+  /** Key prefix. Single Redis: used as is (its braces put every key in one slot). Cluster: see RedisKeyspace, one slot per queue. */
   prefix?: string;
   /** Completed jobs kept (default: 1 hour, at most 10 000 per queue): the window in which a `jobId` still dedupes. */
   removeOnComplete?: KeepFinished;
   /** Failed (dead-lettered) jobs kept (default: 7 days, at most 10 000 per queue): the last copy if the fault store write failed. */
   removeOnFail?: KeepFinished;
+  /** Ordering partitions per queue (default 16). Every publisher and consumer of a queue must agree. */
+  partitions?: number;
   /** How long `publish` may take before it fails with TRANSPORT_UNAVAILABLE (default 1 000 ms). */
   publishTimeoutMs?: number;
   worker?: WorkerTuning;
@@ -45,22 +45,28 @@ const READY_KEY_TTL_MS = 10_000;
 export class BullMqMessageBox implements MessageBox {
   readonly kind = 'bullmq';
   readonly prefix: string;
+  /** Key names: one slot for everything (single Redis) or one per queue (cluster). */
+  readonly keys: RedisKeyspace;
   /** The producer connection: fail-fast, shared by every queue this box publishes to. */
-  readonly redis: Redis;
-  private workerRedis: Redis | undefined;
+  readonly redis: RedisClient;
+  private workerRedis: RedisClient | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly consumers = new Set<BullMqConsumer>();
-  /** Per-key order, on the producer connection (publish joins a key's line). */
-  private readonly lines: KeyedLines;
+  private readonly partitions: number;
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger;
   private closed = false;
 
   constructor(private readonly opts: BullMqMessageBoxOptions) {
     this.prefix = opts.prefix ?? DEFAULT_PREFIX;
+    this.partitions = opts.partitions ?? 16;
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 1000;
     this.logger = opts.logger ?? silentLogger;
+    if (!Number.isInteger(this.partitions) || this.partitions < 1) {
+      throw invalidOption(`partitions must be an integer >= 1 (got ${String(opts.partitions)}).`);
+    }
     if (this.prefix.includes(':')) throw invalidOption(`prefix must not contain ':' (got "${this.prefix}").`);
+    this.keys = new RedisKeyspace(this.prefix, isClusterEndpoint(opts.connection));
     this.redis = createRedis(opts.connection, {
       // Fail at once while disconnected instead of queueing: a 503 now beats a request hanging.
       enableOfflineQueue: false,
@@ -72,32 +78,32 @@ export class BullMqMessageBox implements MessageBox {
       retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     });
     logErrors(this.redis, this.logger, 'message box producer');
-    this.lines = new KeyedLines(this.redis, opts.worker ?? {}, this.logger);
   }
 
   async publish<T>(queue: string, data: T, opts: PublishOptions = {}): Promise<void> {
     if (this.closed) throw boxClosed();
     assertQueueName(queue);
     const key = opts.orderingKey;
+    const target = key === undefined ? queue : partitionQueue(queue, partitionOf(key, this.partitions));
     const id = opts.jobId ?? newId();
     const jobId = encodeJobId(id);
     const wire: WireJob = { d: data };
     if (key !== undefined) wire.k = key;
     if (jobId !== id) wire.i = id;
-    const delay = opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined;
     const add = async () => {
       await whenReady(this.redis, this.publishTimeoutMs);
-      const q = this.queue(queue);
-      if (key === undefined) await q.add(queue, wire, { ...JOB_OPTIONS, jobId, delay });
-      // A delayed keyed job must not hold its key's turn while it waits: a timer job joins the line when the delay ends.
-      else if (delay) await q.add(queue, { ...wire, t: 1 }, { ...JOB_OPTIONS, jobId: jobId + TIMER_SUFFIX, delay });
-      else await this.lines.add(q, queue, wire, jobId, JOB_OPTIONS);
+      await this.queue(target).add(queue, wire, {
+        jobId,
+        delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
+        attempts: UNBOUNDED_ATTEMPTS,
+        backoff: { type: BACKOFF_TYPE },
+      });
     };
     try {
       await withTimeout(add(), this.publishTimeoutMs + 250, 'publish');
     } catch (err) {
       // A Queue whose set-up failed during an outage stays broken: drop it, a fresh one is cheap.
-      this.dropQueue(queue);
+      this.dropQueue(target);
       throw transportUnavailable(err);
     }
   }
@@ -109,7 +115,8 @@ export class BullMqMessageBox implements MessageBox {
     const consumer = await BullMqConsumer.start(
       {
         connection: this.workerConnection(),
-        prefixOf: () => this.prefix,
+        prefixOf: (name: string) => this.keys.queuePrefix(name),
+        partitions: this.partitions,
         tuning: this.opts.worker ?? {},
         logger: this.logger.child({ queue }),
         onClosed: (c) => this.consumers.delete(c),
@@ -144,33 +151,41 @@ export class BullMqMessageBox implements MessageBox {
     try {
       // A box still connecting gets a moment; a Redis that is down answers at once.
       if (this.redis.status === 'connecting' || this.redis.status === 'connect') await whenReady(this.redis, 500);
-      await withTimeout(this.redis.set(`${this.prefix}:ready`, String(Date.now()), 'PX', READY_KEY_TTL_MS), 500, 'readiness write');
-      await withTimeout(checkFreeMemory(this.redis, this.opts.readyMinFreeBytes ?? DEFAULT_READY_MIN_FREE_BYTES), 500, 'memory check');
+      await withTimeout(this.redis.set(this.keys.key('ready'), String(Date.now()), 'PX', READY_KEY_TTL_MS), 500, 'readiness write');
+      const minFree = this.opts.readyMinFreeBytes ?? DEFAULT_READY_MIN_FREE_BYTES;
+      await withTimeout(
+        eachMaster(this.redis, (node) => checkFreeMemory(node, minFree)),
+        500,
+        'memory check',
+      );
     } catch (err) {
       throw transportUnavailable(err);
     }
   }
 
   /**
-   * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending).
-   * `delayed` includes keyed jobs waiting for their key's turn. For scrapes: two round trips per queue.
+   * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending),
+   * summed over a queue and its ordering partitions. For scrapes: a few round trips per queue.
    */
   async queueStats(queues: readonly string[]): Promise<QueueStats[]> {
     if (this.closed) return [];
     const now = Date.now();
+    const one = async (name: string) => {
+      const q = this.queue(name);
+      const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
+      return { counts, at: oldest[0]?.timestamp };
+    };
     return withTimeout(
       Promise.all(
         queues.map(async (queue) => {
-          const q = this.queue(queue);
-          const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
-          const at = oldest[0]?.timestamp;
-          const stats: QueueStats = {
-            queue,
-            waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
-            active: counts.active ?? 0,
-            delayed: counts.delayed ?? 0,
-            oldestWaitingMs: at === undefined ? 0 : Math.max(0, now - at),
-          };
+          const parts = await Promise.all([queue, ...Array.from({ length: this.partitions }, (_, i) => partitionQueue(queue, i))].map(one));
+          const stats: QueueStats = { queue, waiting: 0, active: 0, delayed: 0, oldestWaitingMs: 0 };
+          for (const { counts, at } of parts) {
+            stats.waiting += (counts.wait ?? 0) + (counts.prioritized ?? 0);
+            stats.active! += counts.active ?? 0;
+            stats.delayed! += counts.delayed ?? 0;
+            if (at !== undefined) stats.oldestWaitingMs = Math.max(stats.oldestWaitingMs!, now - at);
+          }
           return stats;
         }),
       ),
@@ -193,7 +208,7 @@ export class BullMqMessageBox implements MessageBox {
     if (!q) {
       q = new Queue(name, {
         connection: this.redis,
-        prefix: this.prefix,
+        prefix: this.keys.queuePrefix(name),
         defaultJobOptions: {
           removeOnComplete: this.opts.removeOnComplete ?? DEFAULT_REMOVE_ON_COMPLETE,
           removeOnFail: this.opts.removeOnFail ?? DEFAULT_REMOVE_ON_FAIL,
@@ -214,7 +229,7 @@ export class BullMqMessageBox implements MessageBox {
   }
 
   /** Workers wait out outages (BullMQ requires `maxRetriesPerRequest: null` for them); opened on first consume. */
-  private workerConnection(): Redis {
+  private workerConnection(): RedisClient {
     if (!this.workerRedis) {
       this.workerRedis = createRedis(this.opts.connection, {
         maxRetriesPerRequest: null,
@@ -227,7 +242,7 @@ export class BullMqMessageBox implements MessageBox {
   }
 }
 
-async function quit(redis: Redis): Promise<void> {
+async function quit(redis: RedisClient): Promise<void> {
   try {
     if (redis.status === 'ready') await withTimeout(redis.quit(), 1000, 'quit');
   } catch {

@@ -1,14 +1,16 @@
-import { silentLogger, type Logger, type MessageBox } from '@itinera/core';
+import { describeRedis, silentLogger, type Logger, type MessageBox, type RedisEndpoint } from '@itinera/core';
 import { BullMqMessageBox, type BullMqMessageBoxOptions } from './bullmq.box';
 import { checkMaxmemoryPolicy } from './maxmemory-policy';
 import { MemoryMessageBox } from './memory.box';
-import { whenReady } from './redis-connections';
+import { eachMaster, whenReady } from './redis-connections';
 import { invalidOption, transportUnavailable } from './transport-errors';
 
 export interface CreateMessageBoxOptions {
   transport: 'memory' | 'bullmq';
   /** Required for `bullmq`, e.g. `redis://127.0.0.1:6379`. */
   redisUrl?: string;
+  /** Instead of `redisUrl`: any endpoint, e.g. a Redis Cluster's seed nodes. */
+  redis?: RedisEndpoint;
   prefix?: string;
   logger?: Logger;
   /** For `bullmq`: also run `checkMaxmemoryPolicy` at start (default false: callers usually check once themselves). */
@@ -32,20 +34,19 @@ export async function createMessageBox(opts: CreateMessageBoxOptions): Promise<M
   if (opts.transport !== 'bullmq') {
     throw invalidOption(`Unknown transport "${String(opts.transport)}": use "memory" or "bullmq".`);
   }
-  if (!opts.redisUrl) throw invalidOption('The bullmq transport needs a Redis URL: set ITINERA_REDIS_URL (for example redis://127.0.0.1:6379).');
-  const box = new BullMqMessageBox({ ...opts.bullmq, connection: opts.redisUrl, prefix: opts.prefix, logger });
+  const endpoint = opts.redis ?? opts.redisUrl;
+  if (!endpoint) {
+    throw invalidOption('The bullmq transport needs Redis: set REDIS_URL (for example redis://127.0.0.1:6379) or REDIS_CLUSTER_NODES.');
+  }
+  const box = new BullMqMessageBox({ ...opts.bullmq, connection: endpoint, prefix: opts.prefix, logger });
   try {
     await whenReady(box.redis, opts.connectTimeoutMs ?? 5000).catch((err) => {
-      throw transportUnavailable(err, `Redis at ${redactUrl(opts.redisUrl!)}`);
+      throw transportUnavailable(err, describeRedis(endpoint));
     });
-    if (opts.checkEvictionPolicy) await checkMaxmemoryPolicy(box.redis, { logger, allowOtherPolicy: opts.allowEviction });
+    if (opts.checkEvictionPolicy) await eachMaster(box.redis, (node) => checkMaxmemoryPolicy(node, { logger, allowOtherPolicy: opts.allowEviction }));
   } catch (err) {
     await box.close();
     throw err;
   }
   return box;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

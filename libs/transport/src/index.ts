@@ -10,4 +10,5 @@ export {
 export type { WorkerTuning } from './bullmq.consumer';
 export { checkMaxmemoryPolicy, type MaxmemoryPolicyCheckOptions } from './maxmemory-policy';
 export { createMessageBox, type CreateMessageBoxOptions } from './create-message-box';
-export type { RedisConnectionOptions } from './redis-connections';
+export { eachMaster, type RedisConnectionOptions } from './redis-connections';
+export { partitionOf } from './queue-names';

@@ -1,30 +1,22 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '@itinera/core';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
+import { openRedis, redisReady, type Logger, type RedisClient, type RedisEndpoint } from '@itinera/core';
 
-/** A redis URL (`redis://host:6379/0`) or ioredis options. */
-export type RedisConnectionOptions = string | RedisOptions;
+/** A redis URL (`redis://host:6379/0`), ioredis options, or a Redis Cluster's seed nodes. */
+export type RedisConnectionOptions = RedisEndpoint;
 
-export function createRedis(connection: RedisConnectionOptions, overrides: RedisOptions): Redis {
-  return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
+export function createRedis(connection: RedisConnectionOptions, overrides: RedisOptions): RedisClient {
+  return openRedis(connection, overrides);
 }
 
 /** Resolve once `redis` is ready, or reject after `timeoutMs` (a down Redis must not hang the caller). */
-export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('end', onEnd);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onEnd = () => done(new Error('connection closed'));
-    const timer = setTimeout(() => done(new Error(`not connected after ${timeoutMs} ms (${redis.status})`)), timeoutMs);
-    redis.on('ready', onReady);
-    redis.on('end', onEnd);
-  });
+export function whenReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+  return redisReady(redis, timeoutMs);
+}
+
+/** Run `fn` on each master of a cluster (memory, eviction policy are per node), or on the one Redis. */
+export async function eachMaster(redis: RedisClient, fn: (node: Redis) => Promise<unknown>): Promise<void> {
+  if (redis instanceof Cluster) await Promise.all(redis.nodes('master').map(fn));
+  else await fn(redis);
 }
 
 /** Reject with `what timed out` if `promise` does not settle within `ms`. */
