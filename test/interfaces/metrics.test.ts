@@ -264,8 +264,8 @@ describe('/metrics on a BullMQ cluster', () => {
     expect(value(w, 'itinera_send_total', { adapter: 'queue', host: 'local', outcome: 'ok' })).toBe(3);
   }, 60_000);
 
-  it("BullMQ box: depth and the oldest waiting job's age, partitions included", async () => {
-    const box = new BullMqMessageBox({ connection: cluster.redis.url, prefix: 'metricsprobe', partitions: 4 });
+  it("BullMQ box: depth and the oldest waiting job's age, keyed jobs included", async () => {
+    const box = new BullMqMessageBox({ connection: cluster.redis.url, prefix: 'metricsprobe' });
     try {
       const firstStart = Date.now();
       await box.publish('probe', { n: 1 });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '@itinera/testing';
 import { RedisFaultStore, RedisMessageStore, createRecordStores } from '@itinera/observability';
 import { describeRecordStores, entry, sampleFault, sampleRecord } from '../../libs/observability/src/stores/stores.conformance';
+import { describeSearchStores } from '../../libs/observability/src/stores/search.conformance';
 
 let redis: RedisServer;
 
@@ -14,6 +15,11 @@ afterAll(async () => {
 });
 
 describeRecordStores('redis', async () => {
+  const stores = createRecordStores({ redisUrl: redis.url });
+  return { ...stores, cleanup: () => stores.close() };
+});
+
+describeSearchStores('redis', async () => {
   const stores = createRecordStores({ redisUrl: redis.url });
   return { ...stores, cleanup: () => stores.close() };
 });
@@ -30,7 +36,8 @@ describe('Redis record stores', () => {
     const ttls = await Promise.all(keys.map((k) => client.pttl(k)));
     client.disconnect();
     await stores.close();
-    expect(keys.sort()).toEqual([`{itinera}:idem:key-${id}`, `{itinera}:msg:${id}`]);
+    // The correlation's search index is a key of its own, with the records' retention.
+    expect(keys.sort()).toEqual([`{itinera}:idem:key-${id}`, `{itinera}:msg:${id}`, `{itinera}:msgidx:correlation:c-${id}`]);
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(0);
   });
 

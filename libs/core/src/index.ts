@@ -20,3 +20,5 @@ export * from './on-ramp';
 export * from './activity';
 export * from './redis-keyspace';
 export * from './redis-endpoint';
+export * from './audit';
+export * from './job-deferral';

@@ -62,7 +62,7 @@ export interface MessageBox {
    * (its connection is down), so on-ramps refuse at once instead of waiting for a timeout.
    */
   available?(): boolean;
-  /** For metrics: jobs per state and the age of the oldest waiting job, per queue (partitions summed). */
+  /** For metrics: jobs per state and the age of the oldest waiting job, per queue. */
   queueStats?(queues: readonly string[]): Promise<QueueStats[]>;
   close(): Promise<void>;
 }

@@ -24,8 +24,54 @@ export interface MessageStore {
   get(messageId: string): Promise<MessageRecord | undefined>;
   /** Merge a status change and new trace entries. */
   update(messageId: string, patch: Partial<Omit<MessageRecord, 'messageId' | 'trace'>>, trace?: TraceEntry[]): Promise<void>;
+  /** Records by id, correlation, itinerary, status and time, newest accepted first (GET /messages). */
+  search?(query: MessageQuery): Promise<Page<MessageSummary>>;
   close(): Promise<void>;
 }
+
+/** What `GET /messages` filters on; every given field must match. */
+export interface MessageQuery {
+  id?: string;
+  correlationId?: string;
+  /** An itinerary name, or `name@version`. */
+  itinerary?: string;
+  status?: MessageStatus;
+  /** Accepted at or after / before this time (epoch ms). */
+  since?: number;
+  until?: number;
+  limit: number;
+  /** `nextCursor` of the page before. */
+  cursor?: string;
+}
+
+/** One message in a search result. */
+export interface MessageSummary {
+  id: string;
+  correlationId: string;
+  itinerary: string;
+  version: string;
+  status: MessageStatus;
+  acceptedAt: string;
+  updatedAt: string;
+}
+
+/** A page of a list; `nextCursor` is absent on the last one. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** What `GET /faults` filters on. */
+export interface FaultQuery {
+  /** An itinerary name, or `name@version`. */
+  itinerary?: string;
+  step?: string;
+  code?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export type FaultGroupBy = 'itinerary' | 'step' | 'code';
 
 /** A message whose itinerary failed for good: kept to inspect, repair and resubmit. */
 export interface FaultRecord {
@@ -49,6 +95,10 @@ export interface FaultStore {
   add(fault: FaultRecord): Promise<void>;
   get(id: string): Promise<FaultRecord | undefined>;
   list(limit?: number): Promise<FaultRecord[]>;
+  /** Faults matching every given filter, newest first, a page at a time. */
+  query?(query: FaultQuery): Promise<Page<FaultRecord>>;
+  /** How many faults share each itinerary, step or error code, the largest group first. */
+  groups?(by: FaultGroupBy): Promise<{ key: string; count: number }[]>;
   remove(id: string): Promise<void>;
   close(): Promise<void>;
 }

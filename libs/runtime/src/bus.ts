@@ -132,8 +132,12 @@ export class Bus {
       prefix: config.redisPrefix,
       logger,
       bullmq: {
-        partitions: config.bullmqPartitions,
-        worker: { lockDurationMs: config.bullmqLockMs, stalledIntervalMs: config.bullmqStalledIntervalMs, maxStalledCount: 3 },
+        worker: {
+          lockDurationMs: config.bullmqLockMs,
+          stalledIntervalMs: config.bullmqStalledIntervalMs,
+          maxStalledCount: 3,
+          parkMs: config.orderParkMs,
+        },
       },
     });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });

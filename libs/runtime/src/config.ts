@@ -270,12 +270,12 @@ export const CONFIG_SPEC = {
   ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
   ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
   ITINERA_REDIS_PREFIX: { type: 'string', description: 'Prefix of every Redis key; keep the `{…}` hash tag for Redis Cluster.', default: '{itinera}' },
-  ITINERA_BULLMQ_PARTITIONS: {
+  ITINERA_ORDER_PARK_MS: {
     type: 'integer',
-    description: 'Partition queues for per-session order on BullMQ (sessions hashed into them; each runs one job at a time).',
-    default: 16,
-    minimum: 1,
-    maximum: 1024,
+    description:
+      "BullMQ: a session's message waiting for its turn is a delayed job that looks again after this long. The message before it wakes it at once; the timeout only matters after a worker died between a message's end and that wake-up.",
+    default: 30000,
+    minimum: 100,
   },
   ITINERA_BULLMQ_LOCK_MS: {
     type: 'integer',
@@ -406,7 +406,7 @@ export interface BusConfig {
   retryAfterMs: number;
   allowEviction: boolean;
   redisPrefix: string;
-  bullmqPartitions: number;
+  orderParkMs: number;
   bullmqLockMs: number;
   bullmqStalledIntervalMs: number;
   node: string;
@@ -529,7 +529,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     retryAfterMs: v.ITINERA_RETRY_AFTER_MS as number,
     allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,
     redisPrefix: v.ITINERA_REDIS_PREFIX as string,
-    bullmqPartitions: v.ITINERA_BULLMQ_PARTITIONS as number,
+    orderParkMs: v.ITINERA_ORDER_PARK_MS as number,
     bullmqLockMs: v.ITINERA_BULLMQ_LOCK_MS as number,
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,

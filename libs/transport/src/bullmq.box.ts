@@ -2,10 +2,11 @@ import { Queue, type KeepJobs } from 'bullmq';
 import { RedisKeyspace, isClusterEndpoint, newId, silentLogger, type RedisClient } from '@itinera/core';
 import type { ConsumeOptions, Consumer, JobHandler, Logger, MessageBox, PublishOptions, QueueStats } from '@itinera/core';
 import { BullMqConsumer, type WorkerTuning } from './bullmq.consumer';
-import { BACKOFF_TYPE, UNBOUNDED_ATTEMPTS, type WireJob } from './bullmq.wire';
+import { JOB_OPTIONS, TIMER_SUFFIX, type WireJob } from './bullmq.wire';
 import { assertConsumeOptions } from './consume-options';
 import { encodeJobId } from './job-id';
-import { assertQueueName, partitionOf, partitionQueue } from './queue-names';
+import { KeyedLines } from './keyed-lines';
+import { assertQueueName } from './queue-names';
 import { createRedis, eachMaster, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
 import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
 import { DEFAULT_READY_MIN_FREE_BYTES, checkFreeMemory } from './redis-memory';
@@ -21,8 +22,6 @@ export interface BullMqMessageBoxOptions {
   removeOnComplete?: KeepFinished;
   /** Failed (dead-lettered) jobs kept (default: 7 days, at most 10 000 per queue): the last copy if the fault store write failed. */
   removeOnFail?: KeepFinished;
-  /** Ordering partitions per queue (default 16). Every publisher and consumer of a queue must agree. */
-  partitions?: number;
   /** How long `publish` may take before it fails with TRANSPORT_UNAVAILABLE (default 1 000 ms). */
   publishTimeoutMs?: number;
   worker?: WorkerTuning;
@@ -52,19 +51,16 @@ export class BullMqMessageBox implements MessageBox {
   private workerRedis: RedisClient | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly consumers = new Set<BullMqConsumer>();
-  private readonly partitions: number;
+  /** Per-key order, on the producer connection (publish joins a key's line). */
+  private readonly lines: KeyedLines;
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger;
   private closed = false;
 
   constructor(private readonly opts: BullMqMessageBoxOptions) {
     this.prefix = opts.prefix ?? DEFAULT_PREFIX;
-    this.partitions = opts.partitions ?? 16;
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 1000;
     this.logger = opts.logger ?? silentLogger;
-    if (!Number.isInteger(this.partitions) || this.partitions < 1) {
-      throw invalidOption(`partitions must be an integer >= 1 (got ${String(opts.partitions)}).`);
-    }
     if (this.prefix.includes(':')) throw invalidOption(`prefix must not contain ':' (got "${this.prefix}").`);
     this.keys = new RedisKeyspace(this.prefix, isClusterEndpoint(opts.connection));
     this.redis = createRedis(opts.connection, {
@@ -78,32 +74,32 @@ export class BullMqMessageBox implements MessageBox {
       retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     });
     logErrors(this.redis, this.logger, 'message box producer');
+    this.lines = new KeyedLines(this.redis, opts.worker ?? {}, this.logger);
   }
 
   async publish<T>(queue: string, data: T, opts: PublishOptions = {}): Promise<void> {
     if (this.closed) throw boxClosed();
     assertQueueName(queue);
     const key = opts.orderingKey;
-    const target = key === undefined ? queue : partitionQueue(queue, partitionOf(key, this.partitions));
     const id = opts.jobId ?? newId();
     const jobId = encodeJobId(id);
     const wire: WireJob = { d: data };
     if (key !== undefined) wire.k = key;
     if (jobId !== id) wire.i = id;
+    const delay = opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined;
     const add = async () => {
       await whenReady(this.redis, this.publishTimeoutMs);
-      await this.queue(target).add(queue, wire, {
-        jobId,
-        delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined,
-        attempts: UNBOUNDED_ATTEMPTS,
-        backoff: { type: BACKOFF_TYPE },
-      });
+      const q = this.queue(queue);
+      if (key === undefined) await q.add(queue, wire, { ...JOB_OPTIONS, jobId, delay });
+      // A delayed keyed job must not hold its key's turn while it waits: a timer job joins the line when the delay ends.
+      else if (delay) await q.add(queue, { ...wire, t: 1 }, { ...JOB_OPTIONS, jobId: jobId + TIMER_SUFFIX, delay });
+      else await this.lines.add(q, queue, wire, jobId, JOB_OPTIONS);
     };
     try {
       await withTimeout(add(), this.publishTimeoutMs + 250, 'publish');
     } catch (err) {
       // A Queue whose set-up failed during an outage stays broken: drop it, a fresh one is cheap.
-      this.dropQueue(target);
+      this.dropQueue(queue);
       throw transportUnavailable(err);
     }
   }
@@ -116,7 +112,6 @@ export class BullMqMessageBox implements MessageBox {
       {
         connection: this.workerConnection(),
         prefixOf: (name: string) => this.keys.queuePrefix(name),
-        partitions: this.partitions,
         tuning: this.opts.worker ?? {},
         logger: this.logger.child({ queue }),
         onClosed: (c) => this.consumers.delete(c),
@@ -164,28 +159,25 @@ export class BullMqMessageBox implements MessageBox {
   }
 
   /**
-   * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending),
-   * summed over a queue and its ordering partitions. For scrapes: a few round trips per queue.
+   * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending).
+   * `delayed` includes keyed jobs waiting for their key's turn. For scrapes: two round trips per queue.
    */
   async queueStats(queues: readonly string[]): Promise<QueueStats[]> {
     if (this.closed) return [];
     const now = Date.now();
-    const one = async (name: string) => {
-      const q = this.queue(name);
-      const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
-      return { counts, at: oldest[0]?.timestamp };
-    };
     return withTimeout(
       Promise.all(
         queues.map(async (queue) => {
-          const parts = await Promise.all([queue, ...Array.from({ length: this.partitions }, (_, i) => partitionQueue(queue, i))].map(one));
-          const stats: QueueStats = { queue, waiting: 0, active: 0, delayed: 0, oldestWaitingMs: 0 };
-          for (const { counts, at } of parts) {
-            stats.waiting += (counts.wait ?? 0) + (counts.prioritized ?? 0);
-            stats.active! += counts.active ?? 0;
-            stats.delayed! += counts.delayed ?? 0;
-            if (at !== undefined) stats.oldestWaitingMs = Math.max(stats.oldestWaitingMs!, now - at);
-          }
+          const q = this.queue(queue);
+          const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
+          const at = oldest[0]?.timestamp;
+          const stats: QueueStats = {
+            queue,
+            waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+            active: counts.active ?? 0,
+            delayed: counts.delayed ?? 0,
+            oldestWaitingMs: at === undefined ? 0 : Math.max(0, now - at),
+          };
           return stats;
         }),
       ),

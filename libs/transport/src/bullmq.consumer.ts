@@ -1,13 +1,13 @@
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { jsonCopy, type RedisClient, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
-import { BACKOFF_TYPE, type WireJob } from './bullmq.wire';
-import { backoffDelay, partitionQueue } from './queue-names';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { isJobDeferral, type RedisClient, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
+import { BACKOFF_TYPE, JOB_OPTIONS, TIMER_SUFFIX, type WireJob } from './bullmq.wire';
+import { KeyedLines, type OrderingTuning } from './keyed-lines';
+import { backoffDelay } from './queue-names';
 import { logErrors } from './redis-connections';
-import { Semaphore } from './semaphore';
 import { toError } from './transport-errors';
 
 /** Worker tuning; the defaults are BullMQ's, tests shorten them to see stalls quickly. */
-export interface WorkerTuning {
+export interface WorkerTuning extends OrderingTuning {
   /** How long a worker's lock on a job lasts without renewal (default 30 000). */
   lockDurationMs?: number;
   /** How often workers look for jobs whose worker died (default 30 000). */
@@ -20,23 +20,22 @@ export interface ConsumerContext {
   connection: RedisClient;
   /** BullMQ's key prefix of a queue (one hash tag per queue on a cluster). */
   prefixOf(queue: string): string;
-  partitions: number;
   tuning: WorkerTuning;
   logger: Logger;
   onClosed(consumer: BullMqConsumer): void;
 }
 
 /**
- * One `consume` call on the BullMQ box: a worker on the main queue (up to
- * `concurrency` jobs) and one on each ordering partition (one job at a time,
- * enforced across processes by the partition's global concurrency of 1). A
- * semaphore keeps the handlers in flight across all of them within `concurrency`.
+ * One `consume` call on the BullMQ box: one BullMQ worker on the queue, up to
+ * `concurrency` jobs at once. Jobs with an ordering key share it with the rest: their
+ * key's line (KeyedLines) lets one job per key run at a time, and every wait (a key's
+ * turn, a retry's backoff, a deferral) is a delayed job in Redis, never a held slot.
  */
 export class BullMqConsumer implements Consumer {
-  private readonly workers: Worker[] = [];
-  private readonly slots: Semaphore;
+  private worker: Worker<WireJob> | undefined;
+  private readonly jobs: Queue;
+  private readonly lines: KeyedLines;
   private readonly attempts: number;
-  private readonly abort = new AbortController();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -45,8 +44,11 @@ export class BullMqConsumer implements Consumer {
     private readonly handler: JobHandler<unknown>,
     private readonly opts: ConsumeOptions,
   ) {
-    this.slots = new Semaphore(opts.concurrency);
     this.attempts = opts.attempts ?? 1;
+    // For promotes, job states and released timers; on the worker connection, which waits out outages.
+    this.jobs = new Queue(queue, { connection: ctx.connection, prefix: ctx.prefixOf(queue) });
+    logErrors(this.jobs, ctx.logger, `queue ${queue}`, 'debug');
+    this.lines = new KeyedLines(ctx.connection, ctx.tuning, ctx.logger);
   }
 
   static async start(ctx: ConsumerContext, queue: string, handler: JobHandler<unknown>, opts: ConsumeOptions): Promise<BullMqConsumer> {
@@ -61,30 +63,11 @@ export class BullMqConsumer implements Consumer {
   }
 
   private async init(): Promise<void> {
-    const names = Array.from({ length: this.ctx.partitions }, (_, i) => partitionQueue(this.queue, i));
-    // The limit must hold before any worker takes from a partition, or two jobs of one key could overlap.
-    await Promise.all(names.map((name) => this.limitToOne(name)));
-    this.workers.push(this.worker(this.queue, this.opts.concurrency, (job) => this.processJob(job)));
-    for (const name of names) this.workers.push(this.worker(name, 1, (job, token) => this.processKeyed(job, token)));
-    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
-  }
-
-  private async limitToOne(name: string): Promise<void> {
-    const q = new Queue(name, { connection: this.ctx.connection, prefix: this.ctx.prefixOf(name) });
-    logErrors(q, this.ctx.logger, `queue ${name}`, 'debug');
-    try {
-      await q.setGlobalConcurrency(1);
-    } finally {
-      await q.close();
-    }
-  }
-
-  private worker(name: string, concurrency: number, processor: (job: Job<WireJob>, token?: string) => Promise<void>): Worker {
     const { tuning } = this.ctx;
-    const worker = new Worker<WireJob>(name, processor, {
+    const worker = new Worker<WireJob>(this.queue, (job, token) => this.process(job, token), {
       connection: this.ctx.connection,
-      prefix: this.ctx.prefixOf(name),
-      concurrency,
+      prefix: this.ctx.prefixOf(this.queue),
+      concurrency: this.opts.concurrency,
       lockDuration: tuning.lockDurationMs ?? 30_000,
       stalledInterval: tuning.stalledIntervalMs ?? 30_000,
       maxStalledCount: tuning.maxStalledCount ?? 1,
@@ -92,62 +75,67 @@ export class BullMqConsumer implements Consumer {
         backoffStrategy: (attemptsMade: number, type?: string) => (type === BACKOFF_TYPE ? backoffDelay(this.opts.backoffMs, attemptsMade) : 0),
       },
     });
-    logErrors(worker, this.ctx.logger, `worker ${name}`);
+    logErrors(worker, this.ctx.logger, `worker ${this.queue}`);
     // A job that stalled too often (its workers kept dying) fails without reaching a processor.
     worker.on('failed', (job, err) => {
-      if (job?.deferredFailure) void this.deadLetter(this.view(job, Math.max(1, job.attemptsMade)), err);
+      if (job?.deferredFailure) void this.failedByStalls(job, err);
     });
-    return worker;
+    this.worker = worker;
+    await worker.waitUntilReady();
   }
 
-  /** Main queue: a failed attempt goes back to BullMQ, which redelivers it after the backoff. */
-  private async processJob(job: Job<WireJob>): Promise<void> {
+  private async process(job: Job<WireJob>, token?: string): Promise<void> {
+    const wire = this.wire(job);
+    if (wire.t) return this.releaseTimer(job, wire);
+    const key = wire.k;
+    if (key !== undefined) {
+      const turn = await this.lines.turn(this.jobs, key, job.id!);
+      if (turn === 'done') return;
+      if (turn === 'wait') {
+        await this.lines.park(this.jobs, job, key, token);
+        throw new DelayedError();
+      }
+    }
     // A stalled job (its worker died) comes back with attemptsMade unchanged: count the stall as a delivery.
-    const view = this.view(job, job.attemptsMade + 1 + (job.stalledCounter ?? 0));
-    const error = await this.run(view);
-    if (!error) return;
+    const view = this.view(job, wire, job.attemptsMade + 1 + (job.stalledCounter ?? 0));
+    let error: Error | undefined;
+    try {
+      await this.handler(view);
+    } catch (err) {
+      error = toError(err);
+    }
+    if (error && isJobDeferral(error)) {
+      // Wait in Redis, as the same delivery: the slot is free and a keyed job keeps its turn.
+      if (error.data !== undefined) await job.updateData({ ...wire, d: error.data });
+      await job.moveToDelayed(Date.now() + Math.max(0, error.delayMs), token);
+      throw new DelayedError();
+    }
+    if (!error) {
+      if (key !== undefined) await this.lines.release(this.jobs, key, job.id!);
+      return;
+    }
     if (view.attempt >= this.attempts) {
       await this.deadLetter(view, error);
+      if (key !== undefined) await this.lines.release(this.jobs, key, job.id!);
       throw new UnrecoverableError(error.message);
     }
+    // BullMQ redelivers it after the backoff (a delayed job); a keyed job keeps its turn meanwhile.
     throw error;
   }
 
-  /**
-   * Partition queue: retry in place. The job keeps its partition's only slot, so the
-   * later jobs of its key wait behind it and order holds. The attempt count is saved
-   * with the job so a crash mid-backoff does not reset it.
-   */
-  private async processKeyed(job: Job<WireJob>, token?: string): Promise<void> {
-    let attempt = (job.data.a ?? job.attemptsMade) + 1 + (job.stalledCounter ?? 0);
-    for (;;) {
-      const view = this.view(job, attempt, true);
-      const error = await this.run(view);
-      if (!error) return;
-      if (attempt >= this.attempts) {
-        await this.deadLetter(view, error);
-        throw new UnrecoverableError(error.message);
-      }
-      await job.updateData({ ...job.data, a: attempt });
-      await this.pause(backoffDelay(this.opts.backoffMs, attempt));
-      attempt++;
-      if (this.abort.signal.aborted) {
-        // Closing: hand the job back to the head of its partition for another worker.
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-    }
+  /** A delayed keyed job joins its key's line when its delay ends (as on the embedded box). */
+  private async releaseTimer(job: Job<WireJob>, wire: WireJob): Promise<void> {
+    const { t: _timer, ...real } = wire;
+    await this.lines.add(this.jobs, job.name, real, job.id!.slice(0, -TIMER_SUFFIX.length), JOB_OPTIONS);
   }
 
-  private async run(view: BoxJob<unknown>): Promise<Error | undefined> {
-    await this.slots.acquire();
-    try {
-      await this.handler(view);
-      return undefined;
-    } catch (err) {
-      return toError(err);
-    } finally {
-      this.slots.release();
+  private async failedByStalls(job: Job<WireJob>, err: Error): Promise<void> {
+    const wire = this.wire(job);
+    await this.deadLetter(this.view(job, wire, Math.max(1, job.attemptsMade)), err);
+    if (wire.k !== undefined && !wire.t) {
+      await this.lines.release(this.jobs, wire.k, job.id!).catch((e: unknown) => {
+        this.ctx.logger.warn({ queue: this.queue, jobId: job.id, err: toError(e).message }, 'could not pass the turn on; the next job takes it when it looks again');
+      });
     }
   }
 
@@ -164,32 +152,21 @@ export class BullMqConsumer implements Consumer {
     }
   }
 
-  private view(job: Job<WireJob>, attempt: number, copy = false): BoxJob<unknown> {
+  /** A job from any other BullMQ producer (a queue on-ramp's feed) carries its data as is. */
+  private wire(job: Job<WireJob>): WireJob {
     const raw = job.data as WireJob | Record<string, unknown>;
-    // A job from any other BullMQ producer (a queue on-ramp's feed) carries its data as is.
-    const wire: WireJob = raw && typeof raw === 'object' && 'd' in raw ? (raw as WireJob) : { d: raw };
-    // Keyed retries reuse one parsed job: copy so a handler's mutation cannot leak into the next attempt.
-    const data = copy ? jsonCopy(wire.d) : wire.d;
-    const view: BoxJob<unknown> = { id: wire.i ?? job.id!, queue: this.queue, data, attempt };
+    return raw && typeof raw === 'object' && 'd' in raw ? (raw as WireJob) : { d: raw };
+  }
+
+  private view(job: Job<WireJob>, wire: WireJob, attempt: number): BoxJob<unknown> {
+    // No copy: each delivery parses the job afresh, and a deferral stores the data it names.
+    const view: BoxJob<unknown> = { id: wire.i ?? job.id!, queue: this.queue, data: wire.d, attempt };
     if (wire.k !== undefined) view.orderingKey = wire.k;
     return view;
   }
 
-  private pause(ms: number): Promise<void> {
-    if (ms <= 0 || this.abort.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      this.abort.signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  }
-
   private async shutdown(timeoutMs: number): Promise<void> {
-    this.abort.abort();
-    const closed = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+    const closed = Promise.all([this.worker?.close()]).then(() => true);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const clean = await Promise.race([closed, timedOut]).finally(() => clearTimeout(timer));
@@ -198,5 +175,6 @@ export class BullMqConsumer implements Consumer {
       this.ctx.logger.warn({ queue: this.queue, timeoutMs }, 'consumer closed with jobs still in flight');
       closed.catch(() => undefined);
     }
+    await this.jobs.close().catch(() => undefined);
   }
 }

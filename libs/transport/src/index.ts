@@ -11,4 +11,3 @@ export type { WorkerTuning } from './bullmq.consumer';
 export { checkMaxmemoryPolicy, type MaxmemoryPolicyCheckOptions } from './maxmemory-policy';
 export { createMessageBox, type CreateMessageBoxOptions } from './create-message-box';
 export { eachMaster, type RedisConnectionOptions } from './redis-connections';
-export { partitionOf } from './queue-names';

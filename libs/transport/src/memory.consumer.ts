@@ -1,4 +1,4 @@
-import { jsonCopy, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
+import { isJobDeferral, jsonCopy, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
 import type { MemoryJob, MemoryQueue, MemoryWorker } from './memory.queue';
 import { backoffDelay } from './queue-names';
 import { toError } from './transport-errors';
@@ -43,6 +43,12 @@ export class MemoryConsumer implements Consumer, MemoryWorker {
       await this.handler(this.view(job));
       this.queue.finish(job);
     } catch (thrown) {
+      if (isJobDeferral(thrown)) {
+        // The same delivery, later: no attempt counted, and a keyed job keeps its key meanwhile.
+        if (thrown.data !== undefined) job.data = copyOr(thrown.data, job.data);
+        this.queue.retry(job, Math.max(0, thrown.delayMs));
+        return;
+      }
       const error = toError(thrown);
       const attempts = this.opts.attempts ?? 1;
       if (job.attempt < attempts) {
@@ -78,5 +84,14 @@ export class MemoryConsumer implements Consumer, MemoryWorker {
     const view: BoxJob<unknown> = { id: job.id, queue: job.queue, data, attempt: job.attempt };
     if (job.orderingKey !== undefined) view.orderingKey = job.orderingKey;
     return view;
+  }
+}
+
+/** Deferred data that is not plain JSON cannot be stored (the BullMQ box could not either): keep what the job had. */
+function copyOr(data: unknown, previous: unknown): unknown {
+  try {
+    return jsonCopy(data);
+  } catch {
+    return previous;
   }
 }

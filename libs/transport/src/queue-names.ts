@@ -7,20 +7,6 @@ export function assertQueueName(queue: string): void {
   }
 }
 
-export function partitionQueue(queue: string, index: number): string {
-  return `${queue}.p${index}`;
-}
-
-/** FNV-1a: stable across processes and Node versions, so every publisher picks the same partition. */
-export function partitionOf(orderingKey: string, partitions: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < orderingKey.length; i++) {
-    h ^= orderingKey.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % partitions;
-}
-
 /** Delay before retry number `failedAttempt + 1`: backoffMs, 2×, 4× … (BullMQ's exponential formula). */
 export function backoffDelay(backoffMs: number | undefined, failedAttempt: number): number {
   if (!backoffMs || backoffMs <= 0) return 0;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BoxJob, MessageBox } from '@itinera/core';
+import { JobDeferral, type BoxJob, type MessageBox } from '@itinera/core';
 
 export interface BoxUnderTest {
   box: MessageBox;
@@ -259,6 +259,38 @@ export function describeMessageBox(name: string, factory: () => Promise<BoxUnder
       await box.consume<string>(q, async (job) => void seen.push(`second:${job.data}:${job.attempt}`), { concurrency: 1, attempts: 3, backoffMs: 200 });
       await waitFor(() => seen.length === 3, 'both jobs', 5000);
       expect(seen).toEqual(['first:a:1', 'second:a:2', 'second:b:1']);
+    });
+
+    it('a deferred job frees its slot, keeps its key\'s turn and runs again as the same delivery with new data', async () => {
+      const q = queueName();
+      const seen: string[] = [];
+      await box.publish(q, { n: 'a1', runs: 0 }, { orderingKey: 'a' });
+      await box.publish(q, { n: 'a2', runs: 0 }, { orderingKey: 'a' });
+      await box.publish(q, { n: 'b1', runs: 0 }, { orderingKey: 'b' });
+      await box.consume<{ n: string; runs: number }>(
+        q,
+        async (job) => {
+          seen.push(`${job.data.n}:${job.data.runs}:${job.attempt}`);
+          if (job.data.n === 'a1' && job.data.runs === 0) throw new JobDeferral(300, { ...job.data, runs: 1 });
+        },
+        { concurrency: 1 },
+      );
+      await waitFor(() => seen.length === 4, 'all runs', 5000);
+      // b1 ran while a1 waited (one slot, so the wait held none); a2 waited for a1's second run.
+      expect(seen).toEqual(['a1:0:1', 'b1:0:1', 'a1:1:1', 'a2:0:1']);
+    });
+
+    it('a delayed keyed job takes its place in its key\'s line when its delay ends', async () => {
+      const q = queueName();
+      const seen: string[] = [];
+      await box.publish(q, 'late', { orderingKey: 'k', delayMs: 300 });
+      await box.publish(q, 'first', { orderingKey: 'k' });
+      await box.consume<string>(q, async (job) => void seen.push(job.data), { concurrency: 2 });
+      await waitFor(() => seen.length === 1, 'the undelayed job');
+      expect(seen).toEqual(['first']);
+      await box.publish(q, 'second', { orderingKey: 'k' });
+      await waitFor(() => seen.length === 3, 'the delayed job', 5000);
+      expect(seen).toEqual(['first', 'second', 'late']);
     });
 
     it('closing a consumer waits for its jobs in flight and stops it taking more', async () => {

@@ -13,3 +13,7 @@ export { RedisActivityStore, type RedisActivityStoreOptions } from './redis.acti
 export { createActivityStore, type ActivityStoreOptions } from './activity-store.factory';
 export { aggregateActivities, buildActivity, nearestRank, timeBetween } from './activity-aggregate';
 export { DEFAULT_ACTIVITY_RETENTION_MS, DEFAULT_MAX_ACTIVITIES, DEFAULT_QUERY_MAX_ACTIVITIES } from './activity-limits';
+export { MemoryAuditStore, type AuditStoreOptions } from './memory.audit-store';
+export { RedisAuditStore, type RedisAuditStoreOptions } from './redis.audit-store';
+export { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_MAX_AUDIT } from './audit-limits';
+export { splitItinerary, summarizeMessage } from './message-search';

@@ -1,4 +1,6 @@
-import { jsonCopy, type FaultRecord, type FaultStore } from '@itinera/core';
+import { jsonCopy, type FaultGroupBy, type FaultQuery, type FaultRecord, type FaultStore, type Page } from '@itinera/core';
+import { countGroups, facetsMatch, facetsOf } from './fault-search';
+import { decodePlace, encodePlace, type ZPlace } from './zset-page';
 import { BoundedMap } from './bounded-map';
 import { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS } from './record-patch';
 import { DEFAULT_FAULT_MAX_BYTES, capFault, overBudget } from './record-budget';
@@ -40,6 +42,41 @@ export class MemoryFaultStore implements FaultStore {
       .sort((a, b) => atMs(b) - atMs(a))
       .slice(0, Math.max(0, limit))
       .map((f) => jsonCopy(f));
+  }
+
+  /** Newest first, with the same cursors as the Redis store (the time, and how many of that time came before). */
+  async query(q: FaultQuery): Promise<Page<FaultRecord>> {
+    const from = decodePlace(q.cursor);
+    const items: FaultRecord[] = [];
+    for (const { fault, at } of this.placed()) {
+      if (from && (at.score > from.score || (at.score === from.score && at.skip < from.skip))) continue;
+      if (!facetsMatch(facetsOf(fault, at.score), q)) continue;
+      if (items.length === q.limit) return { items, nextCursor: encodePlace(at) };
+      items.push(jsonCopy(fault));
+    }
+    return { items };
+  }
+
+  async groups(by: FaultGroupBy): Promise<{ key: string; count: number }[]> {
+    return countGroups(
+      this.faults.newestFirst().map((f) => facetsOf(f, atMs(f))),
+      by,
+    );
+  }
+
+  /** Every live fault newest first, with its place in that order. */
+  private *placed(): Generator<{ fault: FaultRecord; at: ZPlace }> {
+    const sorted = this.faults.newestFirst().sort((a, b) => atMs(b) - atMs(a));
+    let score = NaN;
+    let skip = 0;
+    for (const fault of sorted) {
+      const s = atMs(fault);
+      if (s !== score) {
+        score = s;
+        skip = 0;
+      }
+      yield { fault, at: { score: s, skip: skip++ } };
+    }
   }
 
   async remove(id: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
+import { isoNow, type MessageQuery, type MessageRecord, type MessageStore, type MessageSummary, type Page, type TraceEntry } from '@itinera/core';
+import { MemoryMessageIndex } from './memory.message-index';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
 import { TextRing } from './text-ring';
 import { DEFAULT_RECORD_MAX_BYTES, capRecord, capUpdate, overBudget } from './record-budget';
@@ -32,10 +33,13 @@ export class MemoryMessageStore implements MessageStore {
   private readonly ttlMs: number;
   private readonly maxTrace: number;
   private readonly maxRecordBytes: number;
+  private readonly index: MemoryMessageIndex;
+  private readonly alive = (id: string) => this.records.has(id);
 
   constructor(opts: MemoryMessageStoreOptions = {}) {
     const maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.records = new TextRing(maxRecords, opts.maxBytes ?? maxRecords * BYTES_PER_RECORD);
+    this.index = new MemoryMessageIndex(maxRecords);
     this.ttlMs = opts.ttlMs ?? DEFAULT_RECORD_TTL_MS;
     this.maxTrace = opts.maxTrace ?? DEFAULT_MAX_TRACE;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_RECORD_MAX_BYTES;
@@ -46,7 +50,9 @@ export class MemoryMessageStore implements MessageStore {
     let text = JSON.stringify(stored);
     // A 50 MB reply must not take the ring (or the heap) with it: the big parts become markers.
     if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capRecord(stored, this.maxRecordBytes));
-    this.records.set(record.messageId, text, this.expiry());
+    const expiresAt = this.expiry();
+    this.records.set(record.messageId, text, expiresAt);
+    this.index.put(record, expiresAt);
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
@@ -65,7 +71,13 @@ export class MemoryMessageStore implements MessageStore {
     const stamped = patch.updatedAt === undefined ? { ...patch, updatedAt: isoNow() } : patch;
     let text = JSON.stringify(trace?.length ? { patch: stamped, trace } : { patch: stamped });
     if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capUpdate(stamped, trace, this.maxRecordBytes));
-    this.records.append(messageId, text, this.expiry());
+    const expiresAt = this.expiry();
+    if (this.records.append(messageId, text, expiresAt)) this.index.update(messageId, patch.status, stamped.updatedAt!, expiresAt);
+  }
+
+  /** Newest put first; the index narrows, the TextRing says whether the record is still kept. */
+  async search(query: MessageQuery): Promise<Page<MessageSummary>> {
+    return this.index.search(query, this.alive);
   }
 
   async close(): Promise<void> {}

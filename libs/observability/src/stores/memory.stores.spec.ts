@@ -5,6 +5,7 @@ import { MemoryIdempotencyStore } from './memory.idempotency-store';
 import { MemoryMessageStore } from './memory.message-store';
 import { createRecordStores } from './record-stores';
 import { describeRecordStores, entry, sampleFault, sampleRecord } from './stores.conformance';
+import { describeSearchStores } from './search.conformance';
 
 describeRecordStores('memory', async () => {
   const stores = createRecordStores();
@@ -61,4 +62,9 @@ describe('memory stores stay bounded', () => {
     await idem.claim('k2', 'h', 2, 60_000);
     expect(await idem.get('k1')).toBeUndefined();
   });
+});
+
+describeSearchStores('memory', async () => {
+  const stores = createRecordStores();
+  return { ...stores, cleanup: () => stores.close() };
 });

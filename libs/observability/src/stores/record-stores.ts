@@ -1,4 +1,6 @@
-import type { FaultStore, IdempotencyStore, Logger, MessageStore } from '@itinera/core';
+import type { AuditStore, FaultStore, IdempotencyStore, Logger, MessageStore } from '@itinera/core';
+import { MemoryAuditStore } from './memory.audit-store';
+import { RedisAuditStore } from './redis.audit-store';
 import { silentLogger } from '@itinera/core';
 import { MemoryFaultStore } from './memory.fault-store';
 import { MemoryIdempotencyStore } from './memory.idempotency-store';
@@ -24,12 +26,17 @@ export interface RecordStoresOptions {
   recordMaxBytes?: number;
   /** Largest fault kept whole (ITINERA_FAULT_MAX_BYTES); past it the envelope body becomes a marker. */
   faultMaxBytes?: number;
+  /** Audit entries kept at most (ITINERA_AUDIT_MAX) and for how long (ITINERA_AUDIT_RETENTION_MS). */
+  auditMax?: number;
+  auditRetentionMs?: number;
 }
 
 export interface RecordStores {
   messages: MessageStore;
   faults: FaultStore;
   idempotency: IdempotencyStore;
+  /** Who did what on the operator endpoints. */
+  audit: AuditStore;
   close(): Promise<void>;
 }
 
@@ -40,6 +47,7 @@ export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores
       messages: new MemoryMessageStore({ maxRecords: max, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes }),
       faults: new MemoryFaultStore({ maxFaults: max, ttlMs: opts.faultTtlMs, maxFaultBytes: opts.faultMaxBytes }),
       idempotency: new MemoryIdempotencyStore({ maxKeys: max }),
+      audit: new MemoryAuditStore({ maxEntries: opts.auditMax, retentionMs: opts.auditRetentionMs }),
       close: async () => undefined,
     };
   }
@@ -47,9 +55,10 @@ export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores
   const redis = openFailFast(opts.redisUrl, timeoutMs, opts.logger ?? silentLogger, 'record stores');
   const base = { redis, prefix: opts.prefix, timeoutMs };
   return {
-    messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes }),
+    messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes, maxIndexed: opts.maxRecords }),
     faults: new RedisFaultStore({ ...base, ttlMs: opts.faultTtlMs, maxFaults: opts.maxRecords, maxFaultBytes: opts.faultMaxBytes }),
     idempotency: new RedisIdempotencyStore(base),
+    audit: new RedisAuditStore({ ...base, maxEntries: opts.auditMax, retentionMs: opts.auditRetentionMs }),
     async close() {
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();

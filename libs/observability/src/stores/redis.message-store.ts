@@ -1,7 +1,8 @@
-import { isoNow, type MessageRecord, type MessageStore, type TraceEntry } from '@itinera/core';
-import { DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
+import { isoNow, type MessageQuery, type MessageRecord, type MessageStore, type MessageSummary, type Page, type TraceEntry } from '@itinera/core';
+import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_TRACE, DEFAULT_RECORD_TTL_MS, applyPatch, type MessagePatch } from './record-patch';
 import { StoreConnection, type RedisStoreBase } from './redis-client';
 import { DEFAULT_RECORD_MAX_BYTES, capRecord, capUpdate, overBudget } from './record-budget';
+import { RedisMessageIndex, type MessageIndexKind } from './redis.message-index';
 
 export interface RedisMessageStoreOptions extends RedisStoreBase {
   /** How long a record lives after its last write (default 24 h). */
@@ -9,6 +10,8 @@ export interface RedisMessageStoreOptions extends RedisStoreBase {
   maxTrace?: number;
   /** Largest write to a record (the record as put, each update); larger parts become markers (default 64 KiB). */
   maxRecordBytes?: number;
+  /** Entries each search index keeps at most, the newest (default 100 000). */
+  maxIndexed?: number;
 }
 
 /**
@@ -29,23 +32,42 @@ export class RedisMessageStore implements MessageStore {
   private readonly ttlMs: number;
   private readonly maxTrace: number;
   private readonly maxRecordBytes: number;
+  private readonly index: RedisMessageIndex;
 
   constructor(opts: RedisMessageStoreOptions) {
     this.conn = new StoreConnection(opts, 'message store');
     this.ttlMs = opts.ttlMs ?? DEFAULT_RECORD_TTL_MS;
     this.maxTrace = opts.maxTrace ?? DEFAULT_MAX_TRACE;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_RECORD_MAX_BYTES;
+    this.index = new RedisMessageIndex({
+      key: (kind, value) => this.indexKey(kind, value),
+      recordKey: (id) => this.key(id),
+      ttlMs: this.ttlMs,
+      maxEntries: opts.maxIndexed ?? DEFAULT_MAX_RECORDS,
+      parse: (raw) => this.parse(raw),
+    });
   }
 
   async put(record: MessageRecord): Promise<void> {
     const stored = record.trace.length > this.maxTrace ? { ...record, trace: record.trace.slice(-this.maxTrace) } : record;
     let text = JSON.stringify(stored);
     if (overBudget(text, this.maxRecordBytes)) text = JSON.stringify(capRecord(stored, this.maxRecordBytes));
-    await this.conn.exec('message store', (client) => client.set(this.key(record.messageId), text, 'PX', this.ttlMs));
+    await this.conn.exec('message store', async (client) => {
+      // The record and its index entries in one round trip (each command names one key).
+      await Promise.all([client.set(this.key(record.messageId), text, 'PX', this.ttlMs), ...this.index.onPut(client, record)]);
+    });
   }
 
   async get(messageId: string): Promise<MessageRecord | undefined> {
-    const raw = await this.conn.exec('message store', (client) => client.get(this.key(messageId)));
+    return this.parse(await this.conn.exec('message store', (client) => client.get(this.key(messageId))));
+  }
+
+  /** Newest accepted first, through the index the query narrows most. */
+  search(query: MessageQuery): Promise<Page<MessageSummary>> {
+    return this.conn.exec('message store', (client) => this.index.search(client, query));
+  }
+
+  private parse(raw: string | null): MessageRecord | undefined {
     if (!raw) return undefined;
     const lines = raw.split('\n');
     // Updates without a put before them (an unknown id) are not a record.
@@ -69,6 +91,7 @@ export class RedisMessageStore implements MessageStore {
       // APPEND answers the new length: the line's own length means there was no record
       // (unknown or expired id), and the key it just made has no TTL, so it goes.
       if ((await client.append(key, line)) === Buffer.byteLength(line)) await client.del(key);
+      else if (patch.status !== undefined) await this.index.onStatus(client, messageId, patch.status);
     });
   }
 
@@ -78,5 +101,10 @@ export class RedisMessageStore implements MessageStore {
 
   private key(messageId: string): string {
     return this.conn.key('msg', messageId);
+  }
+
+  /** The one name of every search index key (`<prefix>:msgidx:<kind>[:<value>]`). */
+  private indexKey(kind: MessageIndexKind, value?: string): string {
+    return value === undefined ? this.conn.key('msgidx', kind) : this.conn.key('msgidx', kind, value);
   }
 }

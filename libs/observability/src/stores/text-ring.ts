@@ -101,6 +101,12 @@ export class TextRing {
     return out.reverse();
   }
 
+  /** Whether `key` has a live entry (no text read). */
+  has(key: string, now = Date.now()): boolean {
+    key = wellFormed(key);
+    return this.live(key, hashOf(key), now) >= 0;
+  }
+
   delete(key: string): void {
     key = wellFormed(key);
     const slot = this.find(key, hashOf(key));

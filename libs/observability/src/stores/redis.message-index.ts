@@ -1,0 +1,121 @@
+import type { Redis } from 'ioredis';
+import type { MessageQuery, MessageRecord, MessageStatus, MessageSummary, Page } from '@itinera/core';
+import { MESSAGE_STATUSES, epochMs, recordMatches, splitItinerary, summarizeMessage } from './message-search';
+import { decodePlace, encodePlace, walkNewestFirst } from './zset-page';
+
+/** The secondary indexes of GET /messages: one sorted set each, message ids scored by acceptance time. */
+export type MessageIndexKind = 'all' | 'itinerary' | 'status' | 'correlation';
+
+/** Index entries scanned per search at most: a very selective filter answers a short page and a cursor to go on. */
+const SCAN_BUDGET = 5000;
+/** One write in this many trims the index it writes to. */
+const TRIM_EVERY = 32;
+
+export interface MessageIndexOptions {
+  /** The one place index keys are named (each is its own key, so each can get its own hash tag). */
+  key(kind: MessageIndexKind, value?: string): string;
+  /** Record key of a message id. */
+  recordKey(id: string): string;
+  ttlMs: number;
+  /** Entries an index keeps at most (the newest). */
+  maxEntries: number;
+  /** Read a record as `get` does (text → record). */
+  parse(raw: string | null): MessageRecord | undefined;
+}
+
+/**
+ * Bounded secondary indexes kept beside the records: every write to an index trims it
+ * by time (the records' retention) and count, and sets the index's own expiry, so an
+ * index of an itinerary or correlation no longer used goes away with its records. Each
+ * command names one key (sent together, never a transaction across keys): a missed write
+ * leaves a stale entry, which a search drops when it finds no record behind it.
+ */
+export class RedisMessageIndex {
+  constructor(private readonly o: MessageIndexOptions) {}
+
+  /**
+   * Index a record as put: commands sent right after its SET on the same connection (one
+   * round trip; separate commands, as ioredis sends them with less work than a pipeline).
+   */
+  onPut(client: Redis, r: MessageRecord): Promise<unknown>[] {
+    const out: Promise<unknown>[] = [];
+    const score = epochMs(r.acceptedAt) || Date.now();
+    // Trimming every index on every put would cost more than the put itself: one put in
+    // TRIM_EVERY trims (the indexes overshoot their bounds by that many entries at most, on average).
+    const trim = Math.random() * TRIM_EVERY < 1;
+    this.add(client, out, this.o.key('all'), score, r.messageId, trim);
+    this.add(client, out, this.o.key('itinerary', splitItinerary(r.itinerary).name), score, r.messageId, trim);
+    // A correlation's index is small and short-lived: it expires with its newest record.
+    const byCorrelation = this.o.key('correlation', r.correlationId);
+    out.push(client.zadd(byCorrelation, score, r.messageId), client.pexpire(byCorrelation, this.o.ttlMs));
+    // A put starts a record's life (a resubmission's too): a status index it left is corrected by the search, which reads the record.
+    this.add(client, out, this.o.key('status', r.status), score, r.messageId, trim);
+    return out;
+  }
+
+  /** A status change moves the id between status indexes; its score (acceptance time) is read from the `all` index. */
+  async onStatus(client: Redis, messageId: string, status: MessageStatus): Promise<void> {
+    const score = await client.zscore(this.o.key('all'), messageId);
+    if (score === null) return;
+    const out: Promise<unknown>[] = [];
+    for (const s of MESSAGE_STATUSES) if (s !== status) out.push(client.zrem(this.o.key('status', s), messageId));
+    this.add(client, out, this.o.key('status', status), Number(score), messageId, Math.random() * TRIM_EVERY < 1);
+    await Promise.all(out);
+  }
+
+  async search(client: Redis, q: MessageQuery): Promise<Page<MessageSummary>> {
+    if (q.id !== undefined) {
+      const r = this.o.parse(await client.get(this.o.recordKey(q.id)));
+      return { items: r && recordMatches(r, q) && !q.cursor ? [summarizeMessage(r)] : [] };
+    }
+    const key = await this.pick(client, q);
+    const items: MessageSummary[] = [];
+    let scanned = 0;
+    const batch = Math.min(500, Math.max(50, q.limit * 2));
+    for await (const entries of walkNewestFirst(client, key, { from: decodePlace(q.cursor), since: q.since, until: q.until, batch })) {
+      const raws = await client.mget(entries.map((e) => this.o.recordKey(e.member)));
+      const gone: string[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const r = this.o.parse(raws[i] ?? null);
+        if (!r) {
+          gone.push(entries[i]!.member);
+          continue;
+        }
+        if (!recordMatches(r, q)) continue;
+        if (items.length === q.limit) return { items, nextCursor: encodePlace(entries[i]!.at) };
+        items.push(summarizeMessage(r));
+      }
+      // Ids whose record expired or was dropped leave the index they were found in.
+      if (gone.length) await client.zrem(key, ...gone);
+      scanned += entries.length;
+      if (scanned >= SCAN_BUDGET && entries.length) {
+        const last = entries[entries.length - 1]!.at;
+        return { items, nextCursor: encodePlace({ score: last.score, skip: last.skip + 1 }) };
+      }
+    }
+    return { items };
+  }
+
+  /** The narrowest index the query names; with itinerary and status both, the smaller. */
+  private async pick(client: Redis, q: MessageQuery): Promise<string> {
+    if (q.correlationId !== undefined) return this.o.key('correlation', q.correlationId);
+    const byItinerary = q.itinerary !== undefined ? this.o.key('itinerary', splitItinerary(q.itinerary).name) : undefined;
+    const byStatus = q.status !== undefined ? this.o.key('status', q.status) : undefined;
+    if (byItinerary && byStatus) {
+      const [a, b] = await Promise.all([client.zcard(byItinerary), client.zcard(byStatus)]);
+      return a <= b ? byItinerary : byStatus;
+    }
+    return byItinerary ?? byStatus ?? this.o.key('all');
+  }
+
+  /** Add an entry; `trim`: also drop what is past the records' retention and the count bound, and move the index's expiry. */
+  private add(client: Redis, out: Promise<unknown>[], key: string, score: number, id: string, trim: boolean): void {
+    out.push(client.zadd(key, score, id));
+    if (!trim) return;
+    out.push(
+      client.zremrangebyscore(key, '-inf', Date.now() - this.o.ttlMs),
+      client.zremrangebyrank(key, 0, -(this.o.maxEntries + 1)),
+      client.pexpire(key, this.o.ttlMs),
+    );
+  }
+}
