@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,orders,sessions,scaling] [--profile] [--readme]`
+ * `npm run bench [-- --quick] [--only=throughput,duplex,http,embedded,orders,sessions,scaling,capacity] [--profile] [--readme]`
  *
  * Starts what it needs (a redis-server on a free port, bus and baseline child
  * processes), runs each figure's bus and baseline interleaved after a warm-up,
@@ -20,6 +20,7 @@ import { embeddedFigures } from './figures/embedded';
 import { ordersFigures } from './figures/orders';
 import { sessionFigures } from './figures/sessions';
 import { scalingFigures } from './figures/scaling';
+import { capacityFigures } from './figures/capacity';
 
 const FIGURES: Record<FigureKey, { label: string; run: (ctx: BenchContext) => Promise<Figure[]> }> = {
   throughput: { label: 'msg/s and Redis commands, BullMQ box', run: throughputFigures },
@@ -29,6 +30,7 @@ const FIGURES: Record<FigureKey, { label: string; run: (ctx: BenchContext) => Pr
   orders: { label: 'orders sample end to end', run: ordersFigures },
   sessions: { label: 'memory per idle WebSocket session', run: sessionFigures },
   scaling: { label: 'scaling table', run: scalingFigures },
+  capacity: { label: 'capacity check', run: capacityFigures },
 };
 
 let redis: BenchRedis | undefined;

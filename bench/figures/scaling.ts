@@ -9,6 +9,8 @@ interface Config {
   steps: number;
   bodyBytes: number;
   workers: 1 | 2;
+  /** The itinerary to publish (default: the generated bench-steps-<steps>). */
+  itinerary?: string;
 }
 
 interface Counts {
@@ -20,7 +22,7 @@ interface Counts {
 const label = (c: Config) => `${c.steps} step${c.steps > 1 ? 's' : ''}, ${c.bodyBytes / 1024} KB, ${c.workers} worker${c.workers > 1 ? 's' : ''}`;
 
 /** Publish `n` through the gateway node; done when the worker nodes completed them all. */
-async function runVia(
+export async function runVia(
   gateway: Child,
   workers: Child[],
   c: Config,
@@ -34,7 +36,7 @@ async function runVia(
   const base = await sum();
   const gw0 = await gateway.request<number>('cpu');
   const t0 = performance.now();
-  const drive = gateway.request('drive', { itinerary: `bench-steps-${c.steps}`, n, window, bodyBytes: c.bodyBytes, wait: false }, 300_000);
+  const drive = gateway.request('drive', { itinerary: c.itinerary ?? `bench-steps-${c.steps}`, n, window, bodyBytes: c.bodyBytes, wait: false }, 300_000);
   const end = Date.now() + 300_000;
   let now = base;
   for (;;) {

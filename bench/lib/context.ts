@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { BENCH_DIR, type Child } from './children';
 import type { BenchRedis } from './redis';
 
-export const FIGURE_KEYS = ['throughput', 'duplex', 'http', 'embedded', 'orders', 'sessions', 'scaling'] as const;
+export const FIGURE_KEYS = ['throughput', 'duplex', 'http', 'embedded', 'orders', 'sessions', 'scaling', 'capacity'] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 
 export interface BenchOptions {
