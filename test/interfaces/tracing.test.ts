@@ -255,24 +255,27 @@ describe('OpenTelemetry trace context end to end (BullMQ)', () => {
     expect(String(got.headers.traceparent).slice(3, 35)).toBe(traceId);
   });
 
-  it('a retried step is still one span: the failed attempt an exception event, the last attempt its outcome', async () => {
+  it('a retried step: a span per delivery, the failed attempt an exception and a retry event, the last attempt its outcome', async () => {
     const traceId = '5b8aa5a2d2c872e8321cf37308d69df2';
     const res = await http(`${gateway.url}/itineraries/trace-in/messages`, {
       body: { sku: 'P-12', qty: 15, flaky: true },
       headers: { 'itinera-action': 'Ship', traceparent: `00-${traceId}-${CALLER_SPAN}-01` },
     });
     expect(res.status).toBe(202);
+    // The retry waits in the message box (no slot held), so the next attempt is a new delivery with its own span.
     const deliver = await waitFor(() => {
       const found = named(spansOf(traceId), 'itinera.step deliver');
-      return found.length ? found : undefined;
-    }, 'the deliver span');
-    expect(deliver).toHaveLength(1);
-    expect(deliver[0].attributes).toMatchObject({ 'itinera.step.outcome': 'completed', 'itinera.step.attempt': 2 });
-    expect(deliver[0].events.map((e) => e.name)).toEqual(['exception', 'itinera.step.retry']);
-    expect(deliver[0].status.code).not.toBe(SpanStatusCode.ERROR);
-    // Both attempts went out in the same trace, each with the step's span as parent.
+      return found.length === 2 ? found : undefined;
+    }, 'both deliver spans');
+    const [first, last] = [...deliver].sort((x, y) => Number(x.attributes['itinera.step.attempt']) - Number(y.attributes['itinera.step.attempt']));
+    expect(first!.attributes).toMatchObject({ 'itinera.step.outcome': 'retried', 'itinera.step.attempt': 1 });
+    expect(first!.events.map((e) => e.name)).toEqual(['exception', 'itinera.step.retry']);
+    expect(first!.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(last!.attributes).toMatchObject({ 'itinera.step.outcome': 'completed', 'itinera.step.attempt': 2 });
+    expect(last!.status.code).not.toBe(SpanStatusCode.ERROR);
+    // Both attempts went out in the same trace, each with its attempt's span as parent.
     const sent = target.received.filter((r) => r.body.sku === 'P-12').map((r) => r.headers.traceparent);
-    expect(sent).toEqual([`00-${traceId}-${deliver[0].spanContext().spanId}-01`, `00-${traceId}-${deliver[0].spanContext().spanId}-01`]);
+    expect(sent).toEqual([`00-${traceId}-${first!.spanContext().spanId}-01`, `00-${traceId}-${last!.spanContext().spanId}-01`]);
   });
 
   it('a duplex send frame joins the trace its traceparent names; an invalid one is ignored (a trace of its own)', async () => {

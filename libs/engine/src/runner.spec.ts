@@ -117,6 +117,37 @@ describe('ItineraryRunner', () => {
     expect(env.trace.map((t) => t.outcome)).toEqual(['retried', 'retried', 'completed']);
   });
 
+  it('with deferRetries, ends a retry as deferred (the backoff) and counts its attempts from the trace on the next run', async () => {
+    let calls = 0;
+    const flaky = defineStep({
+      name: 'flaky',
+      summary: '',
+      spec: {},
+      run() {
+        calls++;
+        throw new ItineraError('SEND_FAILED', 'down', { transient: true });
+      },
+    });
+    const def: ItineraryDefinition = {
+      name: 'it',
+      version: '1.0.0',
+      steps: [{ id: 'f', service: 'flaky', retry: { attempts: 3, backoffMs: 100, factor: 3 } }],
+    };
+    const { runner } = setup(def, [flaky]);
+    const env = envelope();
+    expect(await runner.run(env, 'send', { deferRetries: true })).toEqual({ status: 'deferred', delayMs: 100, step: 'f' });
+    expect(env.itinerary.cursor).toBe(0);
+    expect(await runner.run(env, 'send', { deferRetries: true })).toEqual({ status: 'deferred', delayMs: 300, step: 'f' });
+    const last = await runner.run(env, 'send', { deferRetries: true });
+    expect(last).toMatchObject({ status: 'faulted', attempts: 3, step: 'f' });
+    expect(calls).toBe(3);
+    expect(env.trace.map((t) => [t.outcome, t.attempt])).toEqual([
+      ['retried', 1],
+      ['retried', 2],
+      ['faulted', 3],
+    ]);
+  });
+
   it('turns a faulted result into a fault without retrying a non-transient error', async () => {
     let calls = 0;
     const bad = defineStep({

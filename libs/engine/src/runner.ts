@@ -53,7 +53,9 @@ export type RunResult =
   /** Stopped before a step that asks for another service queue. */
   | { status: 'hop'; queue: string }
   | { status: 'terminated' }
-  | { status: 'faulted'; error: ItineraError; step: string; attempts: number };
+  | { status: 'faulted'; error: ItineraError; step: string; attempts: number }
+  /** A step failed with retries left and `deferRetries` was set: run the message again after `delayMs`. */
+  | { status: 'deferred'; delayMs: number; step: string };
 
 export interface RunnerDeps {
   itineraries: ItinerarySource;
@@ -74,7 +76,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * failure: the result says what happened (Courier-style result values).
  */
 /** How one step ended, retries included. */
-type StepEnd = { outcome: 'completed' | 'skipped' | 'terminated' } | { outcome: 'faulted'; error: ItineraError; attempts: number };
+type StepEnd =
+  | { outcome: 'completed' | 'skipped' | 'terminated' }
+  | { outcome: 'faulted'; error: ItineraError; attempts: number }
+  | { outcome: 'deferred'; delayMs: number };
 
 export class ItineraryRunner {
   constructor(private readonly deps: RunnerDeps) {}
@@ -83,8 +88,13 @@ export class ItineraryRunner {
     return this.deps.itineraries.itinerary(envelope.itinerary.name, envelope.itinerary.version);
   }
 
-  /** `parent`: the message span's context (gateway, worker); else the span the envelope carries. */
-  async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number; parent?: Context } = {}): Promise<RunResult> {
+  /**
+   * `parent`: the message span's context (gateway, worker); else the span the envelope carries.
+   * `deferRetries`: a step's retry does not sleep here; the run ends `deferred` with the backoff,
+   * the cursor still on the step and its `retried` entry traced, and a later run (the message
+   * box delivering the job again) counts the attempts from those entries.
+   */
+  async run(envelope: Envelope, stage: Stage, opts: { queue?: string; attempt?: number; parent?: Context; deferRetries?: boolean } = {}): Promise<RunResult> {
     const def = this.definition(envelope);
     const parent = opts.parent ?? remoteContext(envelope.traceContext);
     const state = new SessionStateHandle(envelope.origin.session, this.deps.runtime.sessions, envelope.itinerary.name);
@@ -95,8 +105,9 @@ export class ItineraryRunner {
       const stepStage = step.stage ?? 'send';
       if (stepStage !== stage) return { status: 'completed', next: index };
       if (stage === 'send' && step.queue && step.queue !== opts.queue) return { status: 'hop', queue: step.queue };
-      const result = await this.runStep(envelope, def, step, index, state, opts.attempt ?? 1, parent);
+      const result = await this.runStep(envelope, def, step, index, state, opts.attempt ?? 1, parent, opts.deferRetries === true);
       if (result.outcome === 'faulted') return { status: 'faulted', error: result.error, step: step.id, attempts: result.attempts };
+      if (result.outcome === 'deferred') return { status: 'deferred', delayMs: result.delayMs, step: step.id };
       envelope.itinerary.cursor = index + 1;
       if (result.outcome === 'terminated') {
         envelope.itinerary.cursor = steps.length;
@@ -201,11 +212,12 @@ export class ItineraryRunner {
     state: SessionStateHandle,
     deliveryAttempt: number,
     parent: Context,
+    defer: boolean,
   ): Promise<StepEnd> {
     const active = startStepSpan(parent, envelope, step, step.stage ?? 'send', index);
     // Without a recording span the context stays the parent's: nothing to switch to.
-    if (active.ctx === parent) return this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active);
-    return withSpanContext(active.ctx, () => this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active));
+    if (active.ctx === parent) return this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active, defer);
+    return withSpanContext(active.ctx, () => this.runStepIn(envelope, def, step, index, state, deliveryAttempt, active, defer));
   }
 
   private async runStepIn(
@@ -216,6 +228,7 @@ export class ItineraryRunner {
     state: SessionStateHandle,
     deliveryAttempt: number,
     active: ActiveSpan,
+    defer: boolean,
   ): Promise<StepEnd> {
     const { runtime, services, resolvers } = this.deps;
     const service = services.get(step.service);
@@ -229,7 +242,8 @@ export class ItineraryRunner {
     const policy = step.retry ?? NO_RETRY;
     const maxAttempts = Math.max(1, policy.attempts);
     const dynamic = step.resolver !== undefined && step.resolver.type !== 'static';
-    let attempt = 0;
+    // Attempts a deferred retry made before this run: its trailing `retried` entries.
+    let attempt = defer ? retriedBefore(envelope, step) : 0;
     let decision: ResolverDecision | undefined;
     for (;;) {
       attempt++;
@@ -280,6 +294,11 @@ export class ItineraryRunner {
           const failure = { code: thrown.code, message: thrown.message };
           this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
+          // The span stays open for the retry only when it runs here; a deferred retry is a new delivery with its own.
+          if (defer) {
+            active.span.end();
+            return { outcome: 'deferred', delayMs: backoff };
+          }
           await sleep(backoff);
           continue;
         }
@@ -362,6 +381,17 @@ const EMPTY_FACTS = {} as Facts;
 /** Params of a `static` resolver (merged over the options like any resolver's), or undefined without one. */
 function staticResolverParams(step: StepDefinition): Record<string, unknown> | undefined {
   return step.resolver?.type === 'static' && step.resolver.params ? step.resolver.params : undefined;
+}
+
+/** How many `retried` entries of `step` end the trace: the attempts its deferred retries made so far. */
+function retriedBefore(envelope: Envelope, step: StepDefinition): number {
+  let n = 0;
+  for (let i = envelope.trace.length - 1; i >= 0; i--) {
+    const entry = envelope.trace[i]!;
+    if (entry.step !== step.id || entry.outcome !== 'retried') break;
+    n++;
+  }
+  return n;
 }
 
 const elapsed = (t0: number) => Math.round((performance.now() - t0) * 1000) / 1000;

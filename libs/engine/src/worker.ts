@@ -1,4 +1,4 @@
-import { ItineraError, redactSecrets, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
+import { ItineraError, JobDeferral, isJobDeferral, redactSecrets, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import { endMessageSpan, startWorkerSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import type { ItineraryRunner } from './runner';
@@ -71,7 +71,8 @@ export class BusWorker {
     try {
       failure = await withSpanContext(active.ctx, () => this.handleIn(queue, job, active));
     } catch (err) {
-      failure = { code: toItineraError(err).code, message: 'delivery failed; the box delivers it again' };
+      // A deferred step retry is no failure: the box runs the message again after the backoff.
+      if (!isJobDeferral(err)) failure = { code: toItineraError(err).code, message: 'delivery failed; the box delivers it again' };
       throw err;
     } finally {
       endMessageSpan(active.span, failure);
@@ -88,7 +89,12 @@ export class BusWorker {
     const running = setTimeout(() => void deps.messages.update(envelope.id, { status: 'running' }).catch(() => undefined), RUNNING_AFTER_MS);
     let result;
     try {
-      result = await deps.runner.run(envelope, 'send', { queue: queue === deps.workQueue ? undefined : queue, attempt: job.attempt, parent: active.ctx });
+      result = await deps.runner.run(envelope, 'send', {
+        queue: queue === deps.workQueue ? undefined : queue,
+        attempt: job.attempt,
+        parent: active.ctx,
+        deferRetries: true,
+      });
     } finally {
       clearTimeout(running);
     }
@@ -120,6 +126,11 @@ export class BusWorker {
       case 'faulted':
         await deps.faults.record(envelope, result.error, result.step, result.attempts, newTrace);
         return result.error;
+      case 'deferred':
+        // The retry waits in the box, not in this slot; the record gets the failed attempt now,
+        // and the envelope (cursor on the step, its `retried` entries) travels with the job.
+        await deps.messages.update(envelope.id, { status: 'running' }, newTrace);
+        throw new JobDeferral(result.delayMs, envelope);
     }
   }
 

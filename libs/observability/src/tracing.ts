@@ -155,7 +155,7 @@ export function describeMessage(span: Span, envelope: Envelope): void {
   span.setAttributes(attrs);
 }
 
-/** One step's span (one per step, retries included: each retried attempt is an event). */
+/** One step's span (retries run in place are events on it; a worker's retry waits in the box and gets a span per delivery). */
 export function startStepSpan(parent: Context, envelope: Envelope, step: { id: string; service: string }, stage: string, index: number): ActiveSpan {
   // A message span outside any trace means no SDK and no caller's trace: its steps have none either.
   if (!inTrace(trace.getSpanContext(parent))) return { span: NO_SPAN, ctx: parent };
