@@ -18,6 +18,7 @@ export default defineConfig({
       '@itinera/observability': lib('observability'),
       '@itinera/client': lib('client'),
       '@itinera/runtime': lib('runtime'),
+      '@itinera/console': lib('console'),
       '@itinera/testing': resolve(__dirname, 'test/support/index.ts'),
     },
   },

@@ -4,6 +4,7 @@
 // entry files dist/apps/<app>/main.js, the static files and the browser client bundle.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +45,13 @@ run(process.execPath, [join(root, 'libs', 'client', 'scripts', 'build.mjs')]);
 for (const file of ['itinera.js', 'itinera.js.map']) {
   cpSync(join(root, 'libs', 'client', 'dist', 'browser', file), join(pub, 'client', file));
 }
+
+// The operator console (libs/console/src/ui): one script, one stylesheet and the HTML shell in
+// dist/libs/console/public, served at /console/. The compiled lib bundles it, so the build and
+// a bus run from sources make the same files.
+const { writeConsole } = createRequire(import.meta.url)(join(dist, 'libs', 'console', 'src', 'console-assets.js'));
+rmSync(join(dist, 'libs', 'console', 'public'), { recursive: true, force: true });
+await writeConsole(join(root, 'libs', 'console', 'src', 'ui'), join(dist, 'libs', 'console', 'public'));
 
 if (!existsSync(join(dist, 'libs', 'engine', 'src', 'expression-worker.js'))) {
   console.error('build: dist/libs/engine/src/expression-worker.js is missing');

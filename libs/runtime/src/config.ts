@@ -294,6 +294,12 @@ export const CONFIG_SPEC = {
     description:
       'Bearer token that opens the operator endpoints (`/faults`, definitions, `/metrics` when guarded). Unset: they need an operator credential (`role:operator`), and with ITINERA_AUTH=none they are open to everyone, for local use only.',
   },
+  ITINERA_CONSOLE: {
+    type: 'boolean',
+    description:
+      'The operator console at `/console/` on every gateway. The page itself holds no data: it asks for an operator credential (the admin token, an operator API key or JWT) and calls the operator endpoints with it. Off: `/console/` answers 404.',
+    default: true,
+  },
   ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
   ITINERA_AUTH: {
     type: 'string',
@@ -424,6 +430,8 @@ export interface BusConfig {
   metricsAuth: 'open' | 'operator';
   /** ITINERA_API_DOCS: Swagger UI at /docs. */
   apiDocs?: boolean;
+  /** ITINERA_CONSOLE: the operator console at /console/. */
+  console?: boolean;
 }
 
 const list = (s: string) =>
@@ -545,6 +553,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     queueTrusted: v.ITINERA_QUEUE_TRUSTED as boolean,
     metricsAuth: v.ITINERA_METRICS_AUTH as 'open' | 'operator',
     apiDocs: (v.ITINERA_API_DOCS as boolean | undefined) ?? env.NODE_ENV !== 'production',
+    console: v.ITINERA_CONSOLE as boolean,
     ...overrides,
   };
 }

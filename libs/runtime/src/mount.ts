@@ -22,6 +22,7 @@ import {
 import type { RunningOnRamp } from '@itinera/core';
 import { drawDeployedItinerary } from '@itinera/engine';
 import fastifyStatic from '@fastify/static';
+import { registerConsole } from '@itinera/console';
 import { BUILT_BUNDLE, PUBLIC_DIR, browserBundle } from './client-bundle';
 import type { Bus } from './bus';
 import { CLIENT_BUNDLE_SCHEMA, DEMO_REDIRECT_SCHEMA, ROOT_SCHEMA } from './demo.schemas';
@@ -31,7 +32,7 @@ export interface MountedGateway {
   close(opts: { reason: 'shutdown'; retryAfterMs?: number }): Promise<void>;
 }
 
-/** The gateway role's on-ramps: HTTP, WebSocket duplex, long-polling duplex, the demo page and the client bundle. */
+/** The gateway role's on-ramps: HTTP, WebSocket duplex, long-polling duplex, the demo page, the client bundle and the console. */
 export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): MountedGateway {
   const { config, logger } = bus;
   const duplexOptions = {
@@ -75,6 +76,7 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
     polling = registerPollingDuplex(scope, { ...deps, dualHttp });
     registerAsyncApiRoute(scope);
     registerDemo(scope);
+    registerConsole(scope, { enabled: config.console !== false });
   });
   const ws = attachWebSocketDuplex(server, { ...deps, allowedOrigins: config.allowedOrigins, trustProxy: trustFunction(config.trustProxy) });
   registerDuplexMetrics(bus.metrics, registryFor(bus.sessions), dualHttp.deliverer);

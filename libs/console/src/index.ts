@@ -1,0 +1,2 @@
+export * from './console.routes';
+export * from './console-assets';
