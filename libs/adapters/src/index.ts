@@ -6,6 +6,8 @@ export * from './duplex';
 export * from './dual-http';
 // The HTTP on-ramp.
 export * from './http/http.receive';
+// The on-ramps of a node, each one file, in one list (ALL_ON_RAMPS).
+export * from './on-ramps';
 // Route schemas (Fastify validates and serialises with them; /openapi.json is generated from them).
 export * from './http/route.schemas';
 export { LIVE_SCHEMA, READY_SCHEMA, metricsSchema } from './http/http.schemas';

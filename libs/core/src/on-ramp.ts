@@ -37,8 +37,13 @@ export interface OnRampContext {
   faults: FaultStore;
   box: MessageBox;
   logger: Logger;
-  /** On gateways: the node's HTTP server (for upgrades) and a way to add routes to its app. */
-  http?: { server: Server; routes(register: (scope: unknown) => void): void };
+  /**
+   * On gateways: the node's HTTP server (for upgrades) and a way to add routes to its app.
+   * Every `register` runs in one Fastify scope whose errors are answered as problem+json.
+   */
+  http?: { server: Server; routes(register: (scope: any) => void): void };
+  /** An on-ramp started before this one, by name (long polling opens dual-HTTP sessions). */
+  peer?(name: string): RunningOnRamp | undefined;
 }
 
 export interface OnRampCloseOptions {
@@ -47,10 +52,14 @@ export interface OnRampCloseOptions {
   reason?: 'shutdown';
   /** Told to clients that should come back (`closing` frames, `Retry-After`). */
   retryAfterMs?: number;
+  /** Longest wait for work in flight when draining (ITINERA_SHUTDOWN_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export interface RunningOnRamp {
   close(opts: OnRampCloseOptions): Promise<void>;
+  /** Frames it wrote to clients itself, outside the duplex registry (the callbacks-delivered metrics). */
+  readonly delivery?: { readonly delivered: number; readonly redelivered: number };
 }
 
 export function defineOnRamp<Ctx extends OnRampContext = OnRampContext>(onRamp: OnRamp<Ctx>): OnRamp<Ctx> {

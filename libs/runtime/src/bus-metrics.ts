@@ -74,8 +74,15 @@ export function registerBusMetrics(
   );
 }
 
-/** The gateway's live duplex endpoints and the frames they wrote (this node). */
-export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry, dualHttp?: { delivered: number; redelivered: number }): void {
+/**
+ * Duplex gauges and counters: the registry's transports (WebSocket, long polling, TCP), and
+ * every on-ramp that delivers frames itself (`deliveries`, by on-ramp name: dual HTTP).
+ */
+export function registerDuplexMetrics(
+  metrics: Metrics,
+  registry: DuplexRegistry,
+  deliveries: () => readonly { transport: string; delivered: number; redelivered: number }[] = () => [],
+): void {
   metrics.collected(
     'gauge',
     'itinera_duplex_connections',
@@ -96,8 +103,8 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.delivered.ws);
       set({ transport: 'poll' }, registry.delivered.poll);
-      if (dualHttp) set({ transport: 'dual-http' }, dualHttp.delivered);
       set({ transport: 'tcp' }, registry.delivered.tcp);
+      for (const d of deliveries()) set({ transport: d.transport }, d.delivered);
     },
   );
   metrics.collected(
@@ -108,8 +115,8 @@ export function registerDuplexMetrics(metrics: Metrics, registry: DuplexRegistry
     (set) => {
       set({ transport: 'ws' }, registry.redelivered.ws);
       set({ transport: 'poll' }, registry.redelivered.poll);
-      if (dualHttp) set({ transport: 'dual-http' }, dualHttp.redelivered);
       set({ transport: 'tcp' }, registry.redelivered.tcp);
+      for (const d of deliveries()) set({ transport: d.transport }, d.redelivered);
     },
   );
 }

@@ -1,21 +1,18 @@
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import {
   ItineraError,
-  describeRedis,
   formatDetails,
-  openRedis,
   type ActivityStore,
-  newId,
-  toItineraError,
-  type Consumer,
   type FaultStore,
   type IdempotencyStore,
   type InvokeHandler,
   type Logger,
-  type Principal,
   type MessageBox,
   type MessageStore,
+  type OnRamp,
+  type SendAdapter,
   type SessionStore,
   type StepRuntime,
   type StepService,
@@ -37,16 +34,18 @@ import {
   type Resubmitted,
 } from '@itinera/engine';
 import { ALL_STEPS } from '@itinera/steps';
-import { ALL_ADAPTERS, AdapterProvider, AdapterSender, closeWsSendPool, EndpointGuard, OPEN_AUTHENTICATOR, type Authenticator } from '@itinera/adapters';
+import { ALL_ADAPTERS, ALL_ON_RAMPS, AdapterProvider, AdapterSender, EndpointGuard, OPEN_AUTHENTICATOR, registryFor, type Authenticator } from '@itinera/adapters';
 import { createAuthenticator } from './auth.factory';
 import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
-import { registerBusMetrics } from './bus-metrics';
-import { createMessageBox, checkMaxmemoryPolicy, eachMaster } from '@itinera/transport';
+import { registerBusMetrics, registerDuplexMetrics } from './bus-metrics';
+import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
-import { Metrics, createActivityStore, createLogger, createRecordStores, traceContextFrom } from '@itinera/observability';
-import { redisEndpointOf, type BusConfig } from './config';
+import { Metrics, createActivityStore, createLogger, createRecordStores } from '@itinera/observability';
+import type { BusConfig } from './config';
 import { mountGateway, type MountedGateway } from './mount';
 import { TraceLogger } from './trace-logger';
+import { RunningOnRamps } from './on-ramp-runner';
+import { nodeOnRampContext } from './on-ramp-context';
 
 export interface BusRoles {
   gateway: boolean;
@@ -60,6 +59,10 @@ export interface BusOptions {
   logger?: Logger;
   /** Extra step services (beside ALL_STEPS). */
   services?: StepService[];
+  /** Extra on-ramps (after ALL_ON_RAMPS): started on the roles they name, closed first. */
+  onRamps?: readonly OnRamp<any>[];
+  /** Extra send adapters (beside ALL_ADAPTERS): itineraries may name them in endpoints. */
+  sendAdapters?: readonly SendAdapter<any>[];
 }
 
 /** The internal queue workers consume after publication. */
@@ -76,9 +79,13 @@ export class Bus {
   readonly auth: Authenticator = OPEN_AUTHENTICATOR;
   /** Business activity monitoring: milestones per correlation id (Redis on BullMQ, memory otherwise). */
   readonly activities!: ActivityStore;
+  /** The on-ramps this node may run: ALL_ON_RAMPS and the application's own. */
+  readonly onRamps: readonly OnRamp<any>[] = ALL_ON_RAMPS;
+  /** The send adapters' sender: started before the first send, closed after the last. */
+  private readonly sender!: AdapterSender;
   private worker?: BusWorker;
   private mounted?: MountedGateway;
-  private readonly queueConsumers: Consumer[] = [];
+  private running?: RunningOnRamps;
   private stopped = false;
   private drained = false;
 
@@ -104,7 +111,8 @@ export class Bus {
     const logger = opts.logger ?? createLogger({ level: config.logLevel, redact: config.logRedact, base: { node: config.node } });
     const invokables = opts.invokables ?? new Map<string, InvokeHandler>();
     const services = [...ALL_STEPS, ...(opts.services ?? [])] as StepService[];
-    const loaded = await loadRegistry(config.itinerariesDir, { services, adapters: ALL_ADAPTERS, invokables: [...invokables.keys()] });
+    const sendAdapters = [...ALL_ADAPTERS, ...(opts.sendAdapters ?? [])];
+    const loaded = await loadRegistry(config.itinerariesDir, { services, adapters: sendAdapters, invokables: [...invokables.keys()] });
     if (!loaded.registry || loaded.errors.length) {
       throw new ItineraError('ITINERARIES_INVALID', formatDetails(loaded.errors), { details: loaded.errors });
     }
@@ -112,25 +120,24 @@ export class Bus {
     // Before any connection: a bad keys file or JWT key stops the start at once.
     const auth = createAuthenticator(config, logger);
 
-    const redis = config.transport === 'bullmq' ? redisEndpointOf(config) : undefined;
+    const redis = config.transport === 'bullmq' ? config.redisUrl : undefined;
     if (redis) {
-      const client = openRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      const client = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
       try {
         await client.connect().catch((err: unknown) => {
           throw new ItineraError(
             'TRANSPORT_UNAVAILABLE',
-            `cannot reach ${describeRedis(redis)} (${err instanceof Error ? err.message : String(err)}); start Redis there or fix REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS)`,
+            `cannot reach Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')} (${err instanceof Error ? err.message : String(err)}); start Redis there or fix REDIS_URL`,
           );
         });
-        // Every master of a cluster keeps queued messages: each must refuse to evict them.
-        await eachMaster(client, (node) => checkMaxmemoryPolicy(node, { allowOtherPolicy: config.allowEviction, logger }));
+        await checkMaxmemoryPolicy(client, { allowOtherPolicy: config.allowEviction, logger });
       } finally {
         client.disconnect();
       }
     }
     const box = await createMessageBox({
       transport: config.transport,
-      redis,
+      redisUrl: redis,
       prefix: config.redisPrefix,
       logger,
       bullmq: {
@@ -142,9 +149,9 @@ export class Bus {
         },
       },
     });
-    const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
+    const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
     const stores = createRecordStores({
-      redis,
+      redisUrl: redis,
       prefix: config.redisPrefix,
       recordTtlMs: config.recordTtlMs,
       maxRecords: redis ? undefined : config.memoryRecords,
@@ -155,7 +162,7 @@ export class Bus {
     });
 
     const activities = createActivityStore({
-      redis,
+      redisUrl: redis,
       prefix: config.redisPrefix,
       retentionMs: config.bamRetentionMs,
       maxActivities: config.bamMaxActivities,
@@ -171,7 +178,7 @@ export class Bus {
     const schemas = new Schemas(registry.schemas());
     const resolvers = new Resolvers({ registry, expressions });
     const replies = new ReplyHub(stores.messages);
-    const provider = new AdapterProvider(ALL_ADAPTERS, { allowList: config.sendAllowList, allowPrivate: config.sendAllowPrivate, env: config.envFacts });
+    const provider = new AdapterProvider(sendAdapters, { allowList: config.sendAllowList, allowPrivate: config.sendAllowPrivate, env: config.envFacts });
     const guard = new EndpointGuard(
       {
         concurrency: config.endpointConcurrency,
@@ -257,6 +264,8 @@ export class Bus {
     (bus as { metrics: Metrics }).metrics = metrics;
     (bus as { auth: Authenticator }).auth = auth;
     (bus as { activities: ActivityStore }).activities = activities;
+    (bus as { onRamps: readonly OnRamp<any>[] }).onRamps = [...ALL_ON_RAMPS, ...(opts.onRamps ?? [])];
+    (bus as unknown as { sender: AdapterSender }).sender = adapters;
     return bus;
   }
 
@@ -266,9 +275,10 @@ export class Bus {
     this.mounted = mountGateway(this, app, server);
   }
 
-  /** Start consuming: the work queue and hop queues (worker), queue on-ramps (gateway). */
+  /** Start the send adapters, the worker (work queue and hop queues) and every on-ramp of this node's roles. */
   async start(): Promise<void> {
     const { config, logger } = this;
+    await this.sender.start();
     if (this.roles.worker) {
       this.worker = new BusWorker({
         runner: this.runner,
@@ -287,20 +297,10 @@ export class Bus {
       for (const it of this.registry.itineraries()) for (const s of it.steps) if (s.queue) hops.add(s.queue);
       await this.worker.start(hops);
     }
-    if (this.roles.gateway) {
-      for (const binding of this.registry.queueOnRamps()) {
-        const consumer = await this.box.consume<Record<string, unknown>>(
-          binding.queue,
-          (job) => this.acceptQueueJob(binding.itinerary, binding.queue, job.data, job.id),
-          {
-            concurrency: binding.concurrency ?? 4,
-            attempts: config.deliveryAttempts,
-            backoffMs: 200,
-            onDeadLetter: (job, error) => this.queueJobFault(binding.queue, binding.itinerary, job.data, toItineraError(error), job.attempt),
-          },
-        );
-        this.queueConsumers.push(consumer);
-      }
+    this.running = await RunningOnRamps.start(this.onRamps, this.roles, (onRamp, peer) => nodeOnRampContext(this, onRamp, peer, this.mounted), logger);
+    if (this.mounted) {
+      registerDuplexMetrics(this.metrics, registryFor(this.sessions), () => this.running?.deliveries() ?? []);
+      this.mounted.serve();
     }
     logger.info(
       {
@@ -308,76 +308,11 @@ export class Bus {
           .filter(([, on]) => on)
           .map(([r]) => r),
         transport: config.transport,
+        onRamps: this.running.names(),
         itineraries: this.registry.list().map((i) => `${i.name}@${i.latest}`),
       },
       'bus started',
     );
-  }
-
-  /**
-   * A job on a queue on-ramp: `{ itinerary?, version?, action?, headers?, credential?, principal?, traceparent?, tracestate?, body }`. Bad input
-   * becomes a fault, never a crash; so does a job without a valid credential (UNAUTHORIZED) when auth is
-   * required and the queue's producers are not trusted (ITINERA_QUEUE_TRUSTED).
-   */
-  private async acceptQueueJob(itinerary: string, queue: string, data: Record<string, unknown>, jobId: string): Promise<void> {
-    const { credential, principal: claimed, traceparent, tracestate, ...job } = data && typeof data === 'object' ? data : { body: data };
-    // A job's trace context is optional; an invalid one is ignored, as on HTTP.
-    const traceContext = traceContextFrom(traceparent, tracestate);
-    let principal: Principal | undefined;
-    try {
-      principal = await this.auth.authenticateJob(queue, credential, claimed);
-      await this.gateway.accept({
-        principal,
-        itinerary: typeof job.itinerary === 'string' ? job.itinerary : itinerary,
-        version: typeof job.version === 'string' ? job.version : undefined,
-        action: typeof job.action === 'string' ? job.action : undefined,
-        headers: (job.headers && typeof job.headers === 'object' ? job.headers : {}) as Record<string, string>,
-        body: 'body' in job ? job.body : job,
-        // A queue send carries its message's correlation id on: one activity across itineraries.
-        ...correlationOf(job.headers),
-        transport: 'queue',
-        queue,
-        idempotencyKey: `queue:${queue}:${jobId}`,
-        ...(traceContext ? { traceContext } : {}),
-      });
-    } catch (err) {
-      const e = toItineraError(err);
-      if (e.transient) throw e;
-      await this.queueJobFault(queue, itinerary, data, e, 1, principal);
-    }
-  }
-
-  private async queueJobFault(queue: string, itinerary: string, data: unknown, error: ItineraError, attempts: number, principal?: Principal): Promise<void> {
-    const id = newId();
-    // The job's credential is a secret: the fault keeps the job without it.
-    let kept = data;
-    if (data && typeof data === 'object' && !Array.isArray(data) && 'credential' in data) {
-      const { credential: _secret, ...rest } = data as Record<string, unknown>;
-      kept = rest;
-    }
-    const envelope = {
-      id,
-      correlationId: id,
-      body: kept,
-      ...(principal ? { principal } : {}),
-      headers: {},
-      context: {},
-      itinerary: { name: itinerary, version: '', cursor: 0 },
-      origin: { transport: 'queue' as const, queue },
-      trace: [],
-      createdAt: new Date().toISOString(),
-    };
-    await this.faults.add({
-      id: newId(),
-      messageId: id,
-      correlationId: id,
-      itinerary,
-      attempts,
-      error: { code: error.code, message: error.message },
-      envelope,
-      at: envelope.createdAt,
-    });
-    this.logger.error({ queue, itinerary, error: error.toJSON() }, 'queue on-ramp refused a job; kept as a fault');
   }
 
   /** Run a fault's message again (optionally repaired) from the step that failed or `repair.fromStep`. */
@@ -412,8 +347,9 @@ export class Bus {
     this.drained = true;
     const deadline = this.config.shutdownTimeoutMs;
     this.gateway.drain();
-    await this.mounted?.close({ reason: 'shutdown', retryAfterMs: this.config.retryAfterMs });
-    await Promise.all(this.queueConsumers.map((c) => c.close(deadline)));
+    await this.mounted?.stopSweeper();
+    await this.running?.close({ drain: true, reason: 'shutdown', retryAfterMs: this.config.retryAfterMs, timeoutMs: deadline });
+    await this.mounted?.close();
     await this.worker?.stop(deadline);
   }
 
@@ -422,7 +358,7 @@ export class Bus {
     await this.drain();
     if (this.stopped) return;
     this.stopped = true;
-    await closeWsSendPool().catch(() => undefined);
+    await this.sender.close();
     await this.box.close();
     await this.closeStores();
     this.auth.close();
@@ -430,12 +366,6 @@ export class Bus {
     // Logs are written asynchronously; a signal-driven exit follows right after this hook.
     await new Promise<void>((resolve) => (this.logger.flush ? this.logger.flush(() => resolve()) : resolve()));
   }
-}
-
-/** The correlation id a queue job carries in its `itinera-correlation-id` header, if any. */
-function correlationOf(headers: unknown): { correlationId?: string } {
-  const id = headers && typeof headers === 'object' ? (headers as Record<string, unknown>)['itinera-correlation-id'] : undefined;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? { correlationId: id } : {};
 }
 
 /** The queues a bus uses: the work queue, hop queues and queue on-ramps of the deployed itineraries. */

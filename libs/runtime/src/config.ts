@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { applySpec, ItineraError, parseRedisNodes, type ConfigSpec, type RedisEndpoint, type RedisNode } from '@itinera/core';
-import { DUAL_HTTP_SPEC, TCP_ON_RAMP_SPEC, parseTrustProxy, type TcpSettings, type TrustProxy } from '@itinera/adapters';
+import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
+import { DUAL_HTTP_SPEC, ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -21,18 +21,6 @@ export const CONFIG_SPEC = {
     description: 'Redis URL for the bullmq transport and Redis sessions, e.g. `redis://127.0.0.1:6379`.',
     examples: ['redis://127.0.0.1:6379'],
   },
-  REDIS_CLUSTER_NODES: {
-    type: 'string',
-    description:
-      'Redis Cluster seed nodes, comma-separated `host:port`, instead of REDIS_URL: the BullMQ box, sessions and stores run on the cluster with their keys spread over its slots (one hash tag per queue, session, record, fault).',
-    examples: ['10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000'],
-  },
-  REDIS_SENTINELS: {
-    type: 'string',
-    description: 'Redis Sentinels, comma-separated `host:port`, instead of REDIS_URL: the bus asks them for the master named REDIS_SENTINEL_NAME and follows its failovers.',
-    examples: ['10.0.0.1:26379,10.0.0.2:26379'],
-  },
-  REDIS_SENTINEL_NAME: { type: 'string', description: 'The master name the Sentinels watch (with REDIS_SENTINELS).', default: 'mymaster' },
   ITINERA_ITINERARIES: { type: 'string', description: 'Folder of itineraries, policies/, maps/ and schemas/.', default: './itineraries' },
   ITINERA_LOG_LEVEL: {
     type: 'string',
@@ -171,8 +159,8 @@ export const CONFIG_SPEC = {
     default: 1048576,
     minimum: 1024,
   },
-  // The TCP duplex on-ramp declares its own settings (ITINERA_TCP_*).
-  ...TCP_ON_RAMP_SPEC,
+  // Every on-ramp of ALL_ON_RAMPS declares its own settings (ITINERA_TCP_*, ITINERA_CALLBACK_*, …).
+  ...ON_RAMP_SPEC,
   ITINERA_SESSION_RATE: {
     type: 'integer',
     description: 'New duplex sessions per second per client address and per principal (RATE_LIMITED with Retry-After beyond); 0 = no limit.',
@@ -281,12 +269,7 @@ export const CONFIG_SPEC = {
   ITINERA_SHUTDOWN_TIMEOUT_MS: { type: 'integer', description: 'Graceful shutdown deadline for in-flight work.', default: 10000, minimum: 0 },
   ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
   ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
-  ITINERA_REDIS_PREFIX: {
-    type: 'string',
-    description:
-      'Prefix of every Redis key. Single Redis and Sentinel: used as is, its `{…}` hash tag keeping every key in one slot. Redis Cluster: used without its braces, and each queue, session, record and fault gets its own hash tag.',
-    default: '{itinera}',
-  },
+  ITINERA_REDIS_PREFIX: { type: 'string', description: 'Prefix of every Redis key; keep the `{…}` hash tag for Redis Cluster.', default: '{itinera}' },
   ITINERA_ORDER_PARK_MS: {
     type: 'integer',
     description:
@@ -368,11 +351,6 @@ export interface BusConfig {
   host: string;
   transport: 'memory' | 'bullmq';
   redisUrl?: string;
-  /** REDIS_CLUSTER_NODES: a Redis Cluster's seeds instead of REDIS_URL. */
-  redisClusterNodes?: RedisNode[];
-  /** REDIS_SENTINELS: Sentinels to ask for the master `redisSentinelName`, instead of REDIS_URL. */
-  redisSentinels?: RedisNode[];
-  redisSentinelName?: string;
   itinerariesDir: string;
   logLevel: string;
   logRedact: string[];
@@ -399,13 +377,11 @@ export interface BusConfig {
   sendAllowList: string[];
   sendAllowPrivate: boolean;
   sendMaxResponseBytes: number;
-  /** The dual-HTTP duplex's settings (ITINERA_CALLBACK_*, as its spec names them). */
-  dualHttp: Record<string, unknown>;
   envFacts: Record<string, string>;
   rateLimit: number;
   wsMaxBufferedBytes: number;
-  /** The TCP duplex's settings (ITINERA_TCP_*, as its spec names them); no ITINERA_TCP_PORT: off. */
-  tcp: TcpSettings;
+  /** The settings the on-ramps declare (ON_RAMP_SPEC), by variable name; those not set are absent. */
+  onRampSettings: Record<string, unknown>;
   sessionRate: number;
   sessionWindowS: number;
   maxSessionsPerPrincipal: number;
@@ -467,27 +443,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_SPEC)) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   const { value: v, errors } = applySpec<Record<string, unknown>>(CONFIG_SPEC, raw, { coerceStrings: true, allowUnknown: false });
-  const redisGiven = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((k) => v[k] !== undefined);
-  if (redisGiven.length > 1) {
-    errors.push({ pointer: `/${redisGiven[1]}`, message: `give one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, not ${redisGiven.join(' and ')}` });
+  if (v.ITINERA_TRANSPORT === 'bullmq' && !v.REDIS_URL && !overrides.redisUrl) {
+    errors.push({ pointer: '/REDIS_URL', message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379' });
   }
-  if (v.ITINERA_TRANSPORT === 'bullmq' && redisGiven.length === 0 && !overrides.redisUrl && !overrides.redisClusterNodes) {
-    errors.push({
-      pointer: '/REDIS_URL',
-      message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379 (or REDIS_CLUSTER_NODES, REDIS_SENTINELS)',
-    });
-  }
-  const redisNodes = (key: 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS') => {
-    if (v[key] === undefined) return undefined;
-    try {
-      return parseRedisNodes(v[key] as string, key);
-    } catch (err) {
-      errors.push({ pointer: `/${key}`, message: `${err instanceof Error ? err.message.replace(/^[A-Z_]+: /, '') : String(err)}` });
-      return undefined;
-    }
-  };
-  const redisClusterNodes = redisNodes('REDIS_CLUSTER_NODES');
-  const redisSentinels = redisNodes('REDIS_SENTINELS');
   if (v.ITINERA_AUTH === 'required' && !v.ITINERA_API_KEYS_FILE && !v.ITINERA_JWT_JWKS_URL && !v.ITINERA_JWT_PUBLIC_KEY && !overrides.apiKeysFile) {
     errors.push({
       pointer: '/ITINERA_AUTH',
@@ -522,9 +480,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: v.HOST as string,
     transport: v.ITINERA_TRANSPORT as 'memory' | 'bullmq',
     redisUrl: v.REDIS_URL as string | undefined,
-    redisClusterNodes,
-    redisSentinels,
-    redisSentinelName: v.REDIS_SENTINEL_NAME as string,
     itinerariesDir: v.ITINERA_ITINERARIES as string,
     logLevel: v.ITINERA_LOG_LEVEL as string,
     logRedact: list(v.ITINERA_LOG_REDACT as string),
@@ -548,11 +503,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sendAllowList: list(v.ITINERA_SEND_ALLOWLIST as string),
     sendAllowPrivate: v.ITINERA_SEND_ALLOW_PRIVATE as boolean,
     sendMaxResponseBytes: v.ITINERA_SEND_MAX_RESPONSE_BYTES as number,
-    dualHttp: Object.fromEntries(Object.keys(DUAL_HTTP_SPEC).map((k) => [k, v[k]])),
     envFacts,
     rateLimit: v.ITINERA_RATE_LIMIT as number,
     wsMaxBufferedBytes: v.ITINERA_WS_MAX_BUFFERED_BYTES as number,
-    tcp: Object.fromEntries(Object.keys(TCP_ON_RAMP_SPEC).flatMap((k) => (v[k] === undefined ? [] : [[k, v[k]]]))) as TcpSettings,
+    onRampSettings: Object.fromEntries(Object.keys(ON_RAMP_SPEC).flatMap((k) => (v[k] === undefined ? [] : [[k, v[k]]]))),
     sessionRate: v.ITINERA_SESSION_RATE as number,
     sessionWindowS: v.ITINERA_SESSION_RATE_WINDOW_S as number,
     maxSessionsPerPrincipal: v.ITINERA_MAX_SESSIONS_PER_PRINCIPAL as number,
@@ -599,14 +553,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     console: v.ITINERA_CONSOLE as boolean,
     ...overrides,
   };
-}
-
-/**
- * Where the bus's Redis is, from REDIS_CLUSTER_NODES, REDIS_SENTINELS or REDIS_URL (one
- * of them; loadConfig refuses more); undefined when none is set.
- */
-export function redisEndpointOf(config: Pick<BusConfig, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>): RedisEndpoint | undefined {
-  if (config.redisClusterNodes?.length) return { clusterNodes: config.redisClusterNodes };
-  if (config.redisSentinels?.length) return { sentinels: config.redisSentinels, name: config.redisSentinelName ?? 'mymaster' };
-  return config.redisUrl;
 }

@@ -50,6 +50,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export interface DualHttpContext extends OnRampContext {
   /** BullMQ deployments: the Redis where delivery leases live (one node per session at a time). */
   redis?: { url: string; prefix: string };
+  /** Started by the runtime: the node's Redis stands in for `redis`. */
+  node?: { redis?: { url: string; prefix: string } };
 }
 
 /** The hook of `POST /duplex/sessions`: a body with `callbackUrl` opens a dual-HTTP session. */
@@ -64,6 +66,8 @@ export interface DualHttpSessions {
 
 export interface RunningDualHttp extends RunningOnRamp, DualHttpSessions {
   deliverer: CallbackDeliverer;
+  /** The deliverer's counts (the callbacks-delivered metrics, transport dual-http). */
+  readonly delivery: CallbackDeliverer;
   /** Adopt dual-HTTP sessions no node delivers (their node died or restarted). */
   sweep(): Promise<void>;
 }
@@ -80,10 +84,11 @@ export function startDualHttp(ctx: DualHttpContext): RunningDualHttp {
   const leaseMs = Number(setting(ctx, 'ITINERA_CALLBACK_LEASE_MS'));
   let redis: Redis | undefined;
   let lease: DeliveryLease;
-  if (ctx.redis) {
-    redis = new Redis(ctx.redis.url, { connectionName: 'itinera-dual-http', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 });
+  const shared = ctx.redis ?? ctx.node?.redis;
+  if (shared) {
+    redis = new Redis(shared.url, { connectionName: 'itinera-dual-http', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 });
     redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'dual-http: Redis connection error'));
-    lease = redisLease(redis, ctx.redis.prefix, leaseMs);
+    lease = redisLease(redis, shared.prefix, leaseMs);
   } else {
     lease = localLease(sessions);
   }
@@ -115,6 +120,7 @@ export function startDualHttp(ctx: DualHttpContext): RunningDualHttp {
 
   return {
     deliverer,
+    delivery: deliverer,
     sweep,
     async prepare(body) {
       // The long-polling contract reads no body here: anything but an object naming a callbackUrl
@@ -153,5 +159,6 @@ export const dualHttpOnRamp = defineOnRamp<DualHttpContext>({
   name: 'dual-http',
   summary: 'Duplex over dual HTTP: callbacks POSTed, signed, to the address the client gave at POST /duplex/sessions.',
   spec: DUAL_HTTP_SPEC,
+  roles: ['gateway'],
   start: startDualHttp,
 });

@@ -15,3 +15,8 @@ export interface DuplexDeps {
   /** Who is calling (hello `credential`, session requests); absent: everyone is anonymous. */
   auth?: Authenticator;
 }
+
+/** The duplex parts of a node's on-ramp context. */
+export function duplexDepsOf(ctx: { gateway: OnRampGateway; sessions: SessionStore; logger: Logger; limits?: OnRampLimits; auth?: Authenticator; node?: { duplex?: Partial<DuplexOptions> } }): DuplexDeps {
+  return { gateway: ctx.gateway, sessions: ctx.sessions, logger: ctx.logger, options: ctx.node?.duplex, limits: ctx.limits, auth: ctx.auth };
+}

@@ -1,11 +1,12 @@
 import {
-  ItineraError,
   silentLogger,
   type Adapters,
   type Endpoint,
   type Logger,
   type MessageBox,
   type OutboundMessage,
+  type SendAdapter,
+  type SendAdapterParts,
   type SendContext,
   type SendOutcome,
   messageLogFields,
@@ -17,9 +18,8 @@ import { callDeadlineMs, endpointKey, isGuarded } from './endpoint-key';
 
 export interface AdapterSenderOptions {
   logger?: Logger;
-  /** Where the `queue` adapter publishes; either this or `publishToQueue`. */
+  /** The message box, for adapters that declare `needs: ['box']` (the queue adapter publishes to it). */
   box?: MessageBox;
-  publishToQueue?: SendContext['publishToQueue'];
   /** Aborted on shutdown: sends in flight stop waiting (and are retried elsewhere). */
   signal?: AbortSignal;
   /** Per-endpoint bulkheads and circuit breakers around every guarded adapter call (a default one when omitted). */
@@ -34,6 +34,8 @@ export interface AdapterSenderOptions {
 export class AdapterSender implements Adapters {
   private readonly logger: Logger;
   private readonly ctx: SendContext;
+  private readonly parts: SendAdapterParts;
+  private readonly contexts = new WeakMap<SendAdapter<any>, SendContext>();
   private readonly onSent?: AdapterSenderOptions['onSent'];
   readonly guard: EndpointGuard;
 
@@ -44,22 +46,40 @@ export class AdapterSender implements Adapters {
     this.logger = opts.logger ?? silentLogger;
     this.onSent = opts.onSent;
     this.guard = opts.guard ?? new EndpointGuard(undefined, { logger: this.logger, signal: opts.signal });
-    const box = opts.box;
-    const publishToQueue: SendContext['publishToQueue'] =
-      opts.publishToQueue ??
-      (box
-        ? (queue, data, o) => box.publish(queue, data, { jobId: o.jobId })
-        : async () => {
-            throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the queue send adapter has no message box to publish to; configure the bus transport');
-          });
+    this.parts = opts.box ? { box: opts.box } : {};
     this.ctx = {
       logger: this.logger,
       allowList: provider.allowList,
       allowPrivate: provider.allowPrivate,
       maxResponseBytes: opts.maxResponseBytes,
-      publishToQueue,
       signal: opts.signal,
     };
+  }
+
+  /** The parts of the bus an adapter declared it needs, and only those. */
+  private partsFor(adapter: SendAdapter<any>): SendAdapterParts {
+    const out: SendAdapterParts = {};
+    for (const need of adapter.needs ?? []) if (this.parts[need] !== undefined) out[need] = this.parts[need];
+    return out;
+  }
+
+  /** The context of one adapter's sends: the shared one plus its declared parts. */
+  private contextFor(adapter: SendAdapter<any>): SendContext {
+    let ctx = this.contexts.get(adapter);
+    if (!ctx) this.contexts.set(adapter, (ctx = { ...this.ctx, ...this.partsFor(adapter) }));
+    return ctx;
+  }
+
+  /** Start every adapter that has a lifecycle (once, before the first send), each with the parts it declared. */
+  async start(): Promise<void> {
+    for (const adapter of this.provider.list()) await adapter.start?.({ logger: this.logger, ...this.partsFor(adapter) });
+  }
+
+  /** Close every adapter that has a lifecycle, in reverse order; one failing does not keep the others open. */
+  async close(): Promise<void> {
+    for (const adapter of [...this.provider.list()].reverse()) {
+      await adapter.close?.().catch((err: unknown) => this.logger.warn({ adapter: adapter.name, err }, 'send adapter did not close cleanly'));
+    }
   }
 
   async send(endpoint: Endpoint, message: OutboundMessage): Promise<SendOutcome> {
@@ -67,7 +87,7 @@ export class AdapterSender implements Adapters {
     const started = Date.now();
     const log = { adapter: r.adapter.name, address: redactAddress(r.address), ...messageLogFields(message.envelope, message.step), idempotencyKey: message.idempotencyKey };
     try {
-      const outcome = isGuarded(r.adapter) ? await this.guarded(r, message) : await r.adapter.send(r.address, message, r.options, this.ctx);
+      const outcome = isGuarded(r.adapter) ? await this.guarded(r, message) : await r.adapter.send(r.address, message, r.options, this.contextFor(r.adapter));
       this.logger.debug({ ...log, status: outcome.status, durationMs: Date.now() - started }, 'sent');
       this.onSent?.(r.adapter.name, r.address, 'ok');
       return outcome;
@@ -83,7 +103,7 @@ export class AdapterSender implements Adapters {
   /** One place for isolation: every guarded adapter call goes through its endpoint's bulkhead and breaker, within a deadline. */
   private guarded(r: ResolvedEndpoint, message: OutboundMessage): Promise<SendOutcome> {
     const key = endpointKey(r.adapter.name, r.address);
-    return this.guard.call(key, r.options, callDeadlineMs(r.options), (signal) => r.adapter.send(r.address, message, r.options, { ...this.ctx, signal }));
+    return this.guard.call(key, r.options, callDeadlineMs(r.options), (signal) => r.adapter.send(r.address, message, r.options, { ...this.contextFor(r.adapter), signal }));
   }
 
   resolve(endpoint: Endpoint, pointer?: string): Endpoint {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineAdapter, ItineraError, type SendOutcome } from '@itinera/core';
+import { defineAdapter, ItineraError, type MessageBox, type SendOutcome } from '@itinera/core';
 import { ALL_ADAPTERS } from '../send-adapters';
 import { AdapterProvider } from './adapter-provider';
 import { AdapterSender } from './adapter-sender';
@@ -218,7 +218,7 @@ describe('AdapterSender with the guard', () => {
     const published: string[] = [];
     const sender = new AdapterSender(new AdapterProvider(ALL_ADAPTERS), {
       guard: new EndpointGuard({ ...settings, concurrency: 1, queue: 0 }),
-      publishToQueue: async (q) => void published.push(q),
+      box: { publish: async (q: string) => void published.push(q) } as unknown as MessageBox,
     });
     await Promise.all([1, 2, 3].map(() => sender.send({ adapter: 'queue', address: 'out' }, fixtureMessage())));
     expect(published).toEqual(['out', 'out', 'out']);

@@ -1,4 +1,4 @@
-import { ItineraError, silentLogger, type Envelope, type OutboundMessage, type SendContext } from '@itinera/core';
+import { ItineraError, silentLogger, type Envelope, type MessageBox, type OutboundMessage, type SendContext } from '@itinera/core';
 
 /** Test fixtures for send adapters (used by the specs; not part of the public API). */
 export function fixtureEnvelope(patch: Partial<Envelope> = {}): Envelope {
@@ -32,9 +32,12 @@ export function fixtureSendContext(patch: Partial<SendContext> = {}): SendContex
   return {
     logger: silentLogger,
     allowList: [],
-    async publishToQueue(queue, data, opts) {
-      published.push({ queue, data, jobId: opts.jobId });
-    },
+    // A message box that records what the queue adapter publishes.
+    box: {
+      async publish(queue: string, data: unknown, opts: { jobId?: string }) {
+        published.push({ queue, data, jobId: opts.jobId ?? '' });
+      },
+    } as unknown as MessageBox,
     ...patch,
     published,
   };

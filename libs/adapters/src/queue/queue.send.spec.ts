@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MessageBox } from '@itinera/core';
 import { queueSendAdapter as queue } from './queue.send';
 import { fixtureMessage, fixtureSendContext } from '../provider/send-fixtures';
 
@@ -43,9 +44,11 @@ describe('queue send adapter', () => {
 
   it('lets a publish failure through (the step retries it)', async () => {
     const ctx = fixtureSendContext({
-      publishToQueue: async () => {
-        throw Object.assign(new Error('redis down'), { code: 'TRANSPORT_UNAVAILABLE' });
-      },
+      box: {
+        publish: async () => {
+          throw Object.assign(new Error('redis down'), { code: 'TRANSPORT_UNAVAILABLE' });
+        },
+      } as unknown as MessageBox,
     });
     await expect(queue.send('orders-out', fixtureMessage(), {}, ctx)).rejects.toThrow('redis down');
   });

@@ -1,4 +1,4 @@
-import { defineAdapter } from '@itinera/core';
+import { ItineraError, defineAdapter } from '@itinera/core';
 import { outgoingTraceContext } from '@itinera/observability';
 import { checkSendAllowed } from '../provider/allow-list';
 
@@ -30,11 +30,15 @@ export const queueSendAdapter = defineAdapter<QueueSendOptions>({
     version: { type: 'string', description: 'Version of that itinerary (omitted: the latest deployed).', examples: ['1.0.0'] },
     action: { type: 'string', description: 'Action of the published job (omitted: none).', examples: ['FulfilOrder'] },
   },
+  // It publishes to the message box, which the sender gives only to adapters that ask for it.
+  needs: ['box'],
   checkAddress(address) {
     return QUEUE_NAME.test(address) ? undefined : 'must be a queue name: letters, digits, ".", "_" and "-", starting with a letter or digit';
   },
   async send(address, message, options, ctx) {
     checkSendAllowed('queue', address, ctx);
+    const box = ctx.box;
+    if (!box) throw new ItineraError('TRANSPORT_UNAVAILABLE', 'the queue send adapter has no message box to publish to; configure the bus transport');
     const headers: Record<string, string> = {
       ...lowerCase(message.headers ?? {}),
       'itinera-correlation-id': message.envelope.correlationId,
@@ -55,7 +59,7 @@ export const queueSendAdapter = defineAdapter<QueueSendOptions>({
       if (trace.tracestate) data.tracestate = trace.tracestate;
     }
     data.body = message.body;
-    await ctx.publishToQueue(address, data, { jobId: message.idempotencyKey });
+    await box.publish(address, data, { jobId: message.idempotencyKey });
     return { body: { queue: address, jobId: message.idempotencyKey } };
   },
 });

@@ -52,6 +52,8 @@ export interface TcpOnRampContext extends OnRampContext {
   auth?: Authenticator;
   /** Where to listen when ITINERA_TCP_HOST is unset (the HTTP host). */
   defaultHost?: string;
+  /** Started by the runtime: the node's duplex options and host stand in for `duplex` and `defaultHost`. */
+  node?: { duplex?: Partial<DuplexOptions>; host?: string };
 }
 
 export interface TcpDuplex extends RunningOnRamp {
@@ -95,7 +97,7 @@ export async function startTcpDuplex(ctx: TcpOnRampContext): Promise<TcpDuplex> 
   const settings = ctx.settings;
   const maxFrameBytes = settings.ITINERA_TCP_MAX_FRAME_BYTES ?? TCP_ON_RAMP_SPEC.ITINERA_TCP_MAX_FRAME_BYTES.default;
   // One limit per transport: the TCP frame size is also the largest `send` accepted (welcome.maxFrameBytes).
-  const options = duplexOptions({ ...ctx.duplex, maxFrameBytes });
+  const options = duplexOptions({ ...(ctx.duplex ?? ctx.node?.duplex), maxFrameBytes });
   const logger = ctx.logger.child({ component: 'duplex-tcp' });
   const registry = registryFor(ctx.sessions);
   const conn = { gateway: ctx.gateway, sessions: ctx.sessions, registry, logger, options, limits: ctx.limits, auth: ctx.auth ?? OPEN_AUTHENTICATOR };
@@ -127,7 +129,7 @@ export async function startTcpDuplex(ctx: TcpOnRampContext): Promise<TcpDuplex> 
   const server: Server = tls ? createTlsServer({ ...tls, handshakeTimeout: 2 * options.heartbeatMs }, onSocket) : createTcpServer(onSocket);
   // A failed TLS handshake or an accept error is the client's or the moment's problem, never a crash.
   server.on('tlsClientError', (err: Error) => logger.debug({ err: err.message }, 'tcp duplex TLS handshake failed'));
-  const host = settings.ITINERA_TCP_HOST ?? ctx.defaultHost ?? '0.0.0.0';
+  const host = settings.ITINERA_TCP_HOST ?? ctx.defaultHost ?? ctx.node?.host ?? '0.0.0.0';
   const port = await listen(server, settings.ITINERA_TCP_PORT ?? 0, host);
   server.on('error', (err) => logger.warn({ err }, 'tcp duplex listener error'));
   logger.info({ port, host, tls: Boolean(tls), maxFrameBytes }, 'tcp duplex listening');

@@ -155,6 +155,8 @@ export const wsSendAdapter = defineAdapter<WsSendOptions>({
   name: 'ws',
   summary:
     'Sends the message as a JSON text frame { idempotencyKey, messageId, correlationId, body } (or the body alone with raw) over a pooled WebSocket connection per address, reconnecting after a close. With awaitAck, waits for a reply frame carrying the same idempotencyKey (a reply with an "error" field fails the step).',
+  // The pooled sockets outlive single sends: the node closes them on shutdown.
+  close: () => closeWsSendPool(),
   spec: {
     timeoutMs: {
       type: 'integer',

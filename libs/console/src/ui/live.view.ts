@@ -8,8 +8,6 @@ export const LIVE_EVERY_MS = 2000;
 
 interface LiveSnapshot {
   at: string;
-  /** The span the rates, percentiles and fault counts are over. */
-  windowSeconds?: number;
   itineraries: { itinerary: string; step?: string; throughputPerSec: number; p50Ms: number; p95Ms: number; faults: number }[];
   sessions: { open: number };
   outboxes: { session: string; depth: number }[];
@@ -60,7 +58,7 @@ export function LiveView() {
         <${Spark} values=${history} />
       </div>
       <div class="card">
-        <div class="label">faults (last ${snap?.windowSeconds ?? '–'} s)</div>
+        <div class="label">faults (window)</div>
         <div class="figure">${rows.filter((r) => !r.step).reduce((a, r) => a + r.faults, 0)}</div>
       </div>
     </div>

@@ -1,14 +1,15 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { ItineraError } from '@itinera/core';
+import { ItineraError, defineOnRamp } from '@itinera/core';
 import { problemOf } from '../http/problem';
 import { DuplexConnection } from '../duplex/duplex-connection';
 import { DuplexConnections, type DuplexCloseOptions } from '../duplex/duplex-connections';
 import { DUPLEX_SUBPROTOCOL } from '../duplex/duplex-frames';
 import { duplexOptions } from '../duplex/duplex-options';
 import { registryFor } from '../duplex/duplex-registry';
-import type { DuplexDeps } from '../duplex/duplex-deps';
+import { duplexDepsOf, type DuplexDeps } from '../duplex/duplex-deps';
+import { httpOf, type NodeOnRampContext } from '../on-ramp-context';
 import { clientAddress, type TrustFn } from '../limits/client-address';
 import { OPEN_AUTHENTICATOR } from '../identity/authenticator';
 
@@ -155,3 +156,20 @@ export function attachWebSocketDuplex(server: Server, deps: WebSocketDuplexDeps)
 
   return { close, connectionCount: () => connections.size };
 }
+
+/** The WebSocket duplex as an on-ramp of the node: on its HTTP server, with the node's duplex options, limits and identity. */
+export const WS_ON_RAMP = defineOnRamp<NodeOnRampContext>({
+  name: 'ws',
+  summary: 'Duplex sessions over WebSocket: GET /duplex, subprotocol itinera.v1.',
+  // Node-wide settings (ITINERA_HEARTBEAT_MS, ITINERA_MAX_FRAME_BYTES, ITINERA_ALLOWED_ORIGINS, …) reach it through `node`.
+  spec: {},
+  roles: ['gateway'],
+  start(ctx) {
+    const ws = attachWebSocketDuplex(httpOf(ctx, 'ws').server, {
+      ...duplexDepsOf(ctx),
+      allowedOrigins: ctx.node.allowedOrigins,
+      trustProxy: ctx.node.trustProxy,
+    });
+    return { close: (opts) => ws.close({ reason: 'shutdown', retryAfterMs: opts.retryAfterMs }) };
+  },
+});
