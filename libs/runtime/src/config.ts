@@ -66,7 +66,12 @@ export const CONFIG_SPEC = {
   },
   ITINERA_MAX_BODY_BYTES: { type: 'integer', description: 'Largest HTTP body accepted (PAYLOAD_TOO_LARGE beyond).', default: 1048576, minimum: 1024 },
   ITINERA_MAX_FRAME_BYTES: { type: 'integer', description: 'Largest WebSocket frame accepted.', default: 262144, minimum: 1024 },
-  ITINERA_WORKER_CONCURRENCY: { type: 'integer', description: 'Messages a worker runs at once.', default: 16, minimum: 1 },
+  ITINERA_WORKER_CONCURRENCY: {
+    type: 'integer',
+    description: "Messages a worker process runs at once, from any sessions (one session's messages still run one at a time, in order); waits for a retry or a session's turn hold no slot.",
+    default: 16,
+    minimum: 1,
+  },
   ITINERA_ENDPOINT_CONCURRENCY: {
     type: 'integer',
     description:
