@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const started = Date.now();
   // A stuck run must not hang forever: the whole bench has a deadline.
-  const deadline = setTimeout(() => void shutdown(1, `the benchmark did not finish within ${o.quick ? 4 : 30} minutes`), (o.quick ? 4 : 30) * 60_000);
+  const deadline = setTimeout(() => void shutdown(1, `the benchmark did not finish within ${o.quick ? 6 : 45} minutes`), (o.quick ? 6 : 45) * 60_000);
   deadline.unref();
 
   redis = await startBenchRedis();

@@ -112,7 +112,8 @@ export function writeResults(path: string, data: unknown): void {
 /** The README section: machine, the figures, the scaling table with CPU per message, how it was run. */
 export function readmeSection(result: { machine: Record<string, any>; figures: Figure[] }, command: string): string {
   const m = result.machine;
-  const main = result.figures.filter((f) => !f.name.startsWith('scaling:'));
+  const main = result.figures.filter((f) => !f.name.startsWith('scaling:') && !f.name.startsWith('capacity:'));
+  const capacity = result.figures.filter((f) => f.name.startsWith('capacity:') && !f.error);
   const scaling = result.figures.filter((f) => f.name.startsWith('scaling:') && !f.error);
   const lines = [
     `Measured with \`${command}\` on ${m.date?.slice(0, 10)} (commit ${m.commit ?? '?'}): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}.`,
@@ -125,6 +126,14 @@ export function readmeSection(result: { machine: Record<string, any>; figures: F
     for (const f of scaling) {
       const r = f.raw as { steps: number; bodyBytes: number; workers: number; msgsPerS: number; workerCpuMsPerMsg: number; gatewayCpuMsPerMsg: number };
       lines.push(`| ${r.steps} | ${r.bodyBytes / 1024} KB | ${r.workers} | ${r.msgsPerS} | ${r.workerCpuMsPerMsg} | ${r.gatewayCpuMsPerMsg} |`);
+    }
+  }
+  if (capacity.length) {
+    lines.push('', 'Capacity check (bench-flow, BullMQ; see CAPACITY.md for the model and its prediction):', '');
+    lines.push('| layout | msg/s | predicted | bus CPU ms/msg | Redis CPU ms/msg | cmd/msg |', '| --- | --- | --- | --- | --- | --- |');
+    for (const f of capacity) {
+      const r = f.raw as { config: string; msgsPerS: number; predictedMsgsPerS: number; busCpuMsPerMsg: number; redisCpuMsPerMsg: number; cmdsPerMsg: number };
+      lines.push(`| ${r.config} | ${r.msgsPerS} | ${r.predictedMsgsPerS} | ${r.busCpuMsPerMsg} | ${r.redisCpuMsPerMsg} | ${r.cmdsPerMsg} |`);
     }
   }
   const load = Object.entries(m.otherLoadCores ?? {}).filter(([, v]) => typeof v === 'number' && v > 0.25);
