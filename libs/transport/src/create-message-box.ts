@@ -19,7 +19,7 @@ export interface CreateMessageBoxOptions {
   allowEviction?: boolean;
   /** For `bullmq`: how long to wait for Redis at start (default 5 000 ms). */
   connectTimeoutMs?: number;
-  /** Further BullMQ box options (partitions, retention, worker tuning). */
+  /** Further BullMQ box options (retention, worker tuning). */
   bullmq?: Omit<BullMqMessageBoxOptions, 'connection' | 'prefix' | 'logger'>;
 }
 
