@@ -36,7 +36,7 @@ export async function bundleConsole(sources = CONSOLE_SOURCES, opts: { sourcemap
   });
   const assets: ConsoleAssets = new Map();
   for (const file of result.outputFiles) assets.set(file.path.endsWith('.map') ? 'console.js.map' : 'console.js', file.text);
-  for (const file of ['index.html', 'console.css']) assets.set(file, await readFile(join(sources, file), 'utf8'));
+  for (const file of ['index.html', 'console.css', 'graph.css', 'views.css']) assets.set(file, await readFile(join(sources, file), 'utf8'));
   return assets;
 }
 

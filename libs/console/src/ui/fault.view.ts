@@ -73,17 +73,21 @@ export function FaultView({ id }: { id: string }) {
   };
   return html`<section class="fault" data-id=${f.id}>
     <h1>Fault <code>${f.id}</code></h1>
-    <p>
-      <code class="code">${f.error.code}</code> ${f.error.message}<br />
-      ${f.itinerary}${f.step ? ` · step ${f.step}` : ''} · ${f.attempts} attempt(s) · ${time(f.at)} · message
-      <a href=${href('messages', f.messageId)}>${f.messageId}</a>${f.envelope.action ? ` · action ${f.envelope.action}` : ''}
+    <div class="problem"><code class="code">${f.error.code}</code> ${f.error.message}</div>
+    <p class="facts">
+      <span>${f.itinerary}</span>
+      ${f.step ? html`<span>step ${f.step}</span>` : null}
+      <span>${f.attempts} attempt(s)</span>
+      <span>${time(f.at)}</span>
+      <span>message <a href=${href('messages', f.messageId)}>${f.messageId}</a></span>
+      ${f.envelope.action ? html`<span>action ${f.envelope.action}</span>` : null}
     </p>
     ${f.truncated?.length ? html`<div class="problem">Parts too large to keep were cut (${f.truncated.join(', ')}): supply them in the body before resubmitting.</div>` : null}
     <div class="editor-grid">
       <label class="editor">
         <span
           >Body
-          ${schema ? html`<span class="muted">checked against the ${f.envelope.action} schema</span>` : html`<span class="muted">(no schema for this action)</span>`}</span
+          ${schema ? html`<span class="muted"> · checked against the ${f.envelope.action} schema</span>` : html`<span class="muted"> · no schema for this action</span>`}</span
         >
         <textarea
           class="body-editor"

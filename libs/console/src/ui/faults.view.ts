@@ -19,6 +19,8 @@ export interface FaultSummary {
 
 const GROUPS = ['itinerary', 'step', 'code'] as const;
 const FILTERS = ['itinerary', 'step', 'code'] as const;
+/** Groups drawn at most: the largest first, as the bus sorts them. */
+const MAX_GROUPS = 50;
 
 /** The Exception Management Portal: faults listed, filtered, grouped, opened, and resubmitted or deleted in bulk. */
 export function FaultsView({ route }: { route: Route }) {
@@ -78,13 +80,16 @@ function FaultList({ route }: { route: Route }) {
         <h2>Group by ${GROUPS.map((g) => html` <a class=${`group-by ${g === by ? 'active' : ''}`} href=${withParam(params, 'by', g)}>${g}</a>`)}</h2>
         <${Problem} error=${groups.error} />
         <ul>
-          ${(groups.data?.groups ?? []).map(
-            (g) =>
-              html`<li class="group" data-key=${g.key}>
-                <a href=${withParam(params, filterBy(by), g.key)}>${g.key || '(none)'}</a> <span class="count">${g.count}</span>
-              </li>`,
-          )}
+          ${(groups.data?.groups ?? [])
+            .slice(0, MAX_GROUPS)
+            .map(
+              (g) =>
+                html`<li class="group" data-key=${g.key}>
+                  <a href=${withParam(params, filterBy(by), g.key)}>${g.key || '(none)'}</a> <span class="count">${g.count}</span>
+                </li>`,
+            )}
         </ul>
+        ${(groups.data?.groups.length ?? 0) > MAX_GROUPS ? html`<p class="muted">the ${MAX_GROUPS} largest of ${groups.data!.groups.length} groups</p>` : null}
       </aside>
       <div class="fault-list">
         <form

@@ -8,6 +8,8 @@ export const LIVE_EVERY_MS = 2000;
 
 interface LiveSnapshot {
   at: string;
+  /** The span the rates, percentiles and fault counts are over. */
+  windowSeconds?: number;
   itineraries: { itinerary: string; step?: string; throughputPerSec: number; p50Ms: number; p95Ms: number; faults: number }[];
   sessions: { open: number };
   outboxes: { session: string; depth: number }[];
@@ -20,7 +22,8 @@ const fmt = (n: number | undefined, digits = 1) => (n === undefined || n === nul
 /** A polyline of the last samples, scaled to the box. */
 function Spark({ values }: { values: number[] }) {
   const max = Math.max(1, ...values);
-  const pts = values.map((v, i) => `${(i / (HISTORY - 1)) * 200},${40 - (v / max) * 36}`).join(' ');
+  const span = Math.max(1, values.length - 1);
+  const pts = values.map((v, i) => `${(i / span) * 200},${40 - (v / max) * 36}`).join(' ');
   return html`<svg class="spark" viewBox="0 0 200 42" width="200" height="42"><polyline points=${pts} /></svg>`;
 }
 
@@ -58,7 +61,7 @@ export function LiveView() {
         <${Spark} values=${history} />
       </div>
       <div class="card">
-        <div class="label">faults (window)</div>
+        <div class="label">faults (last ${snap?.windowSeconds ? Math.round(snap.windowSeconds) : '–'} s)</div>
         <div class="figure">${rows.filter((r) => !r.step).reduce((a, r) => a + r.faults, 0)}</div>
       </div>
     </div>

@@ -23,7 +23,7 @@ export interface TraceEntry {
   note?: string;
   /** Why a step was skipped (its `when` was false, already applied, resubmitted from a later step). */
   reason?: string;
-  /** The body before and after a transform (bounded by the bus). */
+  /** The body before and after a transform: `{ truncated, bytes, value }` or, past the bus's bound, `{ truncated: true, bytes, text }`. */
   bodyBefore?: unknown;
   bodyAfter?: unknown;
 }
