@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import {
   ItineraError,
+  describeRedis,
   formatDetails,
+  openRedis,
   type ActivityStore,
   type FaultStore,
   type IdempotencyStore,
@@ -38,10 +39,10 @@ import { ALL_ADAPTERS, ALL_ON_RAMPS, AdapterProvider, AdapterSender, EndpointGua
 import { createAuthenticator } from './auth.factory';
 import { registerEndpointMetrics, warnEndpointLimits } from './endpoint-metrics';
 import { registerBusMetrics, registerDuplexMetrics } from './bus-metrics';
-import { createMessageBox, checkMaxmemoryPolicy } from '@itinera/transport';
+import { createMessageBox, checkMaxmemoryPolicy, eachMaster } from '@itinera/transport';
 import { createSessionStore } from '@itinera/sessions';
 import { Metrics, createActivityStore, createLogger, createRecordStores } from '@itinera/observability';
-import type { BusConfig } from './config';
+import { redisEndpointOf, type BusConfig } from './config';
 import { mountGateway, type MountedGateway } from './mount';
 import { TraceLogger } from './trace-logger';
 import { RunningOnRamps } from './on-ramp-runner';
@@ -120,24 +121,25 @@ export class Bus {
     // Before any connection: a bad keys file or JWT key stops the start at once.
     const auth = createAuthenticator(config, logger);
 
-    const redis = config.transport === 'bullmq' ? config.redisUrl : undefined;
+    const redis = config.transport === 'bullmq' ? redisEndpointOf(config) : undefined;
     if (redis) {
-      const client = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      const client = openRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
       try {
         await client.connect().catch((err: unknown) => {
           throw new ItineraError(
             'TRANSPORT_UNAVAILABLE',
-            `cannot reach Redis at ${redis.replace(/\/\/[^@/]*@/, '//***@')} (${err instanceof Error ? err.message : String(err)}); start Redis there or fix REDIS_URL`,
+            `cannot reach ${describeRedis(redis)} (${err instanceof Error ? err.message : String(err)}); start Redis there or fix REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS)`,
           );
         });
-        await checkMaxmemoryPolicy(client, { allowOtherPolicy: config.allowEviction, logger });
+        // Every master of a cluster keeps queued messages: each must refuse to evict them.
+        await eachMaster(client, (node) => checkMaxmemoryPolicy(node, { allowOtherPolicy: config.allowEviction, logger }));
       } finally {
         client.disconnect();
       }
     }
     const box = await createMessageBox({
       transport: config.transport,
-      redisUrl: redis,
+      redis,
       prefix: config.redisPrefix,
       logger,
       bullmq: {
@@ -149,9 +151,9 @@ export class Bus {
         },
       },
     });
-    const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redisUrl: redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
+    const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });
     const stores = createRecordStores({
-      redisUrl: redis,
+      redis,
       prefix: config.redisPrefix,
       recordTtlMs: config.recordTtlMs,
       maxRecords: redis ? undefined : config.memoryRecords,
@@ -162,7 +164,7 @@ export class Bus {
     });
 
     const activities = createActivityStore({
-      redisUrl: redis,
+      redis,
       prefix: config.redisPrefix,
       retentionMs: config.bamRetentionMs,
       maxActivities: config.bamMaxActivities,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { applySpec, ItineraError, type ConfigSpec } from '@itinera/core';
+import { applySpec, ItineraError, parseRedisNodes, type ConfigSpec, type RedisEndpoint, type RedisNode } from '@itinera/core';
 import { DUAL_HTTP_SPEC, ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
@@ -21,6 +21,18 @@ export const CONFIG_SPEC = {
     description: 'Redis URL for the bullmq transport and Redis sessions, e.g. `redis://127.0.0.1:6379`.',
     examples: ['redis://127.0.0.1:6379'],
   },
+  REDIS_CLUSTER_NODES: {
+    type: 'string',
+    description:
+      'Redis Cluster seed nodes, comma-separated `host:port`, instead of REDIS_URL: the BullMQ box, sessions and stores run on the cluster with their keys spread over its slots (one hash tag per queue, session, record, fault).',
+    examples: ['10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000'],
+  },
+  REDIS_SENTINELS: {
+    type: 'string',
+    description: 'Redis Sentinels, comma-separated `host:port`, instead of REDIS_URL: the bus asks them for the master named REDIS_SENTINEL_NAME and follows its failovers.',
+    examples: ['10.0.0.1:26379,10.0.0.2:26379'],
+  },
+  REDIS_SENTINEL_NAME: { type: 'string', description: 'The master name the Sentinels watch (with REDIS_SENTINELS).', default: 'mymaster' },
   ITINERA_ITINERARIES: { type: 'string', description: 'Folder of itineraries, policies/, maps/ and schemas/.', default: './itineraries' },
   ITINERA_LOG_LEVEL: {
     type: 'string',
@@ -274,7 +286,12 @@ export const CONFIG_SPEC = {
   ITINERA_SHUTDOWN_TIMEOUT_MS: { type: 'integer', description: 'Graceful shutdown deadline for in-flight work.', default: 10000, minimum: 0 },
   ITINERA_RETRY_AFTER_MS: { type: 'integer', description: '`retryAfterMs` sent to duplex clients in `closing` on shutdown.', default: 1000, minimum: 0 },
   ITINERA_ALLOW_EVICTION: { type: 'boolean', description: 'Start even when Redis maxmemory-policy is not `noeviction` (a warning is logged).', default: false },
-  ITINERA_REDIS_PREFIX: { type: 'string', description: 'Prefix of every Redis key; keep the `{…}` hash tag for Redis Cluster.', default: '{itinera}' },
+  ITINERA_REDIS_PREFIX: {
+    type: 'string',
+    description:
+      'Prefix of every Redis key. Single Redis and Sentinel: used as is, its `{…}` hash tag keeping every key in one slot. Redis Cluster: used without its braces, and each queue, session, record and fault gets its own hash tag.',
+    default: '{itinera}',
+  },
   ITINERA_ORDER_PARK_MS: {
     type: 'integer',
     description:
@@ -356,6 +373,11 @@ export interface BusConfig {
   host: string;
   transport: 'memory' | 'bullmq';
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES: a Redis Cluster's seeds instead of REDIS_URL. */
+  redisClusterNodes?: RedisNode[];
+  /** REDIS_SENTINELS: Sentinels to ask for the master `redisSentinelName`, instead of REDIS_URL. */
+  redisSentinels?: RedisNode[];
+  redisSentinelName?: string;
   itinerariesDir: string;
   logLevel: string;
   logRedact: string[];
@@ -448,9 +470,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_SPEC)) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   const { value: v, errors } = applySpec<Record<string, unknown>>(CONFIG_SPEC, raw, { coerceStrings: true, allowUnknown: false });
-  if (v.ITINERA_TRANSPORT === 'bullmq' && !v.REDIS_URL && !overrides.redisUrl) {
-    errors.push({ pointer: '/REDIS_URL', message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379' });
+  const redisGiven = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((k) => v[k] !== undefined);
+  if (redisGiven.length > 1) {
+    errors.push({ pointer: `/${redisGiven[1]}`, message: `give one of REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, not ${redisGiven.join(' and ')}` });
   }
+  if (v.ITINERA_TRANSPORT === 'bullmq' && redisGiven.length === 0 && !overrides.redisUrl && !overrides.redisClusterNodes) {
+    errors.push({
+      pointer: '/REDIS_URL',
+      message: 'option "REDIS_URL" is required when ITINERA_TRANSPORT=bullmq, e.g. redis://127.0.0.1:6379 (or REDIS_CLUSTER_NODES, REDIS_SENTINELS)',
+    });
+  }
+  const redisNodes = (key: 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS') => {
+    if (v[key] === undefined) return undefined;
+    try {
+      return parseRedisNodes(v[key] as string, key);
+    } catch (err) {
+      errors.push({ pointer: `/${key}`, message: `${err instanceof Error ? err.message.replace(/^[A-Z_]+: /, '') : String(err)}` });
+      return undefined;
+    }
+  };
+  const redisClusterNodes = redisNodes('REDIS_CLUSTER_NODES');
+  const redisSentinels = redisNodes('REDIS_SENTINELS');
   if (v.ITINERA_AUTH === 'required' && !v.ITINERA_API_KEYS_FILE && !v.ITINERA_JWT_JWKS_URL && !v.ITINERA_JWT_PUBLIC_KEY && !overrides.apiKeysFile) {
     errors.push({
       pointer: '/ITINERA_AUTH',
@@ -485,6 +525,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: v.HOST as string,
     transport: v.ITINERA_TRANSPORT as 'memory' | 'bullmq',
     redisUrl: v.REDIS_URL as string | undefined,
+    redisClusterNodes,
+    redisSentinels,
+    redisSentinelName: v.REDIS_SENTINEL_NAME as string,
     itinerariesDir: v.ITINERA_ITINERARIES as string,
     logLevel: v.ITINERA_LOG_LEVEL as string,
     logRedact: list(v.ITINERA_LOG_REDACT as string),
@@ -558,4 +601,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     console: v.ITINERA_CONSOLE as boolean,
     ...overrides,
   };
+}
+
+/**
+ * Where the bus's Redis is, from REDIS_CLUSTER_NODES, REDIS_SENTINELS or REDIS_URL (one
+ * of them; loadConfig refuses more); undefined when none is set.
+ */
+export function redisEndpointOf(config: Pick<BusConfig, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>): RedisEndpoint | undefined {
+  if (config.redisClusterNodes?.length) return { clusterNodes: config.redisClusterNodes };
+  if (config.redisSentinels?.length) return { sentinels: config.redisSentinels, name: config.redisSentinelName ?? 'mymaster' };
+  return config.redisUrl;
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { basename, dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import { openRedis } from '@itinera/core';
+import { redisEndpointOf } from './config';
 import { OnRampLimits, startSessionSweeper } from '@itinera/adapters';
 import type { OnRampContext } from '@itinera/core';
 import fastifyStatic from '@fastify/static';
@@ -73,9 +74,9 @@ export function mountGateway(bus: Bus, app: FastifyInstance, server: Server): Mo
 /** The on-ramp limits: counted in Redis when the box is BullMQ (every gateway alike), else in this process. */
 function createLimits(bus: Bus): { limits: OnRampLimits; close(): Promise<void> } {
   const { config, logger } = bus;
-  const redis =
-    config.transport === 'bullmq' && config.redisUrl
-      ? new Redis(config.redisUrl, { connectionName: 'itinera-limits', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 })
+  const endpoint = config.transport === 'bullmq' ? redisEndpointOf(config) : undefined;
+  const redis = endpoint
+    ? openRedis(endpoint, { connectionName: 'itinera-limits', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 })
       : undefined;
   redis?.on('error', (err: Error) => logger.debug({ err: err.message }, 'limits: Redis connection error'));
   const limits = new OnRampLimits({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { ItineraError, type Principal, type SessionStore } from '@itinera/core';
+import { ItineraError, RedisKeyspace, type Principal, type RedisClient, type SessionStore } from '@itinera/core';
 import { addressLimitKey } from './client-address';
 import { MemoryOwnerSessions, RedisOwnerSessions, type OwnerSessions } from './owner-sessions';
 
@@ -59,9 +59,9 @@ const addressKey = (c: Caller): string => `a:${addressLimitKey(c.address)}`;
 export interface OnRampLimitsOptions {
   settings: LimitSettings;
   sessions: SessionStore;
-  /** Redis (the BullMQ box's server): limits count cluster-wide. Without it they count on this node. */
-  redis?: Redis;
-  /** Redis key prefix (keep the `{…}` hash tag). */
+  /** Redis (the BullMQ box's server, or its cluster): limits count cluster-wide. Without it they count on this node. */
+  redis?: RedisClient;
+  /** Redis key prefix (default `{itinera}`; on a cluster without its braces, so each caller's bucket has its own slot). */
   prefix?: string;
   /** How long a session lives without activity: the owner sets expire a while after. */
   sessionTtlMs: number;
@@ -82,7 +82,8 @@ export class OnRampLimits {
 
   constructor(private readonly o: OnRampLimitsOptions) {
     const { settings } = o;
-    const prefix = `${o.prefix ?? '{itinera}'}:rl`;
+    // Every bucket is one key, touched alone: on a cluster they spread over the slots by their own names.
+    const prefix = new RedisKeyspace(o.prefix ?? '{itinera}', o.redis instanceof Cluster).key('rl');
     const limiter = (name: string, perSecond: number, duration = 1): RateLimiterAbstract | undefined => {
       if (perSecond <= 0) return undefined;
       const opts = { points: perSecond * duration, duration, keyPrefix: `${prefix}:${name}` };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@itinera/core';
 
 /**
  * The sessions each owner (a principal or a client address) opened. Sessions that
@@ -85,7 +85,7 @@ return 1`;
 /** One Redis SET per owner, shared by every gateway; it expires when the owner opens nothing for twice the session TTL. */
 export class RedisOwnerSessions implements OwnerSessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}

@@ -1,4 +1,4 @@
-import type { AuditStore, FaultStore, IdempotencyStore, Logger, MessageStore } from '@itinera/core';
+import type { AuditStore, FaultStore, IdempotencyStore, Logger, MessageStore, RedisEndpoint } from '@itinera/core';
 import { MemoryAuditStore } from './memory.audit-store';
 import { RedisAuditStore } from './redis.audit-store';
 import { silentLogger } from '@itinera/core';
@@ -13,6 +13,8 @@ import { openFailFast } from './redis-client';
 export interface RecordStoresOptions {
   /** Redis URL: Redis stores sharing one connection; absent: memory stores. */
   redisUrl?: string;
+  /** Instead of `redisUrl`: any endpoint, e.g. a Redis Cluster's seed nodes. */
+  redis?: RedisEndpoint;
   prefix?: string;
   /** Message record TTL (default 24 h). */
   recordTtlMs?: number;
@@ -41,7 +43,8 @@ export interface RecordStores {
 }
 
 export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores {
-  if (!opts.redisUrl) {
+  const endpoint = opts.redis ?? opts.redisUrl;
+  if (!endpoint) {
     const max = opts.maxRecords;
     return {
       messages: new MemoryMessageStore({ maxRecords: max, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes }),
@@ -52,7 +55,7 @@ export function createRecordStores(opts: RecordStoresOptions = {}): RecordStores
     };
   }
   const timeoutMs = opts.timeoutMs ?? 2000;
-  const redis = openFailFast(opts.redisUrl, timeoutMs, opts.logger ?? silentLogger, 'record stores');
+  const redis = openFailFast(endpoint, timeoutMs, opts.logger ?? silentLogger, 'record stores');
   const base = { redis, prefix: opts.prefix, timeoutMs };
   return {
     messages: new RedisMessageStore({ ...base, ttlMs: opts.recordTtlMs, maxRecordBytes: opts.recordMaxBytes, maxIndexed: opts.maxRecords }),

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
-import { ItineraError, silentLogger, type Logger } from '@itinera/core';
+import { Cluster, type RedisOptions } from 'ioredis';
+import {
+  ItineraError,
+  RedisKeyspace,
+  isRedisClient,
+  openRedis,
+  silentLogger,
+  type Logger,
+  type RedisClient,
+  type RedisEndpoint,
+} from '@itinera/core';
 
-/** What a Redis store connects with: a client to share, a `redis://…` URL, or ioredis options. */
-export type RedisTarget = Redis | string | RedisOptions;
+/** What a Redis store connects with: a client to share (Redis or Cluster), a `redis://…` URL, ioredis options, or cluster seeds. */
+export type RedisTarget = RedisClient | RedisEndpoint;
 
 export interface RedisStoreBase {
   redis: RedisTarget;
-  /** Key prefix; keep the `{hash tag}` so every key lands in one Redis Cluster slot (default `{itinera}`). */
+  /** Key prefix (default `{itinera}`); on a cluster each record, fault and index gets its own hash tag (see `StoreConnection.key`). */
   prefix?: string;
   /** How long an operation waits for a connection or reply before TRANSPORT_UNAVAILABLE (default 2 000 ms). */
   timeoutMs?: number;
@@ -22,24 +31,44 @@ export const DEFAULT_STORE_PREFIX = '{itinera}';
  * and left open on close.
  */
 export class StoreConnection {
-  readonly client: Redis;
+  readonly client: RedisClient;
   readonly prefix: string;
+  /** Key names: the single-slot layout, or one hash tag per entity on a cluster. */
+  readonly keys: RedisKeyspace;
   private readonly owned: boolean;
   private readonly timeoutMs: number;
 
   constructor(opts: RedisStoreBase, what: string) {
     this.prefix = opts.prefix ?? DEFAULT_STORE_PREFIX;
     this.timeoutMs = opts.timeoutMs ?? 2000;
-    this.owned = !(opts.redis instanceof Redis);
-    this.client = opts.redis instanceof Redis ? opts.redis : openFailFast(opts.redis, this.timeoutMs, opts.logger ?? silentLogger, what);
+    this.owned = !isRedisClient(opts.redis);
+    this.client = isRedisClient(opts.redis) ? opts.redis : openFailFast(opts.redis, this.timeoutMs, opts.logger ?? silentLogger, what);
+    this.keys = new RedisKeyspace(this.prefix, this.client instanceof Cluster);
   }
 
+  /** True on a cluster: keys of different entities may sit on different nodes. */
+  get spread(): boolean {
+    return this.keys.spread;
+  }
+
+  /**
+   * `<prefix>:<part>:…:<last>`, the last part naming the entity (a record's id, a fault's
+   * id, an index's name): on a cluster it is the key's hash tag, so each entity has its
+   * own slot and every command on one key stays single-slot. Same names as ever on a single Redis.
+   */
   key(...parts: string[]): string {
-    return [this.prefix, ...parts].join(':');
+    const last = parts.length - 1;
+    return this.keys.key(...parts.slice(0, last), this.keys.tag(parts[last]!));
+  }
+
+  /** MGET on one Redis; on a cluster the keys are in many slots, so one GET each (sent together). */
+  mget(client: RedisClient, keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.spread ? Promise.all(keys.map((k) => client.get(k))) : client.mget(keys);
   }
 
   /** Run `fn` once connected; any Redis failure becomes TRANSPORT_UNAVAILABLE (transient). */
-  async exec<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
+  async exec<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     try {
       if (this.client.status !== 'ready') await ready(this.client, this.timeoutMs);
       return await fn(this.client);
@@ -63,7 +92,7 @@ export class StoreConnection {
 }
 
 /** Open a client that fails fast; share it between stores with `new Redis…` passed as `redis`. */
-export function openFailFast(target: string | RedisOptions, timeoutMs: number, logger: Logger, what: string): Redis {
+export function openFailFast(target: RedisEndpoint, timeoutMs: number, logger: Logger, what: string): RedisClient {
   const options: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -72,7 +101,7 @@ export function openFailFast(target: string | RedisOptions, timeoutMs: number, l
     commandTimeout: timeoutMs,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
   };
-  const client = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...target, ...options });
+  const client = openRedis(target, options);
   let down = false;
   client.on('error', (err: Error) => {
     if (down) return;
@@ -86,7 +115,7 @@ export function openFailFast(target: string | RedisOptions, timeoutMs: number, l
   return client;
 }
 
-function ready(client: Redis, timeoutMs: number): Promise<void> {
+function ready(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'end') return Promise.reject(new Error('the store is closed'));
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
@@ -106,7 +135,7 @@ export function unavailable(what: string, err: unknown): ItineraError {
   const reason = err instanceof Error ? err.message : String(err);
   return new ItineraError(
     'TRANSPORT_UNAVAILABLE',
-    `The ${what} (Redis) is unavailable: ${reason}. Check that redis-server runs and ITINERA_REDIS_URL points to it; the operation can be retried.`,
+    `The ${what} (Redis) is unavailable: ${reason}. Check that redis-server runs and REDIS_URL (or REDIS_CLUSTER_NODES) points to it; the operation can be retried.`,
     { transient: true, cause: err },
   );
 }
@@ -119,7 +148,7 @@ export class RedisScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(client: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+  async run(client: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {

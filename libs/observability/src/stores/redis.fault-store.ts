@@ -45,16 +45,16 @@ export class RedisFaultStore implements FaultStore {
     let text = JSON.stringify(fault);
     if (overBudget(text, this.maxFaultBytes)) text = JSON.stringify(capFault(fault, this.maxFaultBytes));
     await this.conn.exec('fault store', async (client) => {
+      // The record first, then the index: on a cluster they are in different slots (no transaction across them).
+      await (this.ttlMs > 0 ? client.set(key, text, 'PX', this.ttlMs) : client.set(key, text));
       const tx = client.multi();
-      if (this.ttlMs > 0) tx.set(key, text, 'PX', this.ttlMs);
-      else tx.set(key, text);
       tx.zadd(this.index, atMs(fault) || Date.now(), fault.id);
       tx.zrange(this.index, 0, -(this.maxFaults + 1));
       tx.zremrangebyrank(this.index, 0, -(this.maxFaults + 1));
       const replies = await tx.exec();
       const failed = replies?.find(([err]) => err);
       if (failed?.[0]) throw failed[0];
-      const trimmed = (replies?.[2]?.[1] as string[] | undefined) ?? [];
+      const trimmed = (replies?.[1]?.[1] as string[] | undefined) ?? [];
       const p = client.pipeline().hset(this.facets, fault.id, JSON.stringify(facetsOf(fault, atMs(fault) || Date.now())));
       if (trimmed.length) p.hdel(this.facets, ...trimmed);
       await p.exec();
@@ -72,7 +72,7 @@ export class RedisFaultStore implements FaultStore {
     return this.conn.exec('fault store', async (client) => {
       const ids = await client.zrevrange(this.index, 0, limit - 1);
       if (ids.length === 0) return [];
-      const raws = await client.mget(ids.map((id) => this.conn.key('fault', id)));
+      const raws = await this.conn.mget(client, ids.map((id) => this.conn.key('fault', id)));
       const gone = ids.filter((_, i) => raws[i] === null);
       if (gone.length) await client.zrem(this.index, ...gone);
       return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as FaultRecord);
@@ -99,7 +99,7 @@ export class RedisFaultStore implements FaultStore {
         }
       }
       if (!picked.length) return { items: [] };
-      const raws = await client.mget(picked.map((id) => this.conn.key('fault', id)));
+      const raws = await this.conn.mget(client, picked.map((id) => this.conn.key('fault', id)));
       const items = raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as FaultRecord);
       return nextCursor ? { items, nextCursor } : { items };
     });
@@ -129,8 +129,7 @@ export class RedisFaultStore implements FaultStore {
 
   async remove(id: string): Promise<void> {
     await this.conn.exec('fault store', async (client) => {
-      await client.multi().del(this.conn.key('fault', id)).zrem(this.index, id).exec();
-      await client.hdel(this.facets, id);
+      await Promise.all([client.del(this.conn.key('fault', id)), client.zrem(this.index, id), client.hdel(this.facets, id)]);
     });
   }
 

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { MessageQuery, MessageRecord, MessageStatus, MessageSummary, Page } from '@itinera/core';
+import type { MessageQuery, RedisClient, MessageRecord, MessageStatus, MessageSummary, Page } from '@itinera/core';
 import { MESSAGE_STATUSES, epochMs, recordMatches, splitItinerary, summarizeMessage } from './message-search';
 import { decodePlace, encodePlace, walkNewestFirst } from './zset-page';
 
@@ -16,6 +15,8 @@ export interface MessageIndexOptions {
   key(kind: MessageIndexKind, value?: string): string;
   /** Record key of a message id. */
   recordKey(id: string): string;
+  /** Read many records (MGET on one Redis; on a cluster each record is in its own slot). */
+  mget(client: RedisClient, keys: string[]): Promise<(string | null)[]>;
   ttlMs: number;
   /** Entries an index keeps at most (the newest). */
   maxEntries: number;
@@ -37,7 +38,7 @@ export class RedisMessageIndex {
    * Index a record as put: commands sent right after its SET on the same connection (one
    * round trip; separate commands, as ioredis sends them with less work than a pipeline).
    */
-  onPut(client: Redis, r: MessageRecord): Promise<unknown>[] {
+  onPut(client: RedisClient, r: MessageRecord): Promise<unknown>[] {
     const out: Promise<unknown>[] = [];
     const score = epochMs(r.acceptedAt) || Date.now();
     // Trimming every index on every put would cost more than the put itself: one put in
@@ -54,7 +55,7 @@ export class RedisMessageIndex {
   }
 
   /** A status change moves the id between status indexes; its score (acceptance time) is read from the `all` index. */
-  async onStatus(client: Redis, messageId: string, status: MessageStatus): Promise<void> {
+  async onStatus(client: RedisClient, messageId: string, status: MessageStatus): Promise<void> {
     const score = await client.zscore(this.o.key('all'), messageId);
     if (score === null) return;
     const out: Promise<unknown>[] = [];
@@ -63,7 +64,7 @@ export class RedisMessageIndex {
     await Promise.all(out);
   }
 
-  async search(client: Redis, q: MessageQuery): Promise<Page<MessageSummary>> {
+  async search(client: RedisClient, q: MessageQuery): Promise<Page<MessageSummary>> {
     if (q.id !== undefined) {
       const r = this.o.parse(await client.get(this.o.recordKey(q.id)));
       return { items: r && recordMatches(r, q) && !q.cursor ? [summarizeMessage(r)] : [] };
@@ -73,7 +74,7 @@ export class RedisMessageIndex {
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, q.limit * 2));
     for await (const entries of walkNewestFirst(client, key, { from: decodePlace(q.cursor), since: q.since, until: q.until, batch })) {
-      const raws = await client.mget(entries.map((e) => this.o.recordKey(e.member)));
+      const raws = await this.o.mget(client, entries.map((e) => this.o.recordKey(e.member)));
       const gone: string[] = [];
       for (let i = 0; i < entries.length; i++) {
         const r = this.o.parse(raws[i] ?? null);
@@ -97,7 +98,7 @@ export class RedisMessageIndex {
   }
 
   /** The narrowest index the query names; with itinerary and status both, the smaller. */
-  private async pick(client: Redis, q: MessageQuery): Promise<string> {
+  private async pick(client: RedisClient, q: MessageQuery): Promise<string> {
     if (q.correlationId !== undefined) return this.o.key('correlation', q.correlationId);
     const byItinerary = q.itinerary !== undefined ? this.o.key('itinerary', splitItinerary(q.itinerary).name) : undefined;
     const byStatus = q.status !== undefined ? this.o.key('status', q.status) : undefined;
@@ -109,7 +110,7 @@ export class RedisMessageIndex {
   }
 
   /** Add an entry; `trim`: also drop what is past the records' retention and the count bound, and move the index's expiry. */
-  private add(client: Redis, out: Promise<unknown>[], key: string, score: number, id: string, trim: boolean): void {
+  private add(client: RedisClient, out: Promise<unknown>[], key: string, score: number, id: string, trim: boolean): void {
     out.push(client.zadd(key, score, id));
     if (!trim) return;
     out.push(

@@ -42,6 +42,7 @@ export class RedisMessageStore implements MessageStore {
     this.index = new RedisMessageIndex({
       key: (kind, value) => this.indexKey(kind, value),
       recordKey: (id) => this.key(id),
+      mget: (client, keys) => this.conn.mget(client, keys),
       ttlMs: this.ttlMs,
       maxEntries: opts.maxIndexed ?? DEFAULT_MAX_RECORDS,
       parse: (raw) => this.parse(raw),

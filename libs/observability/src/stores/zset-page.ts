@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@itinera/core';
 import { badCursor } from './message-search';
 
 /** A place in a sorted set walked newest (highest score) first: the score, and how many members of that score lie before it. */
@@ -23,7 +23,7 @@ export function decodePlace(cursor: string | undefined): ZPlace | undefined {
  * so a page boundary inside a run of equal scores is exact.
  */
 export async function* walkNewestFirst(
-  client: Redis,
+  client: RedisClient,
   key: string,
   opts: { from?: ZPlace; since?: number; until?: number; batch: number },
 ): AsyncGenerator<{ member: string; at: ZPlace }[]> {
