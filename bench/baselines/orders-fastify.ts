@@ -111,7 +111,12 @@ serve(async () => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      counts: () => ({ completed, faulted: orders.failed + fulfilment.failed, cpuS: cpuSeconds(), lastError: String(orders.lastError ?? fulfilment.lastError ?? '') }),
+      counts: () => ({
+        completed,
+        faulted: orders.failed + fulfilment.failed,
+        cpuS: cpuSeconds(),
+        lastError: String(orders.lastError ?? fulfilment.lastError ?? ''),
+      }),
       cpu: () => cpuSeconds(),
     },
     cleanup: () => app.close(),

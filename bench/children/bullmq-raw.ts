@@ -40,13 +40,14 @@ serve(async () => {
   const latencies: number[] = [];
   const relay = process.env.BENCH_RELAY === '1';
   const twoHops = process.env.BENCH_HOPS === '2';
-  const out = relay || twoHops
-    ? new Queue(`${name}.out`, {
-        connection: producer,
-        prefix,
-        defaultJobOptions: { removeOnComplete: DEFAULT_REMOVE_ON_COMPLETE, removeOnFail: DEFAULT_REMOVE_ON_FAIL },
-      })
-    : undefined;
+  const out =
+    relay || twoHops
+      ? new Queue(`${name}.out`, {
+          connection: producer,
+          prefix,
+          defaultJobOptions: { removeOnComplete: DEFAULT_REMOVE_ON_COMPLETE, removeOnFail: DEFAULT_REMOVE_ON_FAIL },
+        })
+      : undefined;
   const records = relay ? new Redis(url, { maxRetriesPerRequest: 1 }) : undefined;
   const handler = relay
     ? async (job: { id?: string; data: { body: unknown } }) => {

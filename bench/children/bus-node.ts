@@ -43,8 +43,10 @@ serve(async () => {
     settled.inc(1);
   };
   const onFaulted = metrics.messageFaulted.bind(metrics);
+  let lastFault = '';
   metrics.messageFaulted = (itinerary, transport, code) => {
     onFaulted(itinerary, transport, code);
+    lastFault = `${itinerary}: ${code}`;
     faulted.inc(1);
     settled.inc(1);
   };
@@ -74,7 +76,7 @@ serve(async () => {
         if (a.wait) {
           // Completed or faulted: every message ends one way or the other; a fault is a broken benchmark.
           await settled.reach(settledBase + a.n, a.timeoutMs ?? 120_000, `${a.n} settled messages`);
-          if (faulted.value > faultBase) throw new Error(`${faulted.value - faultBase} of ${a.n} messages faulted; see the bus log`);
+          if (faulted.value > faultBase) throw new Error(`${faulted.value - faultBase} of ${a.n} messages faulted (last: ${lastFault}); see the bus log`);
         }
         return { n: a.n, publishMs, totalMs: performance.now() - t0, cpuS: cpuSeconds() - cpu0, faulted: faulted.value - faultBase };
       },

@@ -60,7 +60,7 @@ export async function embeddedFigures(ctx: BenchContext): Promise<Figure[]> {
         unit: 'msg/s',
         value: of('bus'),
         baseline: of('plain'),
-        target: '>= 0.5',
+        target: '>= 0.85',
         baselineIs: 'the same JSONata map and rules policy as plain function calls',
         raw: { rounds, warmup: { bus: rate(wb), plain: rate(wp) } },
       }),

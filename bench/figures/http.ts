@@ -85,7 +85,7 @@ export async function httpFigures(ctx: BenchContext): Promise<Figure[]> {
         unit: 'req/s',
         value: of('bus'),
         baseline: of('bare'),
-        target: '>= 0.6',
+        target: '>= 0.7',
         baselineIs: `bare Fastify route returning the same JSON; autocannon, ${o.httpConnections} connections, pipelining ${o.httpPipelining}, ${o.bodyBytes} B body`,
         raw: { rounds },
       }),

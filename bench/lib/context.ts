@@ -43,7 +43,20 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!m) throw new Error(`unknown argument ${a}; use --quick, --only=throughput,duplex,…, --profile, --rounds=N, --sessions=N`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'profile', 'rounds', 'sessions', 'seconds', 'log-level', 'out', 'http-connections', 'http-pipelining', 'readme']);
+  const known = new Set([
+    'quick',
+    'only',
+    'profile',
+    'rounds',
+    'sessions',
+    'seconds',
+    'warmup',
+    'log-level',
+    'out',
+    'http-connections',
+    'http-pipelining',
+    'readme',
+  ]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}; see bench/README.md`);
   const quick = flags.get('quick') === 'true';
   const only = (flags.get('only') ?? FIGURE_KEYS.join(','))
@@ -62,7 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     rounds: num('rounds', 3),
     runSeconds: num('seconds', quick ? 1.2 : 5),
-    warmupMessages: quick ? 2000 : 5000,
+    warmupMessages: num('warmup', quick ? 2000 : 5000),
     window: 64,
     concurrency: 16,
     bodyBytes: 1024,
