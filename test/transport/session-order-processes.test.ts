@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { sleep, startRedis, waitFor, type RedisServer } from '@itinera/testing';
+import { startRedis, type RedisServer } from '../support/redis-server';
+import { sleep, waitFor } from '../support/ports';
 import { BullMqMessageBox } from '@itinera/transport';
 
 const ROOT = resolve(__dirname, '../..');

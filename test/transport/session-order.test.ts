@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobDeferral, type MessageBox } from '@itinera/core';
-import { sleep, startRedis, type RedisServer } from '@itinera/testing';
+import { startRedis, type RedisServer } from '../support/redis-server';
+import { sleep } from '../support/ports';
 import { BullMqMessageBox, MemoryMessageBox } from '@itinera/transport';
 
 let redis: RedisServer;

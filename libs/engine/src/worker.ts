@@ -1,4 +1,16 @@
-import { ItineraError, JobDeferral, isJobDeferral, redactSecrets, toItineraError, type BoxJob, type Consumer, type Envelope, type Logger, type MessageBox, type MessageStore } from '@itinera/core';
+import {
+  ItineraError,
+  JobDeferral,
+  isJobDeferral,
+  redactSecrets,
+  toItineraError,
+  type BoxJob,
+  type Consumer,
+  type Envelope,
+  type Logger,
+  type MessageBox,
+  type MessageStore,
+} from '@itinera/core';
 import type { Metrics } from '@itinera/observability';
 import { endMessageSpan, startWorkerSpan, traceContextOf, withSpanContext, type ActiveSpan } from '@itinera/observability';
 import type { ItineraryRunner } from './runner';

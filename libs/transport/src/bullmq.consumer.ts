@@ -134,7 +134,10 @@ export class BullMqConsumer implements Consumer {
     await this.deadLetter(this.view(job, wire, Math.max(1, job.attemptsMade)), err);
     if (wire.k !== undefined && !wire.t) {
       await this.lines.release(this.jobs, wire.k, job.id!).catch((e: unknown) => {
-        this.ctx.logger.warn({ queue: this.queue, jobId: job.id, err: toError(e).message }, 'could not pass the turn on; the next job takes it when it looks again');
+        this.ctx.logger.warn(
+          { queue: this.queue, jobId: job.id, err: toError(e).message },
+          'could not pass the turn on; the next job takes it when it looks again',
+        );
       });
     }
   }

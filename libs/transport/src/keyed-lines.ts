@@ -61,9 +61,14 @@ export class KeyedLines {
   async turn(queue: Queue, key: string, jobId: string): Promise<'run' | 'done' | 'wait'> {
     const keys = this.keys(queue, key);
     let turn = await this.seq.turn(keys, jobId);
-    if (turn.kind === 'wait' && turn.next && (await this.headIsGone(queue, turn.head, turn.headSince))) {
-      this.logger.warn({ queue: queue.name, orderingKey: key, jobId: turn.head }, 'giving up the turn of a job that ended or vanished without releasing it');
-      await this.release(queue, key, turn.head);
+    const gone = turn.kind === 'wait' && turn.next ? await this.headIsGone(queue, turn.head, turn.headSince) : undefined;
+    if (turn.kind === 'wait' && gone) {
+      this.logger.warn(
+        { queue: queue.name, orderingKey: key, jobId: turn.head, state: gone },
+        'giving up the turn of a job that ended or vanished without releasing it',
+      );
+      const next = gone === 'unknown' ? await this.seq.drop(keys, turn.head) : await this.seq.release(keys, turn.head);
+      if (next !== undefined && next !== jobId) await this.promote(queue, next);
       turn = await this.seq.turn(keys, jobId);
     }
     return turn.kind;
@@ -93,12 +98,14 @@ export class KeyedLines {
    * A head BullMQ finished (a job whose stalls exhausted it, when the process failing it
    * died before releasing) or never got (its publisher died between joining the line and
    * adding it, and never published again) would hold its key for ever. A head unknown to
-   * BullMQ gets `staleMs` first: its publisher may still be adding it.
+   * BullMQ gets `staleMs` first, as its publisher may still be adding it, and leaves a
+   * tombstone: should its job show up even later, it joins the line again instead of
+   * passing for a job that ended.
    */
-  private async headIsGone(queue: Queue, head: string, since: number): Promise<boolean> {
+  private async headIsGone(queue: Queue, head: string, since: number): Promise<'ended' | 'unknown' | undefined> {
     const state = await queue.getJobState(head);
-    if (state === 'completed' || state === 'failed') return true;
-    return state === 'unknown' && Date.now() - since > this.staleMs;
+    if (state === 'completed' || state === 'failed') return 'ended';
+    return state === 'unknown' && Date.now() - since > this.staleMs ? 'unknown' : undefined;
   }
 
   /**

@@ -6,6 +6,8 @@ export interface LineKeys {
   line: string;
   /** Hash job id → when it joined the line (ms): membership without scanning the list. */
   ids: string;
+  /** Key of the tombstone of a job id given up as stale (see `drop`). */
+  gone(id: string): string;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface LineKeys {
  */
 export function lineKeys(queueKey: (type: string) => string, orderingKey: string): LineKeys {
   const base = queueKey(`%o:${orderingKey}`);
-  return { line: `${base}:line`, ids: `${base}:ids` };
+  // Job ids hold no ':' (encodeJobId), so `…:gone:<id>` never meets another key's `…:line` or `…:ids`.
+  return { line: `${base}:line`, ids: `${base}:ids`, gone: (id) => `${base}:gone:${id}` };
 }
 
 /** What `enlist` found: a duplicate of a job BullMQ holds, the key's turn, or a place behind it. */
@@ -43,9 +46,15 @@ end
 if redis.call('LINDEX', KEYS[1], 0) == id then return 1 end
 return 2`;
 
+// A job not in its line left it: it ended (a redelivery after a crash), unless it was given
+// up as stale before it was even added; then its tombstone says so and it joins the line.
 const TURN = `
 local id = ARGV[1]
-if redis.call('HEXISTS', KEYS[2], id) == 0 then return {0} end
+if redis.call('HEXISTS', KEYS[2], id) == 0 then
+  if redis.call('DEL', KEYS[3]) == 0 then return {0} end
+  redis.call('RPUSH', KEYS[1], id)
+  redis.call('HSET', KEYS[2], id, ARGV[2])
+end
 local head = redis.call('LINDEX', KEYS[1], 0)
 if head == id then return {1} end
 local next = 0
@@ -60,11 +69,23 @@ redis.call('LPOP', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return redis.call('LINDEX', KEYS[1], 0)`;
 
+// RELEASE for a head BullMQ does not know, leaving a tombstone in case the job shows up late.
+const DROP = `
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then return false end
+redis.call('LPOP', KEYS[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+return redis.call('LINDEX', KEYS[1], 0)`;
+
+/** How long a tombstone lasts: far beyond any publish that is still under way. */
+const TOMBSTONE_MS = 24 * 3600 * 1000;
+
 type Client = Redis | Cluster;
 type Scripts = {
   itineraOrderEnlist(line: string, ids: string, jobKey: string, id: string, now: number): Promise<number>;
-  itineraOrderTurn(line: string, ids: string, id: string): Promise<[number, string?, string?, number?]>;
+  itineraOrderTurn(line: string, ids: string, gone: string, id: string, now: number): Promise<[number, string?, string?, number?]>;
   itineraOrderRelease(line: string, ids: string, id: string): Promise<string | null>;
+  itineraOrderDrop(line: string, ids: string, gone: string, id: string, ttlMs: number): Promise<string | null>;
 };
 
 const defined = new WeakSet<object>();
@@ -80,8 +101,9 @@ export class SessionSequencer {
   constructor(private readonly redis: Client) {
     if (!defined.has(redis)) {
       redis.defineCommand('itineraOrderEnlist', { numberOfKeys: 3, lua: ENLIST });
-      redis.defineCommand('itineraOrderTurn', { numberOfKeys: 2, lua: TURN });
+      redis.defineCommand('itineraOrderTurn', { numberOfKeys: 3, lua: TURN });
       redis.defineCommand('itineraOrderRelease', { numberOfKeys: 2, lua: RELEASE });
+      redis.defineCommand('itineraOrderDrop', { numberOfKeys: 3, lua: DROP });
       defined.add(redis);
     }
     this.scripts = redis as unknown as Scripts;
@@ -94,7 +116,7 @@ export class SessionSequencer {
   }
 
   async turn(keys: LineKeys, id: string): Promise<Turn> {
-    const [kind, head, since, next] = await this.scripts.itineraOrderTurn(keys.line, keys.ids, id);
+    const [kind, head, since, next] = await this.scripts.itineraOrderTurn(keys.line, keys.ids, keys.gone(id), id, Date.now());
     if (kind === 0) return { kind: 'done' };
     if (kind === 1) return { kind: 'run' };
     return { kind: 'wait', head: head!, headSince: Number(since), next: next === 1 };
@@ -103,6 +125,11 @@ export class SessionSequencer {
   /** Leave the line if `id` holds the turn; resolves with the job whose turn it is now. */
   async release(keys: LineKeys, id: string): Promise<string | undefined> {
     return (await this.scripts.itineraOrderRelease(keys.line, keys.ids, id)) ?? undefined;
+  }
+
+  /** `release` for a head given up as stale: if its job shows up after all, it joins the line again. */
+  async drop(keys: LineKeys, id: string): Promise<string | undefined> {
+    return (await this.scripts.itineraOrderDrop(keys.line, keys.ids, keys.gone(id), id, TOMBSTONE_MS)) ?? undefined;
   }
 
   async isHead(keys: LineKeys, id: string): Promise<boolean> {
