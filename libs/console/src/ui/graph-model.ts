@@ -118,7 +118,8 @@ export function layoutGraph(g: ItineraryGraph): Layout {
     while (taken.some((b) => sy < b.y + b.h + 10 && sy + height(lines) > b.y - 10)) sy += 20;
     boxes.set(n.id, { node: n, x: SIDE_X, y: sy, w: SIDE_W, h: height(lines), lines });
   }
-  const width = Math.max(...[...boxes.values()].map((b) => b.x + b.w)) + 30;
+  // Room for the stage labels right of the column, and for the fed itineraries beside it.
+  const width = Math.max(COL_X + COL_W + PAD + 80, ...[...boxes.values()].map((b) => b.x + b.w + 30));
   const bottom = Math.max(y, ...[...boxes.values()].map((b) => b.y + b.h + 20));
   return { width, height: bottom, boxes, groups, publicationY };
 }

@@ -82,7 +82,7 @@ export function badge(s: StepTrace): string {
     case 'completed':
       return `✓ ${ms}${tries}`;
     case 'skipped':
-      return s.ran ? `⤼ skipped (ran before)${tries}` : '⤼ skipped';
+      return s.entries.some((e) => e.outcome === 'faulted') ? `⤼ skipped (faulted before)${tries}` : s.ran ? `⤼ skipped (ran before)${tries}` : '⤼ skipped';
     case 'faulted':
       return `✗ ${s.entries.at(-1)?.error?.code ?? 'faulted'}${tries}`;
     case 'retried':
