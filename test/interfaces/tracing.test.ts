@@ -247,7 +247,9 @@ describe('OpenTelemetry trace context end to end (BullMQ)', () => {
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.events.map((e) => e.name)).toContain('exception');
     expect(failed.attributes).toMatchObject({ 'itinera.step.outcome': 'faulted', 'itinera.resolver.defaults': true });
-    expect(lines.find((l) => l.msg === 'itinerary faulted' && l.messageId === res.body.messageId)).toMatchObject({ trace_id: traceId });
+    // The fault is stored before its line is logged (the record update comes between): wait for the line.
+    const line = await waitFor(() => lines.find((l) => l.msg === 'itinerary faulted' && l.messageId === res.body.messageId), 'the fault line');
+    expect(line).toMatchObject({ trace_id: traceId });
 
     const again = await http(`${gateway.url}/faults/${fault.id}/resubmit`, { body: { body: { sku: 'P-11', qty: 30 } } });
     expect(again.status, JSON.stringify(again.body)).toBe(202);
