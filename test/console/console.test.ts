@@ -71,9 +71,12 @@ describe('the console in Chromium', () => {
     }
     expect(await page.getAttribute('svg.graph g.node[data-node=":end"]', 'class')).toContain('on-path');
     expect(await page.locator('svg.graph g.edge.on-path').count()).toBeGreaterThanOrEqual(8);
-    // The rules that fired at decide, shown for that step.
+    // Every rule decide's policy evaluated, whether it fired and the facts it read.
     await page.click('svg.graph g.node[data-node="decide"]');
     expect(await page.locator('.trace-entry[data-step="decide"] .resolver').textContent()).toContain('order-decision@1.0.0');
+    const rule = page.locator('.trace-entry[data-step="decide"] table.rules tr', { hasText: 'not-in-store' });
+    expect(await rule.locator('td').nth(1).textContent()).toBe('no');
+    expect(await rule.locator('td').nth(2).textContent()).toContain('2'); // the quantity it compared with 10
     await shot('trace');
   });
 
@@ -96,6 +99,8 @@ describe('the console in Chromium', () => {
     expect(page.url()).toContain(`#/messages/${messageId}`);
     expect(await page.getAttribute('svg.graph g.node[data-node="over-limit"]', 'class')).toContain('trace-skipped');
     expect(await page.getAttribute('svg.graph g.node[data-node="deliver"]', 'class')).toContain('trace-completed');
+    // Why over-limit did not run again: its when condition was false for the repaired body.
+    expect(await page.locator('.trace-entry[data-step="over-limit"] .reason').last().textContent()).toMatch(/skipped: \S+/);
     // The transform's body, before and after, as a diff.
     await page.click('svg.graph g.node[data-node="to-ledger"]');
     await page.locator('.trace-entry[data-step="to-ledger"] pre.diff .added').first().waitFor();
@@ -166,6 +171,12 @@ describe('the console in Chromium', () => {
     await page.click('.pager button.prev');
     await page.locator('.pager .page', { hasText: 'page 1' }).waitFor();
     await waitFor(async () => (await rows.first().getAttribute('data-id')) === first, 'the first page again');
+
+    // The search form: one correlation id (20 of the seeded messages carry each).
+    await page.fill('form.filters input[name="correlationId"]', 'seed-c-7');
+    await page.click('form.filters button[type="submit"]');
+    await page.locator('.pager .page', { hasText: '20 rows' }).waitFor();
+    expect(await page.locator('table.messages-table tbody tr td:nth-child(2)').allTextContents()).toEqual(Array(20).fill('seed-c-7'));
 
     await open(`#/faults?by=code&code=${SEEDED_CODE}`);
     const faults = page.locator('table.faults-table tbody tr');
