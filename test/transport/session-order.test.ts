@@ -61,6 +61,13 @@ class Harness {
     return this.box.publish(this.q, m, { orderingKey: m.s }).then(() => done);
   }
 
+  /** Publish; resolve once accepted, with the promise of its completion. */
+  async accept(m: Msg): Promise<{ done: Promise<void> }> {
+    const done = new Promise<void>((r) => this.waiters.set(`${m.s}:${m.n}`, r));
+    await this.box.publish(this.q, m, { orderingKey: m.s });
+    return { done };
+  }
+
   whenStarted(s: string, n: number): Promise<void> {
     return new Promise<void>((r) => this.started.set(`${s}:${n}`, r));
   }
@@ -129,6 +136,30 @@ function describeOrdering(name: string, makeBox: () => MessageBox): void {
         await box.close();
       }
     }, 30_000);
+
+    it('a session with a long backlog does not take the workers over: later sessions get in within a round', async () => {
+      const box = makeBox();
+      const h = new Harness(box, queueName('fair'));
+      try {
+        await h.consume(2);
+        const started = h.whenStarted('hog', 0);
+        const hog: Promise<void>[] = [];
+        for (let n = 0; n < 60; n++) hog.push((await h.accept({ s: 'hog', n, kind: 'work' })).done);
+        await started;
+        const hogBefore = h.completed.get('hog')?.length ?? 0;
+        const late = await Promise.all(Array.from({ length: 4 }, (_, i) => h.accept({ s: `late-${i}`, n: 0, kind: 'work' })));
+        const hogAtAccept = h.completed.get('hog')?.length ?? 0;
+        await Promise.all(late.map((l) => l.done));
+        const hogMeanwhile = (h.completed.get('hog')?.length ?? 0) - hogAtAccept;
+        console.log(`[${name}] four later sessions completed while the backlogged session completed ${hogMeanwhile} more (${hogBefore} before)`);
+        // Each session has one job in the shared line at a time: the later ones waited a round or two, not the backlog.
+        expect(hogMeanwhile).toBeLessThan(10);
+        await Promise.all(hog);
+        expect(h.completed.get('hog')).toEqual(Array.from({ length: 60 }, (_, n) => n));
+      } finally {
+        await box.close();
+      }
+    }, 20_000);
 
     it("a retrying message holds no slot: with concurrency 1, another session's message runs during its backoff", async () => {
       const box = makeBox();
