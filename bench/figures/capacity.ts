@@ -26,6 +26,9 @@ export interface CapacityRow {
   cmdsPerMsg: number;
 }
 
+/** Several bus nodes start at once here: on a busy two-core machine that takes longer than one. */
+const SLOW_START_MS = 180_000;
+
 interface Shard {
   redis: RedisServer | null;
   url: string;
@@ -66,7 +69,7 @@ export async function capacityFigures(ctx: BenchContext): Promise<Figure[]> {
       ...extra.map((r) => ({ redis: r, url: r.url, admin: new Redis(r.url, { maxRetriesPerRequest: 1 }) })),
     ];
     const nodes = await Promise.all(
-      shards.map((s, i) => startChild(`bus node, shard ${i + 1}`, 'children/bus-node.ts', { env: ctx.busEnv('bullmq', { REDIS_URL: s.url }) })),
+      shards.map((s, i) => startChild(`bus node, shard ${i + 1}`, 'children/bus-node.ts', { env: ctx.busEnv('bullmq', { REDIS_URL: s.url }), readyTimeoutMs: SLOW_START_MS })),
     );
     children.push(...nodes.map((n) => n.child));
     const args = { itinerary: 'bench-flow', window: o.window, bodyBytes: o.bodyBytes, wait: true };
@@ -105,14 +108,14 @@ export async function capacityFigures(ctx: BenchContext): Promise<Figure[]> {
     // Workers: a gateway process and 1, then 2, worker processes on one shard.
     const env = (roles: string) => ctx.busEnv('bullmq', { BENCH_ROLES: roles });
     const [gateway, w1] = await Promise.all([
-      startChild('gateway (bullmq)', 'children/bus-node.ts', { env: env('gateway') }),
-      startChild('worker 1 (bullmq)', 'children/bus-node.ts', { env: env('worker') }),
+      startChild('gateway (bullmq)', 'children/bus-node.ts', { env: env('gateway'), readyTimeoutMs: SLOW_START_MS }),
+      startChild('worker 1 (bullmq)', 'children/bus-node.ts', { env: env('worker'), readyTimeoutMs: SLOW_START_MS }),
     ]);
     children.push(gateway.child, w1.child);
     const workers = [w1.child];
     for (const count of [1, 2] as const) {
       if (count === 2) {
-        const w2 = await startChild('worker 2 (bullmq)', 'children/bus-node.ts', { env: env('worker') });
+        const w2 = await startChild('worker 2 (bullmq)', 'children/bus-node.ts', { env: env('worker'), readyTimeoutMs: SLOW_START_MS });
         children.push(w2.child);
         workers.push(w2.child);
       }
