@@ -19,6 +19,8 @@ export interface LocalRedisCluster {
   masters(): Promise<number[]>;
   /** Keys (DBSIZE) on each master now, by port. */
   keysPerMaster(): Promise<Map<number, number>>;
+  /** The port of the master that holds `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
   /** Kill `port` (SIGKILL) and wait until its replica took over and the cluster is `ok` again. */
   failMaster(port: number): Promise<{ promoted: number }>;
   stop(): Promise<void>;
@@ -109,6 +111,16 @@ export async function startRedisCluster(opts: { nodeTimeoutMs?: number } = {}): 
     nodesEnv: nodes.map((n) => `${HOST}:${n.port}`).join(','),
     nodes,
     masters,
+    async masterOf(key) {
+      const port = up()[0]!.port;
+      const slot = Number(await ask(port, (r) => r.cluster('KEYSLOT', key)));
+      for (const line of (await clusterNodes()).split('\n')) {
+        if (!/\bmaster\b/.test(line) || /\bfail\b/.test(line)) continue;
+        const ranges = line.split(' ').slice(8);
+        if (ranges.some((r) => { const [a, b] = r.split('-').map(Number); return slot >= a! && slot <= (b ?? a)!; })) return Number(/:(\d+)@/.exec(line)![1]); // prettier-ignore
+      }
+      throw new Error(`no master holds slot ${slot}`);
+    },
     async keysPerMaster() {
       const out = new Map<number, number>();
       for (const port of await masters()) out.set(port, await ask(port, (r) => r.dbsize()));

@@ -32,6 +32,13 @@ export function isRedisClient(value: unknown): value is RedisClient {
 }
 
 /**
+ * How long a command on a cluster may wait out a failover (a master's replica taking
+ * over: cluster-node-timeout plus an election). Clusters with a longer cluster-node-timeout
+ * than about 3 s fail the commands of a failover instead (TRANSPORT_UNAVAILABLE, retried or faulted).
+ */
+export const CLUSTER_FAILOVER_WAIT_MS = 6000;
+
+/**
  * Open a connection to `endpoint` with `options` (offline queue, retries, timeouts: what
  * the caller needs). On a cluster the per-command options go to each node, and the
  * cluster follows MOVED/ASK and failovers itself: it refreshes its slot map when a
@@ -40,10 +47,14 @@ export function isRedisClient(value: unknown): value is RedisClient {
 export function openRedis(endpoint: RedisEndpoint, options: RedisOptions = {}): RedisClient {
   if (typeof endpoint === 'string') return new Redis(endpoint, options);
   if (!isClusterEndpoint(endpoint)) return new Redis({ ...endpoint, ...options });
-  const { enableOfflineQueue, retryStrategy, connectionName, ...perNode } = options;
+  const { enableOfflineQueue, retryStrategy, connectionName, lazyConnect, ...perNode } = options;
+  // A command to a master that just died waits for its replica to take over, then goes
+  // there: a fail-fast timeout would turn every failover into errors.
+  if (perNode.commandTimeout !== undefined) perNode.commandTimeout = Math.max(perNode.commandTimeout, CLUSTER_FAILOVER_WAIT_MS);
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...endpoint.redisOptions, ...perNode, connectionName },
     enableReadyCheck: true,
+    lazyConnect,
     enableOfflineQueue: enableOfflineQueue ?? true,
     // A failover takes cluster-node-timeout plus an election: retry for about that long.
     retryDelayOnFailover: 200,

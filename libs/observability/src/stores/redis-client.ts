@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Cluster, type RedisOptions } from 'ioredis';
-import {
-  ItineraError,
-  RedisKeyspace,
-  isRedisClient,
-  openRedis,
-  silentLogger,
-  type Logger,
-  type RedisClient,
-  type RedisEndpoint,
-} from '@itinera/core';
+import { ItineraError, RedisKeyspace, isRedisClient, openRedis, silentLogger, type Logger, type RedisClient, type RedisEndpoint } from '@itinera/core';
 
 /** What a Redis store connects with: a client to share (Redis or Cluster), a `redis://…` URL, ioredis options, or cluster seeds. */
 export type RedisTarget = RedisClient | RedisEndpoint;
