@@ -25,3 +25,7 @@ export * from './identity/jwt';
 export * from './identity/authenticator';
 export * from './identity/request-identity';
 export * from './identity/operator-guard';
+export * from './identity/operator-tokens';
+// The operator console's endpoints: message search, audit trail, live view, action schemas.
+export { registerOperatorRoutes, type OperatorRoutesDeps } from './http/operator.routes';
+export type { LiveAnswer, LiveRow } from './http/live.receive';

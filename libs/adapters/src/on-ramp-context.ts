@@ -1,4 +1,5 @@
-import { ItineraError, type ActivityStore, type ItineraryDefinition, type OnRamp, type OnRampContext, type RedisEndpoint } from '@itinera/core';
+import { ItineraError, type ActivityStore, type AuditStore, type ItineraryDefinition, type OnRamp, type OnRampContext } from '@itinera/core';
+import type { LiveAnswer } from './http/live.receive';
 import type { Authenticator } from './identity/authenticator';
 import type { OnRampLimits } from './limits/on-ramp-limits';
 import type { TrustFn } from './limits/client-address';
@@ -20,8 +21,10 @@ export interface QueueBinding {
 export interface NodeView {
   itineraries: {
     list(): unknown[];
-    itinerary(name: string, version?: string): unknown;
+    itinerary(name: string, version?: string): ItineraryDefinition;
     itineraries(): Iterable<ItineraryDefinition>;
+    /** A named schema of `schemas/`. */
+    schema(name: string): Record<string, unknown> | undefined;
     queueOnRamps(): QueueBinding[];
   };
   /** Readiness: resolves true, or rejects with an ItineraError saying why not. */
@@ -29,6 +32,10 @@ export interface NodeView {
   metrics: { render(): string | Promise<string>; readonly contentType: string };
   resubmit(faultId: string, repair?: FaultRepairInput): Promise<{ messageId: string; correlationId: string; itinerary: string }>;
   activities: ActivityStore;
+  /** Who did what on the operator endpoints. */
+  audit: AuditStore;
+  /** GET /live. */
+  live(): Promise<LiveAnswer>;
   draw(name: string, version: string | undefined, format: GraphRouteFormat): { contentType: string; body: string | object };
 }
 
@@ -46,8 +53,8 @@ export interface NodeSettings {
   metricsAuth: 'open' | 'operator';
   /** Tries of a queue job before it becomes a fault (ITINERA_DELIVERY_ATTEMPTS). */
   deliveryAttempts: number;
-  /** BullMQ deployments: the Redis where cross-node state of an on-ramp lives (dual-HTTP delivery leases); `url` may be a cluster's seeds. */
-  redis?: { url: RedisEndpoint; prefix: string };
+  /** BullMQ deployments: the Redis where cross-node state of an on-ramp lives (dual-HTTP delivery leases). */
+  redis?: { url: string; prefix: string };
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Principal } from './principal';
  */
 export type Stage = 'receive' | 'send';
 
-export type Transport = 'http' | 'ws' | 'poll' | 'tcp' | 'queue' | 'internal';
+/** How a message came in: a built-in on-ramp, or an application's own on-ramp by its name. */
+export type Transport = 'http' | 'ws' | 'poll' | 'tcp' | 'queue' | 'internal' | (string & {});
 
 export interface ItinerarySlip {
   name: string;
@@ -44,7 +45,27 @@ export interface TraceEntry {
   node?: string;
   /** Why the outcome is what it is, when it is not obvious (e.g. a redelivered step already applied). */
   note?: string;
+  /** Trace detail (ITINERA_TRACE_DETAIL): why a skipped step was skipped. */
+  reason?: string;
+  /** Trace detail: each rule of a rules resolver's policy, whether it fired and the facts its conditions read. */
+  rules?: RuleTrace[];
+  /** Trace detail: a transform's body before and after it ran (secrets masked, bounded). */
+  bodyBefore?: BoundedBody;
+  bodyAfter?: BoundedBody;
 }
+
+/** One rule as a message met it: fired or not, and the facts (`body.total`, `action`, …) its conditions read. */
+export interface RuleTrace {
+  rule: string;
+  fired: boolean;
+  facts: Record<string, unknown>;
+}
+
+/**
+ * A body kept in a trace: whole (`value`) up to the bound, past it the first bytes of its
+ * JSON (`text`) and `truncated: true`. `bytes`: the size of the whole JSON.
+ */
+export type BoundedBody = { truncated: false; bytes: number; value: unknown } | { truncated: true; bytes: number; text: string };
 
 export interface ResolverDecision {
   type: 'static' | 'rules' | 'expression';

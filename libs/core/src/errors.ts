@@ -16,6 +16,8 @@ export interface ErrorDetail {
 export const ERROR_STATUS: Record<string, number> = {
   INVALID_JSON: 400,
   BAD_REQUEST: 400,
+  INVALID_CURSOR: 400,
+  NOT_SUPPORTED: 501,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   /** A TCP duplex frame declared a length above ITINERA_TCP_MAX_FRAME_BYTES (the connection is closed). */

@@ -31,6 +31,8 @@ export interface OutboxStats {
   /** Most pending frames in one outbox, and their sum, over the sampled sessions. */
   maxPending: number;
   totalPending: number;
+  /** The `top` deepest outboxes among the sampled ones, the deepest first (when asked for). */
+  deepest?: { session: string; depth: number }[];
 }
 
 export interface PushOptions {
@@ -81,7 +83,7 @@ export interface SessionStore {
    * For metrics: sessions open, and pending (unacknowledged) frames over at most `sample`
    * of them (the idlest first: an absent client's outbox is the one that grows).
    */
-  outboxStats?(sample: number): Promise<OutboxStats>;
+  outboxStats?(sample: number, top?: number): Promise<OutboxStats>;
   /** Expire sessions idle longer than the TTL; returns what they still had pending. */
   expireIdle(now: number): Promise<{ id: string; pending: OutboxFrame[] }[]>;
   close(): Promise<void>;

@@ -95,6 +95,8 @@ export interface StepRuntime {
   callbackDefaults: import('./session').PushOptions;
   /** Environment variables exposed as the `env` fact. */
   env: Record<string, string>;
+  /** Record trace detail (skip reasons, rule facts, transform bodies) for the operator console (ITINERA_TRACE_DETAIL). */
+  traceDetail?: boolean;
 }
 
 export interface StepContext<P = Record<string, unknown>> {

@@ -1,4 +1,5 @@
-import { ItineraError, type Expressions, type Facts, type ResolverDefinition } from '@itinera/core';
+import { ItineraError, type Expressions, type Facts, type ResolverDecision, type ResolverDefinition, type RuleTrace } from '@itinera/core';
+import { explainRules } from './trace-detail';
 import type { MapSource } from './expressions';
 import { ExpressionResolver } from './expression.resolver';
 import { selectItinerary, SELECTOR_POLICY, type ItinerarySelection } from './itinerary.selector';
@@ -29,6 +30,14 @@ export class Resolvers {
     if (def.type === 'rules') return this.rules.resolve(def, facts);
     if (def.type === 'expression') return this.expression.resolve(def, facts);
     throw new ItineraError('BAD_RESOLVER', `unknown resolver type "${(def as { type: string }).type}": use static, rules or expression`);
+  }
+
+  /** Trace detail of a rules decision: every rule of its policy, fired or not, with the facts it read. */
+  explain(decision: ResolverDecision, facts: Facts): RuleTrace[] | undefined {
+    if (decision.type !== 'rules' || !decision.source) return undefined;
+    const at = decision.source.lastIndexOf('@');
+    const policy = this.deps.registry.policy(decision.source.slice(0, at), decision.source.slice(at + 1));
+    return explainRules(policy, decision.fired ?? [], facts);
   }
 
   /** Pick the itinerary of a message that named none (throws NO_ITINERARY_MATCHED). */

@@ -17,6 +17,7 @@ import {
   type ResolverDecision,
   type ResolverDefinition,
   type RetryPolicy,
+  type RuleTrace,
   type Stage,
   type StepContext,
   type StepDefinition,
@@ -30,6 +31,7 @@ import { recordStepEntry, remoteContext, spanIdsOf, startStepSpan, traceContextO
 import { SessionStateHandle } from './session-state';
 import { retriesExhausted } from './retries-exhausted';
 import type { ActivityTracker } from './activity-tracker';
+import { boundedBody } from './trace-detail';
 
 /** Where the runner reads itinerary definitions (the registry). */
 export interface ItinerarySource {
@@ -39,6 +41,8 @@ export interface ItinerarySource {
 /** How the runner resolves a step's parameters (the resolvers). */
 export interface ParamResolver {
   resolve(def: ResolverDefinition | undefined, facts: Facts): Promise<{ params: Record<string, unknown>; decision: ResolverDecision }>;
+  /** Trace detail: the rules of a rules decision, fired or not, with the facts they read. */
+  explain?(decision: ResolverDecision, facts: Facts): RuleTrace[] | undefined;
 }
 
 /** Hooks the runner calls; the gateway and worker record them (store, metrics, logs). */
@@ -245,6 +249,9 @@ export class ItineraryRunner {
     // Attempts a deferred retry made before this run: its trailing `retried` entries.
     let attempt = defer ? retriedBefore(envelope, step) : 0;
     let decision: ResolverDecision | undefined;
+    // Trace detail (ITINERA_TRACE_DETAIL): off on the hot path unless asked for.
+    const detail = runtime.traceDetail === true;
+    let rules: RuleTrace[] | undefined;
     for (;;) {
       attempt++;
       const t0 = performance.now();
@@ -257,6 +264,7 @@ export class ItineraryRunner {
             // At-least-once delivery: this step's state write landed before the worker stopped.
             const skipped = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined);
             skipped.note = 'already applied before a redelivery';
+            if (detail) skipped.reason = skipped.note;
             this.record(active.span, envelope, skipped);
             return { outcome: 'skipped' };
           }
@@ -264,26 +272,26 @@ export class ItineraryRunner {
         if (step.when !== undefined || dynamic) {
           const facts = this.facts(envelope, state.get());
           if (step.when !== undefined && !(await runtime.expressions.evaluate(step.when, facts))) {
-            this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined));
+            const skipped = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'skipped', attemptNo, undefined, undefined);
+            if (detail) skipped.reason = `"when" is false: ${step.when}`;
+            this.record(active.span, envelope, skipped);
             return { outcome: 'skipped' };
           }
           if (step.resolver) decision = (await resolvers.resolve(step.resolver, facts)).decision;
+          if (detail && decision && resolvers.explain) rules = resolvers.explain(decision, facts);
         } else if (step.resolver) {
           decision = (await resolvers.resolve(step.resolver, EMPTY_FACTS)).decision;
         }
         const params = this.paramsFor(step, index, service, dynamic ? (decision?.params ?? {}) : staticResolverParams(step));
         const ctx = new RunContext(this, envelope, step, index, stage, attemptNo, params, decision, state, runtime, active.span);
-        if (step.service === 'transform' && runtime.logger.isLevelEnabled?.('debug')) before = envelope.body;
+        if (step.service === 'transform' && (detail || runtime.logger.isLevelEnabled?.('debug'))) before = envelope.body;
         const result: StepResult | void = await service.run(ctx);
         if (result && result.outcome === 'faulted') throw result.error;
         if (state.dirty) await state.flush(makeStepId(envelope.id, index, step.id));
         const outcome = result?.outcome === 'terminated' ? 'terminated' : 'completed';
-        this.record(
-          active.span,
-          envelope,
-          traceEntry(step, stage, start, runtime.node, elapsed(t0), outcome, attemptNo, step.resolver ? decision : undefined, undefined),
-          before !== undefined ? { before, after: envelope.body } : undefined,
-        );
+        const done = traceEntry(step, stage, start, runtime.node, elapsed(t0), outcome, attemptNo, step.resolver ? decision : undefined, undefined);
+        if (detail) withDetail(done, rules, before, envelope.body, step);
+        this.record(active.span, envelope, done, before !== undefined ? { before, after: envelope.body } : undefined);
         if (step.track && this.deps.activity) await this.deps.activity.completed(envelope, step, this.facts(envelope, state.get()), decision);
         return { outcome };
       } catch (err) {
@@ -292,7 +300,9 @@ export class ItineraryRunner {
         const resolver = step.resolver ? decision : undefined;
         if (thrown.transient && attempt < maxAttempts) {
           const failure = { code: thrown.code, message: thrown.message };
-          this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure));
+          const retried = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'retried', attemptNo, resolver, failure);
+          if (rules) retried.rules = rules;
+          this.record(active.span, envelope, retried);
           const backoff = Math.min((policy.backoffMs ?? 100) * Math.pow(policy.factor ?? 2, attempt - 1), policy.maxBackoffMs ?? 30_000);
           // The span stays open for the retry only when it runs here; a deferred retry is a new delivery with its own.
           if (defer) {
@@ -305,7 +315,9 @@ export class ItineraryRunner {
         // A transient error's own text may promise a retry; the fault must say there is none left.
         const error = thrown.transient ? retriesExhausted(thrown, attempt) : thrown;
         const failure = { code: error.code, message: error.message };
-        this.record(active.span, envelope, traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure));
+        const faulted = traceEntry(step, stage, start, runtime.node, elapsed(t0), 'faulted', attemptNo, resolver, failure);
+        if (rules) faulted.rules = rules;
+        this.record(active.span, envelope, faulted);
         return { outcome: 'faulted', error, attempts: attempt };
       }
     }
@@ -332,6 +344,14 @@ function traceEntry(
   if (resolver) entry.resolver = redactDecision(step, resolver);
   if (error) entry.error = { code: error.code, message: redactText(error.message) };
   return entry;
+}
+
+/** Trace detail of a completed step: its rules, and a transform's body before and after (bounded, masked). */
+function withDetail(entry: TraceEntry, rules: RuleTrace[] | undefined, before: unknown, after: unknown, step: StepDefinition): void {
+  if (rules) entry.rules = rules;
+  if (step.service !== 'transform' || before === undefined) return;
+  entry.bodyBefore = boundedBody(before);
+  entry.bodyAfter = boundedBody(after);
 }
 
 /**

@@ -88,6 +88,8 @@ export class Metrics {
   private readonly sends = new Children((v) => this.sendTotal.labels(v[0]!, v[1]!, v[2]!));
   private readonly hosts = new LabelCap(MAX_SEND_HOSTS);
   private readonly collectors: Collect[] = [];
+  private readonly faultsOf = new Map<string, number>();
+  private readonly completedOf = new Map<string, number>();
 
   constructor() {
     this.registry.registerMetric(this.stepSeconds.asMetric());
@@ -103,10 +105,27 @@ export class Metrics {
 
   messageCompleted(itinerary: string, transport: string): void {
     this.completedBy.get(itinerary, transport).inc();
+    this.completedOf.set(itinerary, (this.completedOf.get(itinerary) ?? 0) + 1);
+  }
+
+  /** Messages completed by this process per itinerary, since it started (GET /live takes differences). */
+  completedCounts(): ReadonlyMap<string, number> {
+    return this.completedOf;
   }
 
   messageFaulted(itinerary: string, transport: string, code: string): void {
     this.faultedBy.get(itinerary, transport, code).inc();
+    this.faultsOf.set(itinerary, (this.faultsOf.get(itinerary) ?? 0) + 1);
+  }
+
+  /** Faults recorded by this process per itinerary, since it started (GET /live takes differences). */
+  faultCounts(): ReadonlyMap<string, number> {
+    return this.faultsOf;
+  }
+
+  /** Step durations per itinerary, step and outcome since the process started: bucket counts with their bounds in seconds. */
+  stepCounts(): { buckets: readonly number[]; series: ReturnType<StepHistogram['snapshot']> } {
+    return { buckets: STEP_SECONDS_BUCKETS, series: this.stepSeconds.snapshot() };
   }
 
   step(itinerary: string, step: string, outcome: string, durationMs: number): void {

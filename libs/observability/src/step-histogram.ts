@@ -63,6 +63,13 @@ export class StepHistogram {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
+  /** Each series' labels and bucket counts (not cumulative) as they are now: copies, for windows over time. */
+  snapshot(): { labels: [string, string, string]; counts: Float64Array; count: number }[] {
+    const out: { labels: [string, string, string]; counts: Float64Array; count: number }[] = [];
+    for (const [a, byB] of this.series) for (const [b, byC] of byB) for (const [c, s] of byC) out.push({ labels: [a, b, c], counts: s.counts.slice(), count: s.count });
+    return out;
+  }
+
   reset(): void {
     this.series.clear();
   }

@@ -1,5 +1,5 @@
 import type { Logger } from '@itinera/core';
-import { ApiKeyStore, Authenticator, JwtVerifier } from '@itinera/adapters';
+import { ApiKeyStore, Authenticator, JwtVerifier, loadOperatorTokens } from '@itinera/adapters';
 import type { BusConfig } from './config';
 
 /**
@@ -20,11 +20,12 @@ export function createAuthenticator(config: BusConfig, logger: Logger): Authenti
           clockToleranceSec: config.jwtClockSkewSec,
         })
       : undefined;
-  if (config.auth === 'none' && !config.adminToken) {
+  const operatorTokens = loadOperatorTokens({ tokens: config.operatorTokens, file: config.operatorTokensFile });
+  if (config.auth === 'none' && !config.adminToken && operatorTokens.length === 0) {
     logger.warn(
       {},
       'ITINERA_AUTH=none: callers without a credential are let in as "anonymous" and operator endpoints are open; set ITINERA_AUTH=required in production',
     );
   }
-  return new Authenticator({ mode: config.auth, apiKeys, jwt, adminToken: config.adminToken, queueTrusted: config.queueTrusted });
+  return new Authenticator({ mode: config.auth, apiKeys, jwt, adminToken: config.adminToken, operatorTokens, queueTrusted: config.queueTrusted });
 }

@@ -6,6 +6,7 @@ import {
   formatDetails,
   openRedis,
   type ActivityStore,
+  type AuditStore,
   type FaultStore,
   type IdempotencyStore,
   type InvokeHandler,
@@ -45,6 +46,7 @@ import { Metrics, createActivityStore, createLogger, createRecordStores } from '
 import { redisEndpointOf, type BusConfig } from './config';
 import { mountGateway, type MountedGateway } from './mount';
 import { TraceLogger } from './trace-logger';
+import { LiveView } from './live-view';
 import { RunningOnRamps } from './on-ramp-runner';
 import { nodeOnRampContext } from './on-ramp-context';
 
@@ -80,6 +82,10 @@ export class Bus {
   readonly auth: Authenticator = OPEN_AUTHENTICATOR;
   /** Business activity monitoring: milestones per correlation id (Redis on BullMQ, memory otherwise). */
   readonly activities!: ActivityStore;
+  /** Who did what on the operator endpoints (resubmit, delete, bulk). */
+  readonly audit!: AuditStore;
+  /** GET /live: throughput, latency, faults, sessions, outboxes and queues now. */
+  readonly live!: LiveView;
   /** The on-ramps this node may run: ALL_ON_RAMPS and the application's own. */
   readonly onRamps: readonly OnRamp<any>[] = ALL_ON_RAMPS;
   /** The send adapters' sender: started before the first send, closed after the last. */
@@ -159,6 +165,8 @@ export class Bus {
       maxRecords: redis ? undefined : config.memoryRecords,
       recordMaxBytes: config.recordMaxBytes,
       faultMaxBytes: config.faultMaxBytes,
+      auditMax: config.auditMax,
+      auditRetentionMs: config.auditRetentionMs,
       timeoutMs: 1000,
       logger,
     });
@@ -214,6 +222,7 @@ export class Bus {
       node: config.node,
       callbackDefaults: pushOptions,
       env: config.envFacts,
+      traceDetail: config.traceDetail,
     };
     const trace = new TraceLogger(logger, metrics);
     registerEndpointMetrics(metrics, guard, config.sendAllowList);
@@ -266,6 +275,8 @@ export class Bus {
     (bus as { metrics: Metrics }).metrics = metrics;
     (bus as { auth: Authenticator }).auth = auth;
     (bus as { activities: ActivityStore }).activities = activities;
+    (bus as { audit: AuditStore }).audit = stores.audit;
+    (bus as { live: LiveView }).live = new LiveView({ metrics, box, sessions, queues: () => busQueues(registry) });
     (bus as { onRamps: readonly OnRamp<any>[] }).onRamps = [...ALL_ON_RAMPS, ...(opts.onRamps ?? [])];
     (bus as unknown as { sender: AdapterSender }).sender = adapters;
     return bus;

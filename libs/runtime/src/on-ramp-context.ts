@@ -2,7 +2,7 @@ import { trustFunction, type NodeOnRampContext } from '@itinera/adapters';
 import type { OnRamp, RunningOnRamp } from '@itinera/core';
 import { drawDeployedItinerary } from '@itinera/engine';
 import type { Bus } from './bus';
-import { CONFIG_SPEC, redisEndpointOf } from './config';
+import { CONFIG_SPEC } from './config';
 import type { MountedGateway } from './mount';
 import { settingsFor } from './on-ramp-runner';
 
@@ -39,7 +39,7 @@ export function nodeOnRampContext(bus: Bus, onRamp: OnRamp<any>, peer: (name: st
       trustProxy: trustFunction(config.trustProxy),
       metricsAuth: config.metricsAuth,
       deliveryAttempts: config.deliveryAttempts,
-      ...(config.transport === 'bullmq' && redisEndpointOf(config) ? { redis: { url: redisEndpointOf(config)!, prefix: config.redisPrefix } } : {}),
+      ...(config.transport === 'bullmq' && config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}),
     },
     view: {
       itineraries: bus.registry,
@@ -47,6 +47,8 @@ export function nodeOnRampContext(bus: Bus, onRamp: OnRamp<any>, peer: (name: st
       metrics: bus.metrics,
       resubmit: (id, repair) => bus.resubmit(id, repair),
       activities: bus.activities,
+      audit: bus.audit,
+      live: () => bus.live.read(),
       draw: (name, version, format) => drawDeployedItinerary(bus.registry, name, version, format),
     },
   };

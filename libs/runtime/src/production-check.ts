@@ -11,10 +11,11 @@ import type { BusConfig } from './config';
 export function insecureProductionSettings(config: BusConfig, roles: BusRoles): ErrorDetail[] {
   const found: ErrorDetail[] = [];
   const add = (setting: string, message: string) => found.push({ pointer: `/${setting}`, message });
-  if (roles.gateway && config.auth !== 'required' && !config.adminToken && !config.openOperatorEndpoints) {
+  // Named operator tokens guard the operator endpoints as the admin token does.
+  if (roles.gateway && config.auth !== 'required' && !config.adminToken && !config.operatorTokens && !config.operatorTokensFile && !config.openOperatorEndpoints) {
     add(
       'ITINERA_ADMIN_TOKEN',
-      'unset with ITINERA_AUTH=none, so the operator endpoints (/faults, itinerary definitions) are open to every caller: set ITINERA_ADMIN_TOKEN to a long random secret, or ITINERA_AUTH=required with API keys or JWTs that carry role:operator; to keep them open on purpose set ITINERA_OPEN_OPERATOR_ENDPOINTS=true',
+      'unset with ITINERA_AUTH=none (and no ITINERA_OPERATOR_TOKENS), so the operator endpoints (/faults, /messages search, /audit, itinerary definitions) are open to every caller: set ITINERA_ADMIN_TOKEN to a long random secret or name operators in ITINERA_OPERATOR_TOKENS, or ITINERA_AUTH=required with API keys or JWTs that carry role:operator; to keep them open on purpose set ITINERA_OPEN_OPERATOR_ENDPOINTS=true',
     );
   }
   if (roles.gateway && config.allowedOrigins.length === 0) {

@@ -1,3 +1,4 @@
+import { deepestOf } from './outbox-depth';
 import {
   DEDUPE_WINDOW,
   jsonCopy,
@@ -193,9 +194,10 @@ export class MemorySessionStore implements SessionStore {
     };
   }
 
-  async outboxStats(sample: number): Promise<OutboxStats> {
+  async outboxStats(sample: number, top = 0): Promise<OutboxStats> {
     const now = this.now();
     const stats: OutboxStats = { sessions: 0, sampled: 0, maxPending: 0, totalPending: 0 };
+    const depths: { session: string; depth: number }[] = [];
     // Map order is creation order, close enough to idlest first for a sample.
     for (const s of this.sessions.values()) {
       if (now - s.lastSeen >= this.ttlMs) continue;
@@ -205,7 +207,9 @@ export class MemorySessionStore implements SessionStore {
       const pending = s.outbox.length;
       stats.totalPending += pending;
       if (pending > stats.maxPending) stats.maxPending = pending;
+      if (top > 0 && pending > 0) depths.push({ session: s.id, depth: pending });
     }
+    if (top > 0) stats.deepest = deepestOf(depths, top);
     return stats;
   }
 

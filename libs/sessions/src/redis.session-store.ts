@@ -1,3 +1,4 @@
+import { deepestOf } from './outbox-depth';
 import {
   DEDUPE_WINDOW,
   RedisKeyspace,
@@ -139,7 +140,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Sessions open from the activity index (ZCOUNT per bucket), and the idlest `sample` outboxes. */
-  async outboxStats(sample: number): Promise<OutboxStats> {
+  async outboxStats(sample: number, top = 0): Promise<OutboxStats> {
     const since = this.now() - this.ttlMs;
     return this.run(async (r) => {
       const [counts, found] = await Promise.all([
@@ -151,14 +152,17 @@ export class RedisSessionStore implements SessionStore {
       if (ids.length === 0) return stats;
       // One command per session (each in its own slot on a cluster); sent together, answered in one round trip.
       const fields = await Promise.all(ids.map((id) => r.hmget(this.k.of(id).session, 'lastSeq', 'ackedSeq').catch(() => undefined)));
-      for (const f of fields) {
+      const depths: { session: string; depth: number }[] = [];
+      fields.forEach((f, i) => {
         const [last, acked] = (f ?? []) as (string | null)[];
-        if (last == null) continue;
+        if (last == null) return;
         const pending = Number(last) - Number(acked ?? 0);
         stats.sampled++;
         stats.totalPending += pending;
         if (pending > stats.maxPending) stats.maxPending = pending;
-      }
+        if (top > 0 && pending > 0) depths.push({ session: ids[i]!, depth: pending });
+      });
+      if (top > 0) stats.deepest = deepestOf(depths, top);
       return stats;
     });
   }

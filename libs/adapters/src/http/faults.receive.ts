@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { ItineraError, redactSecrets, redactText, type FaultRecord, type FaultStore } from '@itinera/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ItineraError, redactSecrets, redactText, type AuditStore, type FaultRecord, type FaultStore, type Logger, type Page } from '@itinera/core';
 import type { Authenticator } from '../identity/authenticator';
-import { operatorGuard } from '../identity/operator-guard';
+import { operatorGuard, operatorName } from '../identity/operator-guard';
 import { useSharedSchemas } from './route.schemas';
 import { DELETE_FAULT_SCHEMA, GET_FAULT_SCHEMA, RESUBMIT_FAULT_SCHEMA, listFaultsSchema } from './faults.schemas';
+import { registerFaultBulkRoutes } from './fault-bulk.receive';
+import { textParam } from './operator-query';
 
 /** What `POST /faults/{id}/resubmit` may change (checked again by the resubmitter). */
 export interface FaultRepairInput {
@@ -18,6 +20,18 @@ export interface FaultRoutesDeps {
   resubmit(faultId: string, repair?: FaultRepairInput): Promise<{ messageId: string; correlationId: string; itinerary: string }>;
   /** Who is calling: the routes need an operator (role:operator or the admin token) as `operatorGuard` says. */
   auth: Authenticator;
+  /** Where resubmissions and deletions are recorded with the operator who made them; none: not recorded. */
+  audit?: AuditStore;
+  /** Where a failed audit write is reported (the action itself stands). */
+  logger?: Logger;
+}
+
+interface ListParams {
+  limit?: number;
+  itinerary?: string;
+  step?: string;
+  code?: string;
+  cursor?: string;
 }
 
 /** A fault in a list: everything but the envelope. */
@@ -50,7 +64,26 @@ function parseLimit(raw: string | number | undefined): number {
   return n;
 }
 
-async function required(faults: FaultStore, id: string): Promise<FaultRecord> {
+/**
+ * Record an operator action. The action has happened: a failed audit write is logged
+ * as an error, never turned into a failure of the action (which a retry would repeat).
+ */
+export async function audited(deps: FaultRoutesDeps, req: FastifyRequest, action: string, target: string, detail: Record<string, unknown>): Promise<void> {
+  if (!deps.audit) return;
+  try {
+    await deps.audit.record({ at: new Date().toISOString(), operator: operatorName(req.operator), action, target, detail });
+  } catch (err) {
+    (deps.logger ?? req.log).error({ err, action, target }, 'audit entry not recorded');
+  }
+}
+
+/** What a resubmission changed, for the audit entry: `fault.resubmit`, or `fault.edit-resubmit` with the fields given. */
+export function resubmitAction(repair: FaultRepairInput | undefined): { action: string; edited: string[] } {
+  const edited = repair ? (['body', 'context'] as const).filter((k) => repair[k] !== undefined) : [];
+  return { action: edited.length ? 'fault.edit-resubmit' : 'fault.resubmit', edited };
+}
+
+export async function required(faults: FaultStore, id: string): Promise<FaultRecord> {
   const fault = await faults.get(id);
   if (!fault) throw new ItineraError('FAULT_NOT_FOUND', `no fault ${id}: unknown, already resubmitted or deleted, or expired; list them with GET /faults`);
   return fault;
@@ -66,9 +99,25 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps)
   const guard = operatorGuard(deps.auth, 'the fault endpoints');
   useSharedSchemas(app);
 
-  app.get<{ Querystring: { limit?: number } }>('/faults', { ...listFaultsSchema(FAULT_LIST_DEFAULT, FAULT_LIST_MAX), preValidation: guard }, async (req) => {
-    const faults = await deps.faults.list(parseLimit(req.query.limit));
-    return { faults: faults.map(summarizeFault) };
+  // Registered before `/faults/:id`'s siblings so `/faults/groups` is never read as a fault id (find-my-way prefers static parts anyway).
+  registerFaultBulkRoutes(app, deps, guard);
+
+  app.get<{ Querystring: ListParams }>('/faults', { ...listFaultsSchema(FAULT_LIST_DEFAULT, FAULT_LIST_MAX), preValidation: guard }, async (req) => {
+    const q = req.query;
+    const limit = parseLimit(q.limit);
+    const filter = { itinerary: textParam(q.itinerary), step: textParam(q.step), code: textParam(q.code), cursor: textParam(q.cursor) };
+    const plain = Object.values(filter).every((v) => v === undefined);
+    let page: Page<FaultRecord>;
+    if (deps.faults.query) {
+      page = await deps.faults.query({ limit, ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) });
+    } else if (plain) {
+      page = { items: await deps.faults.list(limit) };
+    } else {
+      throw new ItineraError('NOT_SUPPORTED', 'this fault store cannot filter or page; list without itinerary, step, code and cursor');
+    }
+    const items = page.items.map(summarizeFault);
+    // `faults`: the list as clients before paging read it, kept for a request without filters or cursor.
+    return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}), ...(plain ? { faults: items } : {}) };
   });
 
   app.get<{ Params: { id: string } }>('/faults/:id', { ...GET_FAULT_SCHEMA, preValidation: guard }, async (req) =>
@@ -84,7 +133,15 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps)
         details: [{ pointer: '', message: 'must be an object' }],
       });
     }
-    const r = await deps.resubmit(req.params.id, (body ?? undefined) as FaultRepairInput | undefined);
+    const repair = (body ?? undefined) as FaultRepairInput | undefined;
+    const r = await deps.resubmit(req.params.id, repair);
+    const { action, edited } = resubmitAction(repair);
+    await audited(deps, req, action, req.params.id, {
+      messageId: r.messageId,
+      itinerary: r.itinerary,
+      ...(repair?.fromStep !== undefined ? { fromStep: repair.fromStep } : {}),
+      ...(edited.length ? { edited } : {}),
+    });
     return reply
       .code(202)
       .header('Itinera-Message-Id', r.messageId)
@@ -94,8 +151,9 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRoutesDeps)
   });
 
   app.delete<{ Params: { id: string } }>('/faults/:id', { ...DELETE_FAULT_SCHEMA, preValidation: guard }, async (req, reply) => {
-    await required(deps.faults, req.params.id);
+    const fault = await required(deps.faults, req.params.id);
     await deps.faults.remove(req.params.id);
+    await audited(deps, req, 'fault.delete', req.params.id, { messageId: fault.messageId, itinerary: fault.itinerary });
     return reply.code(204).send();
   });
 }

@@ -32,19 +32,31 @@ export const listFaultsSchema = (FAULT_LIST_DEFAULT: number, FAULT_LIST_MAX: num
     operationId: 'listFaults',
     tags: ['Faults'],
     summary: 'Messages whose itinerary failed for good, the newest first',
+    description:
+      'Every given filter must match. Page with `cursor` (the `nextCursor` of the page before); no `nextCursor`: the last page. Without filters and cursor the answer also carries the list as `faults`, as before paging.',
     querystring: {
       type: 'object',
-      properties: { limit: { type: 'integer', minimum: 1, maximum: FAULT_LIST_MAX, description: `At most this many (default ${FAULT_LIST_DEFAULT}).` } },
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: FAULT_LIST_MAX, description: `At most this many (default ${FAULT_LIST_DEFAULT}).` },
+        itinerary: { type: 'string', description: 'An itinerary name (every version) or `name@version`.' },
+        step: { type: 'string', description: 'The step that failed.' },
+        code: { type: 'string', description: 'The error code.' },
+        cursor: { type: 'string' },
+      },
     },
     security: OPERATOR_SECURITY,
     response: {
       200: {
-        description: 'The faults, without their envelopes.',
+        description: 'A page of faults, without their envelopes.',
         type: 'object',
-        required: ['faults'],
-        properties: { faults: { type: 'array', items: FAULT_SUMMARY } },
+        required: ['items'],
+        properties: {
+          items: { type: 'array', items: FAULT_SUMMARY },
+          nextCursor: { type: 'string' },
+          faults: { type: 'array', items: FAULT_SUMMARY, description: 'Deprecated: `items` again, only without filters and cursor.' },
+        },
       },
-      ...problems({ ...OPERATOR_PROBLEMS, 400: ['BAD_REQUEST'] }),
+      ...problems({ ...OPERATOR_PROBLEMS, 400: ['BAD_REQUEST', 'INVALID_CURSOR'], 501: ['NOT_SUPPORTED'] }),
     },
   });
 
@@ -76,7 +88,7 @@ const REPAIR = {
   properties: {
     body: { description: 'A repaired message body.' },
     context: { type: 'object', description: 'Context properties to set.', additionalProperties: true },
-    fromStep: { type: 'string', description: 'Run from this step id on.' },
+    fromStep: { type: 'string', description: 'Run from this step id on (default: the step that failed).' },
   },
 } as const;
 

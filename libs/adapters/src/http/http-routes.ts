@@ -5,6 +5,7 @@ import { registerActivityRoutes } from './activities.receive';
 import { registerFaultRoutes } from './faults.receive';
 import { registerGraphRoute } from './graph.receive';
 import { registerHttpOnRamp } from './http.receive';
+import { registerOperatorRoutes } from './operator.routes';
 
 /** One group of routes of the HTTP on-ramp, registered in the node's HTTP scope (problem+json errors). */
 export type HttpRoutes = (scope: FastifyInstance, ctx: NodeOnRampContext) => void;
@@ -29,7 +30,23 @@ export const HTTP_ROUTES: readonly HttpRoutes[] = [
       metricsContentType: ctx.view.metrics.contentType,
       limits: ctx.limits,
     }),
-  (scope, ctx) => registerFaultRoutes(scope, { faults: ctx.faults, resubmit: (id, repair) => ctx.view.resubmit(id, repair), auth: ctx.auth }),
+  (scope, ctx) =>
+    registerFaultRoutes(scope, {
+      faults: ctx.faults,
+      resubmit: (id, repair) => ctx.view.resubmit(id, repair),
+      auth: ctx.auth,
+      audit: ctx.view.audit,
+      logger: ctx.logger,
+    }),
+  // The operator console's reads: message search, audit trail, live view, action schemas.
+  (scope, ctx) =>
+    registerOperatorRoutes(scope, {
+      messages: ctx.messages,
+      audit: ctx.view.audit,
+      itineraries: ctx.view.itineraries,
+      live: () => ctx.view.live(),
+      auth: ctx.auth,
+    }),
   (scope, ctx) => registerActivityRoutes(scope, { activities: ctx.view.activities, itineraries: ctx.view.itineraries, auth: ctx.auth }),
   (scope, ctx) => registerGraphRoute(scope, { draw: (name, version, format) => ctx.view.draw(name, version, format), auth: ctx.auth }),
   (scope) => registerAsyncApiRoute(scope),

@@ -115,6 +115,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Well-formed but refused',
   429: 'Rate limited (Retry-After)',
   500: 'The bus failed',
+  501: 'Not supported by this configuration',
   503: 'Not available now (Retry-After when known)',
   504: 'Timed out',
 };

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ANONYMOUS, ItineraError, OPERATOR_PERMISSION, type Principal } from '@itinera/core';
 import { sha256, type ApiKeyStore } from './api-keys';
 import { looksLikeJwt, type JwtVerifier } from './jwt';
+import { operatorTokenPrincipal, type OperatorToken } from './operator-tokens';
 
 /** `none`: anonymous callers are let in (the embedded demo). `required`: every on-ramp needs a credential. */
 export type AuthMode = 'none' | 'required';
@@ -12,6 +13,8 @@ export interface AuthenticatorOptions {
   jwt?: JwtVerifier;
   /** ITINERA_ADMIN_TOKEN: a bearer that is an operator (kept from before identities existed). */
   adminToken?: string;
+  /** ITINERA_OPERATOR_TOKENS: named bearer tokens of operators (hashed), so the audit trail names who acted. */
+  operatorTokens?: OperatorToken[];
   /** Queue jobs without a credential get the `trusted` principal (the producers are inside the trust boundary). */
   queueTrusted?: boolean;
 }
@@ -26,13 +29,8 @@ export interface Credentials {
   credential?: string;
 }
 
-/** The principal of ITINERA_ADMIN_TOKEN. */
-export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
-  id: 'operator:admin-token',
-  kind: 'trusted',
-  name: 'admin-token',
-  permissions: [OPERATOR_PERMISSION],
-}) as Principal;
+/** The principal of ITINERA_ADMIN_TOKEN: the operator named `admin`. */
+export const ADMIN_TOKEN_PRINCIPAL: Principal = operatorTokenPrincipal('admin');
 
 /** Principal of jobs on a queue on-ramp whose producers are trusted (ITINERA_QUEUE_TRUSTED). */
 export function trustedQueuePrincipal(queue: string): Principal {
@@ -66,10 +64,12 @@ const CHALLENGE = 'give an API key (X-Api-Key, or "credential" in hello and queu
  * check it; with auth off, one no source can check is ignored.
  */
 export class Authenticator {
-  private readonly adminDigest?: Buffer;
+  /** The admin token (named `admin`) and the named operator tokens, as digests with their principals. */
+  private readonly operators: { digest: Buffer; principal: Principal }[] = [];
 
   constructor(private readonly opts: AuthenticatorOptions) {
-    if (opts.adminToken) this.adminDigest = sha256(opts.adminToken);
+    if (opts.adminToken) this.operators.push({ digest: sha256(opts.adminToken), principal: ADMIN_TOKEN_PRINCIPAL });
+    for (const t of opts.operatorTokens ?? []) this.operators.push({ digest: t.digest, principal: operatorTokenPrincipal(t.name) });
   }
 
   get mode(): AuthMode {
@@ -89,7 +89,8 @@ export class Authenticator {
     }
     if (c.apiKey !== undefined) return this.byApiKey(c.apiKey);
     if (c.bearer !== undefined) {
-      if (this.isAdminToken(c.bearer)) return ADMIN_TOKEN_PRINCIPAL;
+      const operator = this.operatorByToken(c.bearer);
+      if (operator) return operator;
       return this.byJwt(c.bearer);
     }
     const credential = c.credential!;
@@ -133,7 +134,7 @@ export class Authenticator {
    * ITINERA_ADMIN_TOKEN (the laptop). Otherwise they need an operator.
    */
   get operatorEndpointsOpen(): boolean {
-    return !this.required && !this.adminDigest;
+    return !this.required && this.operators.length === 0;
   }
 
   /**
@@ -146,8 +147,21 @@ export class Authenticator {
     return true;
   }
 
+  /** Whether `token` is the admin token or a named operator token. */
   isAdminToken(token: string): boolean {
-    return !!this.adminDigest && timingSafeEqual(sha256(token), this.adminDigest);
+    return this.operatorByToken(token) !== undefined;
+  }
+
+  /**
+   * The operator whose token this is. Every digest is compared (constant time, no early
+   * exit), so the time taken says nothing about which token, or how much of one, matched.
+   */
+  operatorByToken(token: string): Principal | undefined {
+    if (this.operators.length === 0) return undefined;
+    const digest = sha256(token);
+    let found: Principal | undefined;
+    for (const o of this.operators) if (timingSafeEqual(digest, o.digest) && !found) found = o.principal;
+    return found;
   }
 
   private byApiKey(key: string): Principal {
