@@ -80,4 +80,31 @@ describe('a session line recovers from crash points by itself (BullMQ)', () => {
     await raw.close();
     expect(seen).toEqual([]);
   });
+
+  it('warns at start when partition queues of an older version still hold jobs no worker reads', async () => {
+    const q = queueName();
+    const raw = new Queue(`${q}.p3`, { connection: client, prefix: '{itinera}' });
+    await raw.add(q, { d: 'left behind', k: 's' });
+    await raw.close();
+    const warned: { obj: Record<string, unknown>; msg: string }[] = [];
+    const logger: any = {
+      level: 'warn',
+      trace() {},
+      debug() {},
+      info() {},
+      error() {},
+      fatal() {},
+      warn: (obj: Record<string, unknown>, msg: string) => warned.push({ obj, msg }),
+    };
+    logger.child = () => logger;
+    const own = new BullMqMessageBox({ connection: redis.url, logger });
+    try {
+      await own.consume(q, async () => undefined, { concurrency: 1 });
+      const w = await waitFor(() => warned.find((x) => x.obj.code === 'LEGACY_PARTITION_JOBS'), 'the warning');
+      expect(w.obj).toMatchObject({ queue: q, jobs: 1 });
+      expect(w.msg).toContain('run a worker of that version');
+    } finally {
+      await own.close();
+    }
+  });
 });

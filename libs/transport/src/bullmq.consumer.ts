@@ -2,6 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { isJobDeferral, type RedisClient, type BoxJob, type ConsumeOptions, type Consumer, type JobHandler, type Logger } from '@itinera/core';
 import { BACKOFF_TYPE, JOB_OPTIONS, TIMER_SUFFIX, type WireJob } from './bullmq.wire';
 import { KeyedLines, type OrderingTuning } from './keyed-lines';
+import { warnLegacyPartitions } from './legacy-partitions';
 import { backoffDelay } from './queue-names';
 import { logErrors } from './redis-connections';
 import { toError } from './transport-errors';
@@ -82,6 +83,7 @@ export class BullMqConsumer implements Consumer {
     });
     this.worker = worker;
     await worker.waitUntilReady();
+    void warnLegacyPartitions(this.ctx.connection, this.ctx.prefixOf, this.queue, this.ctx.logger);
   }
 
   private async process(job: Job<WireJob>, token?: string): Promise<void> {
