@@ -1,4 +1,4 @@
-import { ItineraError, type ActivityStore, type AuditStore, type ItineraryDefinition, type OnRamp, type OnRampContext } from '@itinera/core';
+import { ItineraError, type ActivityStore, type AuditStore, type ItineraryDefinition, type OnRamp, type OnRampContext, type RedisEndpoint } from '@itinera/core';
 import type { LiveAnswer } from './http/live.receive';
 import type { Authenticator } from './identity/authenticator';
 import type { OnRampLimits } from './limits/on-ramp-limits';
@@ -53,8 +53,8 @@ export interface NodeSettings {
   metricsAuth: 'open' | 'operator';
   /** Tries of a queue job before it becomes a fault (ITINERA_DELIVERY_ATTEMPTS). */
   deliveryAttempts: number;
-  /** BullMQ deployments: the Redis where cross-node state of an on-ramp lives (dual-HTTP delivery leases). */
-  redis?: { url: string; prefix: string };
+  /** BullMQ deployments: the Redis where cross-node state of an on-ramp lives (dual-HTTP delivery leases); `url` may be a cluster's seeds. */
+  redis?: { url: RedisEndpoint; prefix: string };
 }
 
 /**

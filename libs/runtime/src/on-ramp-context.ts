@@ -2,7 +2,7 @@ import { trustFunction, type NodeOnRampContext } from '@itinera/adapters';
 import type { OnRamp, RunningOnRamp } from '@itinera/core';
 import { drawDeployedItinerary } from '@itinera/engine';
 import type { Bus } from './bus';
-import { CONFIG_SPEC } from './config';
+import { CONFIG_SPEC, redisEndpointOf } from './config';
 import type { MountedGateway } from './mount';
 import { settingsFor } from './on-ramp-runner';
 
@@ -39,7 +39,7 @@ export function nodeOnRampContext(bus: Bus, onRamp: OnRamp<any>, peer: (name: st
       trustProxy: trustFunction(config.trustProxy),
       metricsAuth: config.metricsAuth,
       deliveryAttempts: config.deliveryAttempts,
-      ...(config.transport === 'bullmq' && config.redisUrl ? { redis: { url: config.redisUrl, prefix: config.redisPrefix } } : {}),
+      ...(config.transport === 'bullmq' && redisEndpointOf(config) ? { redis: { url: redisEndpointOf(config)!, prefix: config.redisPrefix } } : {}),
     },
     view: {
       itineraries: bus.registry,

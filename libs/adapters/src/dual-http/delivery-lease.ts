@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { SessionStore } from '@itinera/core';
+import type { RedisClient, SessionStore } from '@itinera/core';
 
 /**
  * Which node delivers a dual-HTTP session's callbacks: one at a time, so frames
@@ -44,7 +43,7 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** BullMQ deployments: `SET NX PX` per session in the shared Redis, renewed while this node delivers. */
-export function redisLease(redis: Redis, prefix: string, ttlMs: number): DeliveryLease {
+export function redisLease(redis: RedisClient, prefix: string, ttlMs: number): DeliveryLease {
   const me = randomUUID();
   const key = (session: string) => `${prefix}:dual-http:lease:${session}`;
   return {

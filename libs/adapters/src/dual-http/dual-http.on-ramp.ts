@@ -1,5 +1,14 @@
-import { Redis } from 'ioredis';
-import { defineOnRamp, type OnRampCloseOptions, type OnRampContext, type RunningOnRamp } from '@itinera/core';
+import { Cluster } from 'ioredis';
+import {
+  RedisKeyspace,
+  defineOnRamp,
+  openRedis,
+  type OnRampCloseOptions,
+  type OnRampContext,
+  type RedisClient,
+  type RedisEndpoint,
+  type RunningOnRamp,
+} from '@itinera/core';
 import { CALLBACK_ALLOWLIST_SETTING, checkCallbackUrl } from './callback-url';
 import { CallbackDeliverer, DUAL_HTTP_GROUP, DUAL_HTTP_STATE_KEY, type DualHttpSessionConfig } from './callback-deliverer';
 import { localLease, redisLease, type DeliveryLease } from './delivery-lease';
@@ -49,9 +58,9 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface DualHttpContext extends OnRampContext {
   /** BullMQ deployments: the Redis where delivery leases live (one node per session at a time). */
-  redis?: { url: string; prefix: string };
+  redis?: { url: RedisEndpoint; prefix: string };
   /** Started by the runtime: the node's Redis stands in for `redis`. */
-  node?: { redis?: { url: string; prefix: string } };
+  node?: { redis?: { url: RedisEndpoint; prefix: string } };
 }
 
 /** The hook of `POST /duplex/sessions`: a body with `callbackUrl` opens a dual-HTTP session. */
@@ -82,13 +91,14 @@ export function startDualHttp(ctx: DualHttpContext): RunningDualHttp {
     .map((s) => s.trim())
     .filter(Boolean);
   const leaseMs = Number(setting(ctx, 'ITINERA_CALLBACK_LEASE_MS'));
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let lease: DeliveryLease;
   const shared = ctx.redis ?? ctx.node?.redis;
   if (shared) {
-    redis = new Redis(shared.url, { connectionName: 'itinera-dual-http', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 });
+    redis = openRedis(shared.url, { connectionName: 'itinera-dual-http', maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 2000 });
     redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'dual-http: Redis connection error'));
-    lease = redisLease(redis, shared.prefix, leaseMs);
+    // One key per session's lease: on a cluster, without the prefix's braces, they spread over the slots.
+    lease = redisLease(redis, new RedisKeyspace(shared.prefix, redis instanceof Cluster).base, leaseMs);
   } else {
     lease = localLease(sessions);
   }
