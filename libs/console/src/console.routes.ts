@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ItineraError } from '@itinera/core';
 import { CONSOLE_PUBLIC, bundleConsole, type ConsoleAssets } from './console-assets';
+import { CONSOLE_FILE_SCHEMA, CONSOLE_PAGE_SCHEMA, CONSOLE_REDIRECT_SCHEMA } from './console.schemas';
 
 export interface ConsoleRouteOptions {
   /** ITINERA_CONSOLE: off, no route answers under /console/. */
@@ -23,15 +24,6 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
-};
-
-const CONSOLE_REDIRECT_SCHEMA = {
-  schema: {
-    operationId: 'console',
-    tags: ['Console'],
-    summary: 'Redirect to the operator console, /console/',
-    response: { 302: { description: 'To `/console/`.', headers: { location: { type: 'string' } }, type: 'null' } },
-  },
 };
 
 function secure(reply: FastifyReply): FastifyReply {
@@ -59,6 +51,8 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleRouteOptions)
       decorateReply: false,
       index: ['index.html'],
       cacheControl: false,
+      // Listed in the OpenAPI document like every other route (as /console/{path}).
+      schemaHide: false,
       setHeaders: (reply) => void secure(reply),
     });
     return;
@@ -72,6 +66,6 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleRouteOptions)
       .type(TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream')
       .send(text);
   };
-  app.get('/console/', { schema: { hide: true } }, async (_req, reply) => send('index.html', reply));
-  app.get<{ Params: { file: string } }>('/console/:file', { schema: { hide: true } }, async (req, reply) => send(req.params.file, reply));
+  app.get('/console/', CONSOLE_PAGE_SCHEMA, async (_req, reply) => send('index.html', reply));
+  app.get<{ Params: { file: string } }>('/console/:file', CONSOLE_FILE_SCHEMA, async (req, reply) => send(req.params.file, reply));
 }

@@ -81,6 +81,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
         { name: 'Health', description: 'Liveness, readiness and Prometheus metrics.' },
         { name: 'Interfaces', description: 'Machine-readable descriptions of the bus.' },
         { name: 'Demo', description: 'The demo page and the browser client bundle.' },
+        { name: 'Console', description: 'The operator console at /console/: a static page whose data comes from the operator endpoints.' },
       ],
     },
     // Shared schemas keep their `$id` as their component name (Problem, Accepted, OutboxFrame).
