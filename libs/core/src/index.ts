@@ -17,6 +17,7 @@ export * from './clock';
 export * from './principal';
 export * from './redact';
 export * from './on-ramp';
+export * from './extensions';
 export * from './activity';
 export * from './redis-keyspace';
 export * from './redis-endpoint';

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { redactText, type InvokeHandler, type Logger } from '@itinera/core';
+import { redactText, type InvokeHandler, type ItineraExtensions, type Logger } from '@itinera/core';
 import { createLogger, wantsPrettyLogs } from '@itinera/observability';
 import {
   LIVE_SCHEMA,
@@ -35,7 +35,8 @@ export interface StartedNode {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
+/** `onRamps`, `sendAdapters` and `services`: the application's own parts (see ItineraModule.forRoot). */
+export interface StartOptions extends ItineraExtensions {
   roles: BusRoles;
   steps?: Type<InvokeHandler>[];
   config?: BusConfig;
@@ -65,7 +66,9 @@ export async function startNode(opts: StartOptions): Promise<StartedNode> {
     // …and so are those Node's parser raises before Fastify sees a request (431 oversized headers, 400, 408).
     clientErrorHandler: writeClientErrorProblem,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger }), adapter, {
+  const { onRamps, sendAdapters, services } = opts;
+  const module = ItineraModule.forRoot({ roles: opts.roles, steps: opts.steps, config, logger, onRamps, sendAdapters, services });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     // Nest's own lines (start-up, exceptions it catches) are pino lines like every other.
     logger: new PinoNestLogger(logger),
     abortOnError: false,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { applySpec, ItineraError, parseRedisNodes, type ConfigSpec, type RedisEndpoint, type RedisNode } from '@itinera/core';
-import { DUAL_HTTP_SPEC, ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
+import { ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -143,8 +143,6 @@ export const CONFIG_SPEC = {
     default: 1048576,
     minimum: 1024,
   },
-  // The dual-HTTP duplex declares its own settings (ITINERA_CALLBACK_*).
-  ...DUAL_HTTP_SPEC,
   ITINERA_ENV_FACTS: {
     type: 'string',
     description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.',

@@ -9,14 +9,19 @@ import {
   type Type,
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
-import type { InvokeHandler, Logger } from '@itinera/core';
+import type { InvokeHandler, ItineraExtensions, Logger } from '@itinera/core';
 import { Bus, type BusRoles } from './bus';
 import { loadConfig, type BusConfig } from './config';
 import { ITINERA_STEP } from './step.decorator';
 
 export const BUS_OPTIONS = Symbol('ITINERA_BUS_OPTIONS');
 
-export interface ItineraModuleOptions {
+/**
+ * The node's roles and the application's own parts. `onRamps`, `sendAdapters` and
+ * `services` (step services) extend the built-in lists; give the CLI the same module
+ * (ITINERA_EXTENSIONS) so `itinera validate` knows them too.
+ */
+export interface ItineraModuleOptions extends ItineraExtensions {
   roles: BusRoles;
   /** User steps (`@ItineraStep` providers) called by `invoke` steps. */
   steps?: Type<InvokeHandler>[];
@@ -49,7 +54,16 @@ export class BusService implements BeforeApplicationShutdown, OnApplicationShutd
       const name = this.reflector.get<string | undefined>(ITINERA_STEP, metatype as Type);
       if (name) invokables.set(name, instance as InvokeHandler);
     }
-    this.bus = await Bus.create({ config: this.options.config ?? loadConfig(), roles: this.options.roles, invokables, logger: this.options.logger });
+    const { config, roles, logger, onRamps, sendAdapters, services } = this.options;
+    this.bus = await Bus.create({
+      config: config ?? loadConfig(),
+      roles,
+      invokables,
+      logger,
+      ...(onRamps ? { onRamps } : {}),
+      ...(sendAdapters ? { sendAdapters } : {}),
+      ...(services ? { services: [...services] } : {}),
+    });
     return this.bus;
   }
 

@@ -21,7 +21,13 @@ export function runsOn(onRamp: Pick<OnRamp<any>, 'roles'>, roles: BusRoles): boo
  * variable name), and, for the variables of an application's on-ramp the configuration
  * does not know, read from the environment with the on-ramp's spec (CONFIG_INVALID names them).
  */
-export function settingsFor(name: string, spec: ConfigSpec, known: Readonly<Record<string, unknown>>, knownKeys: ReadonlySet<string>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function settingsFor(
+  name: string,
+  spec: ConfigSpec,
+  known: Readonly<Record<string, unknown>>,
+  knownKeys: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   const own: ConfigSpec = {};
   for (const key of Object.keys(spec)) {
@@ -86,7 +92,9 @@ export class RunningOnRamps {
 
   /** Delivery counts of the on-ramps that write frames to clients themselves, by on-ramp name. */
   deliveries(): { transport: string; delivered: number; redelivered: number }[] {
-    return this.running.flatMap(({ name, onRamp }) => (onRamp.delivery ? [{ transport: name, delivered: onRamp.delivery.delivered, redelivered: onRamp.delivery.redelivered }] : []));
+    return this.running.flatMap(({ name, onRamp }) =>
+      onRamp.delivery ? [{ transport: name, delivered: onRamp.delivery.delivered, redelivered: onRamp.delivery.redelivered }] : [],
+    );
   }
 
   /** Close in reverse start order; one failing to close is logged and does not keep the others open. */
