@@ -14,6 +14,57 @@ export default tseslint.config(
     },
   },
   {
+    // duplex/ is the session logic every duplex transport shares: it reaches into none of them.
+    files: ['libs/adapters/src/duplex/**/*.ts'],
+    ignores: ['libs/adapters/src/duplex/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@itinera/*/*'], message: 'import a lib only through its index: @itinera/<lib>' },
+            {
+              group: ['../ws/*', '../tcp/*', '../dual-http/*', '../http/*', '../queue/*'],
+              message: 'duplex/ is shared by every duplex transport and imports none of them; move what both need into duplex/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The runtime starts on-ramps from ALL_ON_RAMPS and closes send adapters through their lifecycle: it names no transport.
+    files: ['libs/runtime/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@itinera/*/*'], message: 'import a lib only through its index: @itinera/<lib>' }],
+          paths: [
+            {
+              name: '@itinera/adapters',
+              importNames: [
+                'attachWebSocketDuplex',
+                'registerPollingDuplex',
+                'registerHttpOnRamp',
+                'startDualHttp',
+                'dualHttpOnRamp',
+                'startTcpDuplex',
+                'TCP_ON_RAMP',
+                'HTTP_ON_RAMP',
+                'WS_ON_RAMP',
+                'POLL_ON_RAMP',
+                'QUEUE_ON_RAMP',
+                'closeWsSendPool',
+              ],
+              message: 'the runtime runs every on-ramp from ALL_ON_RAMPS and every send adapter through its start/close; add a transport to the list instead',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {
