@@ -24,7 +24,7 @@ export function parseCommandLine(args: readonly string[], command: CliCommand): 
     const missing = command.arguments.filter((a) => !a.optional)[n]?.name ?? command.arguments[n]?.name;
     return { problem: `missing <${missing}>` };
   }
-  if (n > command.arguments.length) return { problem: `unexpected argument "${parsed.positionals[command.arguments.length]}"` };
+  if (n > command.arguments.length && !command.arguments[command.arguments.length - 1]?.repeated) return { problem: `unexpected argument "${parsed.positionals[command.arguments.length]}"` };
   return { positional: parsed.positionals, options: parsed.values as OptionValues };
 }
 

@@ -1,6 +1,7 @@
 import { parseCommandLine } from './args';
 import { EXIT, isGroup, type CliCommand, type CliDeps, type CliEntry, type CliIO } from './command';
 import { faultsCommand } from './faults.command';
+import { auditCommand } from './audit.command';
 import { graphCommand } from './graph.command';
 import { sendCommand } from './send.command';
 import { traceCommand } from './trace.command';
@@ -11,7 +12,7 @@ export * from './command';
 export { usageLine, usageLines } from './usage';
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: readonly CliEntry[] = [validateCommand, graphCommand, sendCommand, traceCommand, faultsCommand];
+export const COMMANDS: readonly CliEntry[] = [validateCommand, graphCommand, sendCommand, traceCommand, faultsCommand, auditCommand];
 
 /** One line, `CODE: message` when the error has a stable code (a bus problem, a bad argument). */
 function errorLine(err: unknown): string {

@@ -30,6 +30,8 @@ export interface CliOption {
 export interface CliArgument {
   name: string;
   optional?: boolean;
+  /** The last argument only: it takes every remaining positional (`<id...>`). */
+  repeated?: boolean;
 }
 
 /** Parsed options: a string for an option with a value, `true` for a switch given. */

@@ -9,7 +9,10 @@ const optionUsage = (o: CliOption) => `[--${o.name}${o.value ? ` ${o.value}` : '
  */
 export function usageLine(command: CliCommand, group?: CliGroup): string {
   const name = group ? `${group.name} ${command.name === group.defaultSubcommand ? `[${command.name}]` : command.name}` : command.name;
-  const args = command.arguments.map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`));
+  const args = command.arguments.map((a) => {
+    const name = a.repeated ? `${a.name}...` : a.name;
+    return a.optional ? `[${name}]` : `<${name}>`;
+  });
   return [name, ...args, ...command.options.map(optionUsage)].join(' ');
 }
 
