@@ -48,6 +48,10 @@ describe('the console in Chromium', () => {
     await open('#/itineraries/orders');
     // The graph needs an operator: the bus answers 401, the page asks to sign in.
     await page.locator('form.sign-in').waitFor();
+    // A wrong credential: the bus refuses it and the form comes back saying so.
+    await page.fill('input.credential', 'not-the-token');
+    await page.click('form.sign-in button[type=submit]');
+    await page.locator('form.sign-in', { hasText: 'refused that credential' }).waitFor();
     await page.fill('input.credential', ADMIN_TOKEN);
     await page.click('form.sign-in button[type=submit]');
     const steps = page.locator('svg.graph[data-itinerary="orders"] g.node-step');

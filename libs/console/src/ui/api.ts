@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: { pointer?: string; message?: string }[] = [],
+    /** The request carried the operator's credential (a refusal is then about that credential). */
+    readonly credentialSent = false,
   ) {
     super(message);
   }
@@ -62,6 +64,7 @@ export function query(params: Record<string, string | number | undefined>): stri
 }
 
 export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const sent = credential() !== undefined;
   const res = await fetch(path, {
     method: init.method ?? 'GET',
     headers: headers(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -82,6 +85,7 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
       data?.code ?? `HTTP_${res.status}`,
       data?.detail ?? data?.message ?? `${res.status} ${res.statusText}`,
       Array.isArray(data?.details) ? data.details : [],
+      sent,
     );
     if (res.status === 401 || res.status === 403) for (const l of deniedListeners) l(err);
     throw err;

@@ -25,7 +25,16 @@ export function App() {
   const [denied, setDenied] = useState<string>();
   // Signing in again remounts the section, so it loads with the new credential.
   const [epoch, setEpoch] = useState(0);
-  useEffect(() => onDenied((err) => setDenied(`${err.code}: ${err.message}`)), []);
+  useEffect(
+    () =>
+      onDenied((err) => {
+        // A refused credential is forgotten, so no further call sends it; the first refusal's words stay.
+        if (err.credentialSent) signIn(undefined);
+        const said = `${err.credentialSent ? 'The bus refused that credential. ' : ''}${err.code}: ${err.message}`;
+        setDenied((before) => (before?.startsWith('The bus refused') ? before : said));
+      }),
+    [],
+  );
   const section = SECTIONS.find((s) => s.id === route.path[0]) ?? SECTIONS[0];
   const View = section.view as (p: { route: typeof route }) => any;
   const signedIn = !!credential();

@@ -21,7 +21,12 @@ const FIELDS = ['id', 'correlationId', 'itinerary', 'status', 'since', 'until'] 
 const STATUSES = ['', 'accepted', 'running', 'completed', 'faulted'];
 
 /** datetime-local (no zone) → ISO in UTC, what the API reads. */
-const iso = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
+function iso(local: string | undefined): string | undefined {
+  if (!local) return undefined;
+  const t = new Date(local);
+  // Not a time: sent as typed, so the bus answers with a BAD_REQUEST that says what it expects.
+  return Number.isNaN(t.getTime()) ? local : t.toISOString();
+}
 
 /** Search messages by id, correlation id, itinerary, status and time; one server page at a time. */
 export function MessagesView({ route }: { route: Route }) {
