@@ -167,6 +167,8 @@ describe('the console in Chromium', () => {
     const rows = page.locator('table.messages-table tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(PAGE_SIZE);
+    // The whole page stays small: one page of rows, whatever the store holds.
+    expect(await page.evaluate(() => document.getElementsByTagName('*').length)).toBeLessThan(1500);
     const first = await rows.first().getAttribute('data-id');
     await page.click('.pager button.next');
     await page.locator('.pager .page', { hasText: 'page 2' }).waitFor();
