@@ -14,14 +14,14 @@ function dualHttpOf(ctx: NodeOnRampContext): DualHttpSessions | undefined {
 export const POLL_ON_RAMP = defineOnRamp<NodeOnRampContext>({
   name: 'poll',
   summary: 'Duplex sessions over HTTP long polling: /duplex/sessions (and dual HTTP when the client names a callbackUrl).',
-  // Node-wide settings (ITINERA_POLL_TIMEOUT_MS, ITINERA_SESSION_TTL_MS, …) reach it through `node`.
+  // Node-wide settings (ITINERA_POLL_TIMEOUT_MS, ITINERA_SESSION_TTL_MS, ITINERA_ALLOWED_ORIGINS, …) reach it through `node`.
   spec: {},
   roles: ['gateway'],
   start(ctx) {
     let polling: PollingDuplex | undefined;
     const dualHttp = dualHttpOf(ctx);
     httpOf(ctx, 'poll').routes((scope) => {
-      polling = registerPollingDuplex(scope, { ...duplexDepsOf(ctx), ...(dualHttp ? { dualHttp } : {}) });
+      polling = registerPollingDuplex(scope, { ...duplexDepsOf(ctx), ...(dualHttp ? { dualHttp } : {}), allowedOrigins: ctx.node.allowedOrigins });
     });
     return { close: async (opts) => polling?.close({ reason: 'shutdown', retryAfterMs: opts.retryAfterMs }) };
   },

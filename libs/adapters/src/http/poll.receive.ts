@@ -59,7 +59,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * expired session is 404 SESSION_NOT_FOUND. Routes live in their own Fastify context
  * (own error handler and JSON parser), registered when the instance boots.
  */
-export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps & { dualHttp?: DualHttpSessions }): PollingDuplex {
+export function registerPollingDuplex(
+  fastify: FastifyInstance,
+  deps: DuplexDeps & { dualHttp?: DualHttpSessions; allowedOrigins?: readonly string[] },
+): PollingDuplex {
   const options = duplexOptions(deps.options);
   const { sessions } = deps;
   const logger = deps.logger.child({ component: 'duplex-poll' });
@@ -162,6 +165,12 @@ export function registerPollingDuplex(fastify: FastifyInstance, deps: DuplexDeps
 
     // Authenticate before the body is read: an unauthorised client cannot make us parse anything.
     app.addHook('onRequest', async (req) => {
+      // The WebSocket upgrade's origin rule: a body-less POST is a CORS "simple request" that
+      // reaches the server whatever the page, so a listed origin list must refuse it here too.
+      const origin = req.headers.origin;
+      const allowed = deps.allowedOrigins ?? [];
+      if (origin && allowed.length && !allowed.includes(origin) && !allowed.includes('*'))
+        throw new ItineraError('FORBIDDEN', `Origin ${origin} may not use the long-polling duplex; allow it in ITINERA_ALLOWED_ORIGINS.`);
       const session = (req.params as { session?: string }).session;
       const { credentials, sessionToken } = httpCredentials(req.headers, session !== undefined);
       const r = req as { principal?: Principal };
