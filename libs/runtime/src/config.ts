@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { applySpec, ItineraError, parseRedisNodes, type ConfigSpec, type RedisEndpoint, type RedisNode } from '@itinera/core';
-import { DUAL_HTTP_SPEC, ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
+import { ON_RAMP_SPEC, parseTrustProxy, type TrustProxy } from '@itinera/adapters';
 
 /**
  * Configuration comes from the environment, validated at start with clear
@@ -143,8 +143,6 @@ export const CONFIG_SPEC = {
     default: 1048576,
     minimum: 1024,
   },
-  // The dual-HTTP duplex declares its own settings (ITINERA_CALLBACK_*).
-  ...DUAL_HTTP_SPEC,
   ITINERA_ENV_FACTS: {
     type: 'string',
     description: 'Comma-separated environment variables exposed to rules and maps as the `env` fact and to `${env:NAME}` in addresses.',
@@ -322,6 +320,23 @@ export const CONFIG_SPEC = {
       'The operator console at `/console/` on every gateway. The page itself holds no data: it asks for an operator credential (the admin token, an operator API key or JWT) and calls the operator endpoints with it. Off: `/console/` answers 404.',
     default: true,
   },
+  ITINERA_OPERATOR_TOKENS: {
+    type: 'string',
+    description:
+      'Named operator tokens, `alice=<token>,bob=sha256:<hex of SHA-256 of the token>`: each opens the operator endpoints like ITINERA_ADMIN_TOKEN (as `Authorization: Bearer <token>`), and the audit trail (`GET /audit`) names who acted. Kept hashed, compared in constant time; a token in clear has at least 16 characters.',
+    examples: ['alice=3f9c0b…,bob=sha256:9b74c9…'],
+  },
+  ITINERA_OPERATOR_TOKENS_FILE: {
+    type: 'string',
+    description: 'File of named operator tokens, one `name=<token>` or `name=sha256:<hex>` a line (`#` comments), read at start; together with ITINERA_OPERATOR_TOKENS.',
+  },
+  ITINERA_AUDIT_MAX: { type: 'integer', description: 'Audit trail entries kept at most (the newest); memory, or Redis with the bullmq transport.', default: 100000, minimum: 100 },
+  ITINERA_AUDIT_RETENTION_MS: { type: 'integer', description: 'How long an audit trail entry is kept (default 90 days).', default: 7776000000, minimum: 60000 },
+  ITINERA_TRACE_DETAIL: {
+    type: 'boolean',
+    description:
+      'Record trace detail for the operator console (`GET /messages/{id}`): why a step was skipped, the facts rules saw, a transform\'s body before and after (16 KB each at most, secrets masked). Unset: on with the memory transport, off with bullmq (it adds to every record written).',
+  },
   ITINERA_NODE: { type: 'string', description: 'Name of this node in traces and logs (default host-pid).' },
   ITINERA_AUTH: {
     type: 'string',
@@ -443,6 +458,13 @@ export interface BusConfig {
   node: string;
   /** Token the operator endpoints require (`Authorization: Bearer …`); unset: open. */
   adminToken?: string;
+  /** Named operator tokens (ITINERA_OPERATOR_TOKENS) and their file (ITINERA_OPERATOR_TOKENS_FILE). */
+  operatorTokens?: string;
+  operatorTokensFile?: string;
+  auditMax: number;
+  auditRetentionMs: number;
+  /** Trace detail for the console: skip reasons, rule facts, transform bodies (ITINERA_TRACE_DETAIL). */
+  traceDetail: boolean;
   auth: 'none' | 'required';
   apiKeysFile?: string;
   apiKeysReloadMs: number;
@@ -587,6 +609,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,
     adminToken: v.ITINERA_ADMIN_TOKEN as string | undefined,
+    operatorTokens: v.ITINERA_OPERATOR_TOKENS as string | undefined,
+    operatorTokensFile: v.ITINERA_OPERATOR_TOKENS_FILE as string | undefined,
+    auditMax: v.ITINERA_AUDIT_MAX as number,
+    auditRetentionMs: v.ITINERA_AUDIT_RETENTION_MS as number,
+    traceDetail: (v.ITINERA_TRACE_DETAIL as boolean | undefined) ?? v.ITINERA_TRANSPORT === 'memory',
     auth: v.ITINERA_AUTH as 'none' | 'required',
     apiKeysFile: v.ITINERA_API_KEYS_FILE as string | undefined,
     apiKeysReloadMs: v.ITINERA_API_KEYS_RELOAD_MS as number,
