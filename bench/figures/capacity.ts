@@ -78,7 +78,9 @@ export async function capacityFigures(ctx: BenchContext): Promise<Figure[]> {
     for (const count of [1, 3]) {
       const use = nodes.slice(0, count);
       const on = shards.slice(0, count);
-      const drive = (n: number) => Promise.all(use.map((node) => node.child.request<DriveResult>('drive', { ...args, n }, 300_000)));
+      // The same publishes in flight in all (64), split between the nodes: more would only queue up in front of the cores.
+      const window = Math.ceil(o.window / count);
+      const drive = (n: number) => Promise.all(use.map((node) => node.child.request<DriveResult>('drive', { ...args, window, n }, 300_000)));
       const warm = await drive(o.warmupMessages);
       const perShardRate = Math.min(...warm.map((w) => w.n / (w.totalMs / 1000)));
       const n = Math.max(200, Math.round(perShardRate * o.runSeconds));
