@@ -1,6 +1,35 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClusterEndpoint } from '@itinera/core';
+import { createRecordStores } from '@itinera/observability';
+import { RedisSessionStore } from '@itinera/sessions';
 import { RawDuplex, http, sleep, startCluster, startRedisCluster, waitFor, type Cluster, type LocalRedisCluster } from '@itinera/testing';
+// The conformance suites are test code, not part of the libs' public indexes.
+import { describeSessionStore } from '../../libs/sessions/test/session-store.conformance';
+import { describeRecordStores } from '../../libs/observability/src/stores/stores.conformance';
+
+let redis: LocalRedisCluster;
+beforeAll(async () => {
+  redis = await startRedisCluster();
+}, 60_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const endpoint = (): RedisClusterEndpoint => ({
+  clusterNodes: redis.nodesEnv.split(',').map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })),
+});
+
+// The stores' cluster paths (one slot per session, record, fault; no multi-slot command) pass the same suites as on one Redis.
+describeSessionStore(
+  'redis cluster',
+  ({ ttlMs, now }) => new RedisSessionStore({ redis: endpoint(), prefix: `{it-${randomBytes(4).toString('hex')}}`, ttlMs, now }),
+);
+describeRecordStores('redis cluster', async () => {
+  const stores = createRecordStores({ redis: endpoint() });
+  return { ...stores, cleanup: () => stores.close() };
+});
 
 /** Keys on one master matching `pattern` (SCAN, so a master's count is its own). */
 async function countKeys(port: number, pattern: string): Promise<number> {
@@ -20,16 +49,13 @@ async function countKeys(port: number, pattern: string): Promise<number> {
 }
 
 describe('Redis Cluster: three masters and three replicas, gateways and workers as processes', { timeout: 120_000 }, () => {
-  let redis: LocalRedisCluster;
   let bus: Cluster;
   beforeAll(async () => {
-    redis = await startRedisCluster();
     // REDIS_URL empty: the harness's own redis-server stays unused, the nodes run on the cluster.
     bus = await startCluster({ gateways: 2, workers: 1, env: { REDIS_URL: '', REDIS_CLUSTER_NODES: redis.nodesEnv, ITINERA_ORDER_PARK_MS: '3000' } });
   }, 120_000);
   afterAll(async () => {
     await bus?.stop();
-    await redis?.stop();
   });
 
   const gw = (i: number) => bus.gateways[i]!.url;
