@@ -65,6 +65,18 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser code is bundled for the page: no server lib, no Node built-in.
+    files: ['libs/console/src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@itinera/*', 'node:*'], message: 'the console UI runs in the browser: import preact, htm, diff, ajv and its own files only' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {
