@@ -14,7 +14,11 @@ describe('per-session order on a Redis Cluster (BullMQ)', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    box = new BullMqMessageBox({ connection: { clusterNodes: parseRedisNodes(cluster.nodesEnv, 'REDIS_CLUSTER_NODES') }, worker: { parkMs: 1000 } });
+    box = new BullMqMessageBox({
+      connection: { clusterNodes: parseRedisNodes(cluster.nodesEnv, 'REDIS_CLUSTER_NODES') },
+      worker: { parkMs: 1000 },
+      publishTimeoutMs: 5000,
+    });
   }, 60_000);
   afterAll(async () => {
     await box?.close();

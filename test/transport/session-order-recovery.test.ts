@@ -19,7 +19,7 @@ const STALE_MS = 600;
 beforeAll(async () => {
   redis = await startRedis({ appendonly: false });
   client = new Redis(redis.url);
-  box = new BullMqMessageBox({ connection: redis.url, worker: { parkMs: PARK_MS, staleMs: STALE_MS } });
+  box = new BullMqMessageBox({ connection: redis.url, worker: { parkMs: PARK_MS, staleMs: STALE_MS }, publishTimeoutMs: 5000 });
 });
 afterAll(async () => {
   await box?.close();

@@ -185,4 +185,4 @@ function describeOrdering(name: string, makeBox: () => MessageBox): void {
 }
 
 describeOrdering('embedded box', () => new MemoryMessageBox());
-describeOrdering('BullMQ box', () => new BullMqMessageBox({ connection: redis.url, worker: { parkMs: 1000 } }));
+describeOrdering('BullMQ box', () => new BullMqMessageBox({ connection: redis.url, worker: { parkMs: 1000 }, publishTimeoutMs: 5000 }));
