@@ -87,6 +87,26 @@ describe('operator console API (embedded bus, named operators)', () => {
     expect(res.body.trace.find((e: any) => e.step === 'divide-by-zero')).toMatchObject({ outcome: 'faulted', attempt: 1, durationMs: expect.any(Number) });
   });
 
+  it('shows trace detail: the rules with the facts they read, a transform\'s body before and after', async () => {
+    const sent = await http(`${bus.url}/itineraries/orders/messages`, { body: { productId: 7, amount: 2, customerId: 42 }, headers: { 'itinera-action': 'CreateOrder' } });
+    expect(sent.status).toBe(200);
+    const id = sent.headers.get('itinera-message-id')!;
+    const record = await waitFor(async () => {
+      const r = await http(`${bus.url}/messages/${id}`, as(ALICE));
+      return r.body.trace?.some((e: any) => e.step === 'route') ? r.body : undefined;
+    }, 'the route step in the trace');
+    const canonical = record.trace.find((e: any) => e.step === 'to-canonical');
+    expect(canonical.bodyBefore).toEqual({ truncated: false, bytes: expect.any(Number), value: { productId: 7, amount: 2, customerId: 42 } });
+    expect(canonical.bodyAfter).toMatchObject({ truncated: false, value: expect.any(Object) });
+    expect(canonical.bodyAfter.value).not.toEqual(canonical.bodyBefore.value);
+    const route = record.trace.find((e: any) => e.step === 'route');
+    expect(route.rules.length).toBeGreaterThan(0);
+    for (const r of route.rules) expect(r).toEqual({ rule: expect.any(String), fired: expect.any(Boolean), facts: expect.any(Object) });
+    expect(route.rules.filter((r: any) => r.fired).map((r: any) => r.rule)).toEqual(route.resolver.fired ?? []);
+    // The policy's rule reads env.ORDERS_ENDPOINT_URL, unset here: shown as null.
+    expect(route.rules.find((r: any) => r.rule === 'http-endpoint')).toEqual({ rule: 'http-endpoint', fired: false, facts: { 'env.ORDERS_ENDPOINT_URL': null } });
+  });
+
   it('filters and pages faults, keeps the old list shape without filters, groups them', async () => {
     await divideByZero(bus, 3);
     const plain = await http(`${bus.url}/faults?limit=2`, as(BOB));

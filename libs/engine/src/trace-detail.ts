@@ -31,8 +31,9 @@ function read(facts: Facts, fact: string, path: string | undefined): { name: str
   return { name, value };
 }
 
-/** A fact value as a rule trace shows it: masked, and a marker past a size a rule is unlikely to compare. */
+/** A fact value as a rule trace shows it: masked, a marker past a size a rule is unlikely to compare, `null` when absent. */
 function shown(value: unknown): unknown {
+  if (value === undefined) return null;
   const masked = redactSecrets(value);
   const text = JSON.stringify(masked);
   return text !== undefined && text.length > FACT_MAX_CHARS ? { truncated: true, bytes: Buffer.byteLength(text) } : masked;
