@@ -58,6 +58,12 @@ describe('production checks (NODE_ENV=production)', () => {
     expect(refused({ ...rest, ITINERA_API_KEYS_FILE: '/etc/itinera/keys.json' })).toEqual(['ITINERA_ADMIN_TOKEN']);
   });
 
+  it('named operator tokens close the operator endpoints as the admin token does', () => {
+    const { ITINERA_ADMIN_TOKEN: _a, ...rest } = SAFE;
+    expect(refused({ ...rest, ITINERA_OPERATOR_TOKENS: 'alice=a-long-random-operator-secret' })).toEqual([]);
+    expect(refused({ ...rest, ITINERA_OPERATOR_TOKENS_FILE: '/etc/itinera/operators' })).toEqual([]);
+  });
+
   it('written-out opt-ins let the defaults start', () => {
     const optIns = { NODE_ENV: 'production', ITINERA_OPEN_OPERATOR_ENDPOINTS: 'true', ITINERA_ALLOWED_ORIGINS: '*', ITINERA_SEND_ALLOWLIST: '*' };
     expect(refused(optIns)).toEqual([]);
