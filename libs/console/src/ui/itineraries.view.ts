@@ -29,7 +29,7 @@ export function ItinerariesView({ route }: { route: Route }) {
             html`<li class=${it.name === name ? 'active' : ''}>
               <a href=${href('itineraries', it.name)}>${it.name}</a>${' '}
               <span class="versions">
-                ${it.versions.map((v) => html`<a class="version" href=${`${href('itineraries', it.name)}?version=${v}`}>${v}</a>`)}
+                ${it.versions.map((v) => html`<a class=${`version${it.name === name && (version ?? it.latest) === v ? ' current' : ''}`} href=${`${href('itineraries', it.name)}?version=${v}`}>${v}</a>`)}
               </span>
               ${it.description ? html`<p class="muted">${it.description}</p>` : null}
             </li>`,
