@@ -1,4 +1,4 @@
-import { redactSecrets, type BoundedBody, type Facts, type PolicyDefinition, type RuleTrace } from '@itinera/core';
+import { REDACTED, isSecretName, redactSecrets, type BoundedBody, type Facts, type PolicyDefinition, type RuleTrace } from '@itinera/core';
 
 /** Bytes of a body kept whole in a trace entry; past it, the first this many of its JSON. */
 export const TRACE_BODY_MAX_BYTES = 16 * 1024;
@@ -18,22 +18,26 @@ export function boundedBody(body: unknown, max = TRACE_BODY_MAX_BYTES): BoundedB
 type Condition = { all?: Condition[]; any?: Condition[]; not?: Condition; fact?: string; path?: string; value?: unknown };
 
 /** `fact` + JSONPath `$.a.b[0]` → the name the console shows (`body.a.b[0]`) and the value read. */
-function read(facts: Facts, fact: string, path: string | undefined): { name: string; value: unknown } {
+function read(facts: Facts, fact: string, path: string | undefined): { name: string; key: string; value: unknown } {
   let value = (facts as unknown as Record<string, unknown>)[fact];
   let name = fact;
+  let last = fact;
   if (path && path.startsWith('$')) {
     for (const part of path.slice(1).match(/\.[^.[\]]+|\[\d+\]|\['[^']*'\]/g) ?? []) {
       const key = part.startsWith('.') ? part.slice(1) : part.startsWith("['") ? part.slice(2, -2) : Number(part.slice(1, -1));
       name += typeof key === 'number' ? `[${key}]` : `.${key}`;
+      if (typeof key === 'string') last = key;
       value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
     }
   }
-  return { name, value };
+  return { name, key: last, value };
 }
 
 /** A fact value as a rule trace shows it: masked, a marker past a size a rule is unlikely to compare, `null` when absent. */
-function shown(value: unknown): unknown {
+function shown(value: unknown, key: string): unknown {
   if (value === undefined) return null;
+  // Scalars (what conditions mostly compare) need no copy: masked by their name alone.
+  if (value === null || typeof value !== 'object') return isSecretName(key) ? REDACTED : value;
   const masked = redactSecrets(value);
   const text = JSON.stringify(masked);
   return text !== undefined && text.length > FACT_MAX_CHARS ? { truncated: true, bytes: Buffer.byteLength(text) } : masked;
@@ -50,13 +54,13 @@ export function explainRules(policy: PolicyDefinition, fired: readonly string[],
       c.any?.forEach(walk);
       walk(c.not);
       if (typeof c.fact === 'string') {
-        const { name, value } = read(facts, c.fact, c.path);
-        seen[name] = shown(value);
+        const { name, key, value } = read(facts, c.fact, c.path);
+        seen[name] = shown(value, key);
       }
       const ref = c.value as { fact?: unknown; path?: string } | undefined;
       if (ref && typeof ref === 'object' && typeof ref.fact === 'string') {
-        const { name, value } = read(facts, ref.fact, ref.path);
-        seen[name] = shown(value);
+        const { name, key, value } = read(facts, ref.fact, ref.path);
+        seen[name] = shown(value, key);
       }
     };
     walk(rule.conditions as Condition);
