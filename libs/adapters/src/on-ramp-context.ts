@@ -76,7 +76,10 @@ export type NodeOnRamp = OnRamp<NodeOnRampContext>;
 /** The node's HTTP server and routes; an on-ramp that serves HTTP cannot run without them. */
 export function httpOf(ctx: OnRampContext, onRamp: string): NonNullable<OnRampContext['http']> {
   if (!ctx.http) {
-    throw new ItineraError('ON_RAMP_NEEDS_HTTP', `the ${onRamp} on-ramp serves HTTP: run it on a gateway (a node with the gateway role), or leave it out of the on-ramps`);
+    throw new ItineraError(
+      'ON_RAMP_NEEDS_HTTP',
+      `the ${onRamp} on-ramp serves HTTP: run it on a gateway (a node with the gateway role), or leave it out of the on-ramps`,
+    );
   }
   return ctx.http;
 }

@@ -13,7 +13,12 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set(Object.keys(CONFIG_SPEC));
  * the node's identity, limits and settings, and on gateways its HTTP server and routes.
  * The same for every on-ramp, built-in or an application's own.
  */
-export function nodeOnRampContext(bus: Bus, onRamp: OnRamp<any>, peer: (name: string) => RunningOnRamp | undefined, mounted?: MountedGateway): NodeOnRampContext {
+export function nodeOnRampContext(
+  bus: Bus,
+  onRamp: OnRamp<any>,
+  peer: (name: string) => RunningOnRamp | undefined,
+  mounted?: MountedGateway,
+): NodeOnRampContext {
   const { config } = bus;
   return {
     settings: settingsFor(onRamp.name, onRamp.spec, config.onRampSettings, CONFIG_KEYS, process.env),

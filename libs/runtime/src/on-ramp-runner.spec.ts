@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALL_ON_RAMPS } from '@itinera/adapters';
 import { silentLogger, type OnRamp, type OnRampCloseOptions } from '@itinera/core';
+import { CONFIG_SPEC } from './config';
 import { RunningOnRamps, runsOn, settingsFor } from './on-ramp-runner';
 
 const ctxFor = (onRamp: OnRamp<any>) => ({ settings: {}, onRamp }) as never;
@@ -55,6 +57,16 @@ describe('the runtime runs on-ramps from the list', () => {
     expect(settingsFor('mine', spec, { ITINERA_TCP_PORT: 7000 }, known, {})).toEqual({ ITINERA_TCP_PORT: 7000, MY_RATE: 5 });
     expect(settingsFor('mine', spec, {}, known, { MY_RATE: '9' })).toEqual({ MY_RATE: 9 });
     expect(() => settingsFor('mine', spec, {}, known, { MY_RATE: 'fast' })).toThrow(/mine on-ramp[\s\S]*MY_RATE/);
+  });
+
+  it('puts every setting an on-ramp of the list declares into CONFIG_SPEC and the generated reference', () => {
+    const reference = readFileSync(resolve(__dirname, '../../../docs/reference.md'), 'utf8');
+    const keys = ALL_ON_RAMPS.flatMap((r) => Object.keys(r.spec));
+    expect(keys.length).toBeGreaterThan(5);
+    for (const key of keys) {
+      expect(CONFIG_SPEC, key).toHaveProperty(key);
+      expect(reference, key).toContain(`| \`${key}\` |`);
+    }
   });
 
   it('names no transport: the runtime imports on-ramps only through the list', () => {
