@@ -58,6 +58,8 @@ export const CREATE_SESSION_SCHEMA = route({
     ...problems({
       400: ['BAD_REQUEST', 'INVALID_JSON'],
       401: ['UNAUTHORIZED'],
+      // A page of an origin not in ITINERA_ALLOWED_ORIGINS.
+      403: ['FORBIDDEN'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],
       422: ['CALLBACK_URL_REFUSED'],
       429: ['RATE_LIMITED'],
