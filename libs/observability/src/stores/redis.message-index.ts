@@ -1,9 +1,15 @@
-import type { MessageQuery, RedisClient, MessageRecord, MessageStatus, MessageSummary, Page } from '@itinera/core';
-import { MESSAGE_STATUSES, epochMs, recordMatches, splitItinerary, summarizeMessage } from './message-search';
+import type { MessageQuery, RedisClient, MessageRecord, MessageSummary, Page } from '@itinera/core';
+import { epochMs, recordMatches, splitItinerary, summarizeMessage } from './message-search';
 import { decodePlace, encodePlace, walkNewestFirst } from './zset-page';
 
-/** The secondary indexes of GET /messages: one sorted set each, message ids scored by acceptance time. */
-export type MessageIndexKind = 'all' | 'itinerary' | 'status' | 'correlation';
+/**
+ * The secondary indexes of GET /messages: one sorted set each, message ids scored by
+ * acceptance time. Status has no index: a status changes several times in a message's
+ * life, and moving the id between sets cost more Redis commands than the message's own
+ * record (the BullMQ hot path). A status filter reads through `all` or the itinerary's
+ * index within the scan budget instead, answering a cursor to go on.
+ */
+export type MessageIndexKind = 'all' | 'itinerary' | 'correlation';
 
 /** Index entries scanned per search at most: a very selective filter answers a short page and a cursor to go on. */
 const SCAN_BUDGET = 5000;
@@ -46,22 +52,14 @@ export class RedisMessageIndex {
     const trim = Math.random() * TRIM_EVERY < 1;
     this.add(client, out, this.o.key('all'), score, r.messageId, trim);
     this.add(client, out, this.o.key('itinerary', splitItinerary(r.itinerary).name), score, r.messageId, trim);
-    // A correlation's index is small and short-lived: it expires with its newest record.
-    const byCorrelation = this.o.key('correlation', r.correlationId);
-    out.push(client.zadd(byCorrelation, score, r.messageId), client.pexpire(byCorrelation, this.o.ttlMs));
-    // A put starts a record's life (a resubmission's too): a status index it left is corrected by the search, which reads the record.
-    this.add(client, out, this.o.key('status', r.status), score, r.messageId, trim);
+    // Most messages are their own correlation (its id is the message id), found by the
+    // record itself; only a message correlated to another gets an entry. That index is
+    // small and short-lived: it expires with its newest record.
+    if (r.correlationId !== r.messageId) {
+      const byCorrelation = this.o.key('correlation', r.correlationId);
+      out.push(client.zadd(byCorrelation, score, r.messageId), client.pexpire(byCorrelation, this.o.ttlMs));
+    }
     return out;
-  }
-
-  /** A status change moves the id between status indexes; its score (acceptance time) is read from the `all` index. */
-  async onStatus(client: RedisClient, messageId: string, status: MessageStatus): Promise<void> {
-    const score = await client.zscore(this.o.key('all'), messageId);
-    if (score === null) return;
-    const out: Promise<unknown>[] = [];
-    for (const s of MESSAGE_STATUSES) if (s !== status) out.push(client.zrem(this.o.key('status', s), messageId));
-    this.add(client, out, this.o.key('status', status), Number(score), messageId, Math.random() * TRIM_EVERY < 1);
-    await Promise.all(out);
   }
 
   async search(client: RedisClient, q: MessageQuery): Promise<Page<MessageSummary>> {
@@ -69,8 +67,11 @@ export class RedisMessageIndex {
       const r = this.o.parse(await client.get(this.o.recordKey(q.id)));
       return { items: r && recordMatches(r, q) && !q.cursor ? [summarizeMessage(r)] : [] };
     }
-    const key = await this.pick(client, q);
+    const key = this.pick(q);
     const items: MessageSummary[] = [];
+    // The message that opened a correlation (its id is the correlation id) has no entry in
+    // the correlation's index: it comes first in time, so it ends the walk.
+    const opener = q.correlationId !== undefined ? this.o.parse(await client.get(this.o.recordKey(q.correlationId))) : undefined;
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, q.limit * 2));
     for await (const entries of walkNewestFirst(client, key, { from: decodePlace(q.cursor), since: q.since, until: q.until, batch })) {
@@ -94,19 +95,14 @@ export class RedisMessageIndex {
         return { items, nextCursor: encodePlace({ score: last.score, skip: last.skip + 1 }) };
       }
     }
+    if (opener && recordMatches(opener, q) && !items.some((i) => i.id === opener.messageId)) items.push(summarizeMessage(opener));
     return { items };
   }
 
-  /** The narrowest index the query names; with itinerary and status both, the smaller. */
-  private async pick(client: RedisClient, q: MessageQuery): Promise<string> {
+  /** The narrowest index the query names. */
+  private pick(q: MessageQuery): string {
     if (q.correlationId !== undefined) return this.o.key('correlation', q.correlationId);
-    const byItinerary = q.itinerary !== undefined ? this.o.key('itinerary', splitItinerary(q.itinerary).name) : undefined;
-    const byStatus = q.status !== undefined ? this.o.key('status', q.status) : undefined;
-    if (byItinerary && byStatus) {
-      const [a, b] = await Promise.all([client.zcard(byItinerary), client.zcard(byStatus)]);
-      return a <= b ? byItinerary : byStatus;
-    }
-    return byItinerary ?? byStatus ?? this.o.key('all');
+    return q.itinerary !== undefined ? this.o.key('itinerary', splitItinerary(q.itinerary).name) : this.o.key('all');
   }
 
   /** Add an entry; `trim`: also drop what is past the records' retention and the count bound, and move the index's expiry. */

@@ -92,7 +92,6 @@ export class RedisMessageStore implements MessageStore {
       // APPEND answers the new length: the line's own length means there was no record
       // (unknown or expired id), and the key it just made has no TTL, so it goes.
       if ((await client.append(key, line)) === Buffer.byteLength(line)) await client.del(key);
-      else if (patch.status !== undefined) await this.index.onStatus(client, messageId, patch.status);
     });
   }
 

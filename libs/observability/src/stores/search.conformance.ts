@@ -69,6 +69,19 @@ export function describeSearchStores(name: string, factory: () => Promise<Search
       expect(Date.parse(faulted.updatedAt)).toBeGreaterThanOrEqual(Date.parse(records[1]!.updatedAt));
     });
 
+    it('finds a correlation with the message that opened it (its id is the correlation id)', async () => {
+      const { records } = await seed(s.messages, 4, (i, r) => {
+        if (i < 3) r.correlationId = r.messageId.replace(/m\d+$/, 'm0');
+      });
+      const opener = records[0]!;
+      expect(opener.correlationId).toBe(opener.messageId);
+      const found = await s.messages.search!({ correlationId: opener.messageId, limit: 10 });
+      expect(found.items.map((m) => m.id)).toEqual([2, 1, 0].map((i) => records[i]!.messageId));
+      await s.messages.update(opener.messageId, { status: 'faulted' });
+      const faulted = await s.messages.search!({ correlationId: opener.messageId, status: 'faulted', limit: 10 });
+      expect(faulted.items.map((m) => m.id)).toEqual([opener.messageId]);
+    });
+
     it('pages through 10 000 records with cursors, each exactly once', async () => {
       const { itinerary, records } = await seed(s.messages, 10_000);
       const seen: string[] = [];
