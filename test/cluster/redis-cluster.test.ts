@@ -106,10 +106,12 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
       expect(m.sessions, `sessions on ${m.port}`).toBeGreaterThan(0);
       expect(m.records, `records on ${m.port}`).toBeGreaterThan(0);
     }
-    // Every key of a queue shares its tag; the work queue lives on one master, whole.
+    // Every key of a queue shares its tag; each shard of the work queue lives on one master, whole.
     const work = await redis.masterOf('itinera:{itinera.work}:id');
     expect(await countKeys(work, 'itinera:{itinera.work}:*')).toBeGreaterThan(0);
     for (const m of per.filter((p) => p.port !== work)) expect(await countKeys(m.port, 'itinera:{itinera.work}:*')).toBe(0);
+    // The work queue's 8 shards (the cluster default) spread over all three masters, each holding jobs of some.
+    for (const m of per) expect(await countKeys(m.port, 'itinera:{itinera.work*}:itinera.work*:id'), `work queue shards on ${m.port}`).toBeGreaterThan(0);
     // Nothing under the single-slot layout: no key kept the {itinera} tag.
     for (const m of per) expect(await countKeys(m.port, '{itinera}*')).toBe(0);
     await Promise.all(clients.map((c) => c.close()));

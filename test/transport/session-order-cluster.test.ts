@@ -6,7 +6,8 @@ import { waitFor } from '../support/ports';
 
 /**
  * Per-session order on a Redis Cluster: a session's line lives next to its queue's
- * BullMQ keys (one hash tag per queue), so the scripts that read both stay in one slot.
+ * BullMQ keys (one hash tag per queue, or per shard of a sharded queue), so the scripts
+ * that read both stay in one slot.
  */
 describe('per-session order on a Redis Cluster (BullMQ)', () => {
   let cluster: LocalRedisCluster;
@@ -18,6 +19,8 @@ describe('per-session order on a Redis Cluster (BullMQ)', () => {
       connection: { clusterNodes: parseRedisNodes(cluster.nodesEnv, 'REDIS_CLUSTER_NODES') },
       worker: { parkMs: 1000 },
       publishTimeoutMs: 5000,
+      // Three shards, each its own hash tag: a session's line and jobs stay in its shard's slot.
+      queueShards: { 'cluster.order': 3 },
     });
   }, 60_000);
   afterAll(async () => {

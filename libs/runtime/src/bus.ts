@@ -155,6 +155,7 @@ export class Bus {
           maxStalledCount: 3,
           parkMs: config.orderParkMs,
         },
+        queueShards: { [WORK_QUEUE]: config.workQueueShards },
       },
     });
     const sessions = createSessionStore({ kind: redis ? 'redis' : 'memory', redis, ttlMs: config.sessionTtlMs, prefix: config.redisPrefix, logger });

@@ -297,6 +297,13 @@ export const CONFIG_SPEC = {
     default: 30000,
     minimum: 100,
   },
+  ITINERA_WORK_QUEUE_SHARDS: {
+    type: 'integer',
+    description:
+      'BullMQ: the work queue is split into this many BullMQ queues (`itinera.work`, `itinera.work.s1`, …), a message going to the shard of its session (else of its id), so a session stays in one shard and in order. On Redis Cluster each shard has its own hash tag: use 2–4× the masters so adding masters adds queue capacity. Default 1 (single Redis, Sentinel), 8 with REDIS_CLUSTER_NODES. Drain the queue before changing it: jobs in shards beyond it are read by no worker (warned as QUEUE_SHARD_JOBS at start).',
+    minimum: 1,
+    maximum: 64,
+  },
   ITINERA_BULLMQ_LOCK_MS: {
     type: 'integer',
     description: 'BullMQ job lock: a worker that dies holding a job loses it after this long.',
@@ -453,6 +460,8 @@ export interface BusConfig {
   allowEviction: boolean;
   redisPrefix: string;
   orderParkMs: number;
+  /** ITINERA_WORK_QUEUE_SHARDS, or its default for the Redis layout (1; 8 on a cluster). */
+  workQueueShards: number;
   bullmqLockMs: number;
   bullmqStalledIntervalMs: number;
   node: string;
@@ -605,6 +614,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,
     redisPrefix: v.ITINERA_REDIS_PREFIX as string,
     orderParkMs: v.ITINERA_ORDER_PARK_MS as number,
+    // A cluster: 8 spreads over up to 8 masters, 2–3× over the usual 3–4.
+    workQueueShards: (v.ITINERA_WORK_QUEUE_SHARDS as number | undefined) ?? (redisClusterNodes?.length || overrides.redisClusterNodes?.length ? 8 : 1),
     bullmqLockMs: v.ITINERA_BULLMQ_LOCK_MS as number,
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,

@@ -7,6 +7,10 @@ import { assertConsumeOptions } from './consume-options';
 import { encodeJobId } from './job-id';
 import { KeyedLines } from './keyed-lines';
 import { assertQueueName } from './queue-names';
+import { assertQueueShards, perShardConcurrency, shardName, shardNames, shardOf } from './queue-shards';
+import { ShardedConsumer } from './sharded.consumer';
+import { SharedSlots } from './shared-slots';
+import { warnStrayShards } from './stray-shards';
 import { createRedis, eachMaster, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
 import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
 import { DEFAULT_READY_MIN_FREE_BYTES, checkFreeMemory } from './redis-memory';
@@ -25,6 +29,12 @@ export interface BullMqMessageBoxOptions {
   /** How long `publish` may take before it fails with TRANSPORT_UNAVAILABLE (default 1 000 ms). */
   publishTimeoutMs?: number;
   worker?: WorkerTuning;
+  /**
+   * Logical queues split into this many BullMQ queues (default 1 each): a message goes to
+   * the shard of its ordering key (else of its id), each shard has its own hash tag on a
+   * cluster, and one `consume` reads every shard within its concurrency. E.g. `{ 'itinera.work': 8 }`.
+   */
+  queueShards?: Readonly<Record<string, number>>;
   /** Free bytes under Redis's `maxmemory` below which the box is not ready (default 1 MiB). */
   readyMinFreeBytes?: number;
   logger?: Logger;
@@ -62,6 +72,7 @@ export class BullMqMessageBox implements MessageBox {
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 1000;
     this.logger = opts.logger ?? silentLogger;
     if (this.prefix.includes(':')) throw invalidOption(`prefix must not contain ':' (got "${this.prefix}").`);
+    assertQueueShards(opts.queueShards ?? {});
     this.keys = new RedisKeyspace(this.prefix, isClusterEndpoint(opts.connection));
     this.redis = createRedis(opts.connection, {
       // Fail at once while disconnected instead of queueing: a 503 now beats a request hanging.
@@ -89,7 +100,7 @@ export class BullMqMessageBox implements MessageBox {
     const delay = opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined;
     const add = async () => {
       await whenReady(this.redis, this.publishTimeoutMs);
-      const q = this.queue(queue);
+      const q = this.queue(shardName(queue, shardOf(key, id, this.shards(queue))));
       if (key === undefined) await q.add(queue, wire, { ...JOB_OPTIONS, jobId, delay });
       // A delayed keyed job must not hold its key's turn while it waits: a timer job joins the line when the delay ends.
       else if (delay) await q.add(queue, { ...wire, t: 1 }, { ...JOB_OPTIONS, jobId: jobId + TIMER_SUFFIX, delay });
@@ -99,7 +110,7 @@ export class BullMqMessageBox implements MessageBox {
       await withTimeout(add(), this.publishTimeoutMs + 250, 'publish');
     } catch (err) {
       // A Queue whose set-up failed during an outage stays broken: drop it, a fresh one is cheap.
-      this.dropQueue(queue);
+      this.dropQueue(shardName(queue, shardOf(key, id, this.shards(queue))));
       throw transportUnavailable(err);
     }
   }
@@ -108,20 +119,34 @@ export class BullMqMessageBox implements MessageBox {
     if (this.closed) throw boxClosed();
     assertQueueName(queue);
     assertConsumeOptions(opts);
-    const consumer = await BullMqConsumer.start(
-      {
-        connection: this.workerConnection(),
-        prefixOf: (name: string) => this.keys.queuePrefix(name),
-        tuning: this.opts.worker ?? {},
-        logger: this.logger.child({ queue }),
-        onClosed: (c) => this.consumers.delete(c),
-      },
-      queue,
-      handler as JobHandler<unknown>,
-      opts,
-    );
-    this.consumers.add(consumer);
-    return consumer;
+    const shards = this.shards(queue);
+    const connection = this.workerConnection();
+    const prefixOf = (name: string) => this.keys.queuePrefix(name);
+    const logger = this.logger.child({ queue });
+    const start = (shard: string, h: JobHandler<unknown>, o: ConsumeOptions) =>
+      BullMqConsumer.start(
+        { connection, prefixOf, shard, tuning: this.opts.worker ?? {}, logger, onClosed: (c) => this.consumers.delete(c) },
+        queue,
+        h,
+        o,
+      ).then((c) => {
+        this.consumers.add(c);
+        return c;
+      });
+    if (this.opts.queueShards?.[queue] !== undefined) void warnStrayShards(connection, prefixOf, queue, shards, logger);
+    if (shards === 1) return start(queue, handler as JobHandler<unknown>, opts);
+    // Divide the fetching, share the running: see perShardConcurrency.
+    const slots = new SharedSlots(opts.concurrency);
+    const shared: JobHandler<unknown> = (job) => slots.run(() => (handler as JobHandler<unknown>)(job));
+    const each = { ...opts, concurrency: perShardConcurrency(opts.concurrency, shards) };
+    const parts: BullMqConsumer[] = [];
+    try {
+      for (const name of shardNames(queue, shards)) parts.push(await start(name, shared, each));
+    } catch (err) {
+      await Promise.all(parts.map((c) => c.close()));
+      throw err;
+    }
+    return new ShardedConsumer(parts);
   }
 
   available(): boolean {
@@ -146,7 +171,7 @@ export class BullMqMessageBox implements MessageBox {
     try {
       // A box still connecting gets a moment; a Redis that is down answers at once.
       if (this.redis.status === 'connecting' || this.redis.status === 'connect') await whenReady(this.redis, 500);
-      await withTimeout(this.redis.set(this.keys.key('ready'), String(Date.now()), 'PX', READY_KEY_TTL_MS), 500, 'readiness write');
+      await withTimeout(Promise.all(this.readyKeys().map((k) => this.redis.set(k, String(Date.now()), 'PX', READY_KEY_TTL_MS))), 500, 'readiness write');
       const minFree = this.opts.readyMinFreeBytes ?? DEFAULT_READY_MIN_FREE_BYTES;
       await withTimeout(
         eachMaster(this.redis, (node) => checkFreeMemory(node, minFree)),
@@ -160,7 +185,8 @@ export class BullMqMessageBox implements MessageBox {
 
   /**
    * Counts from BullMQ (getJobCounts) and the oldest waiting job (getJobs wait, ascending).
-   * `delayed` includes keyed jobs waiting for their key's turn. For scrapes: two round trips per queue.
+   * `delayed` includes keyed jobs waiting for their key's turn. A sharded queue reports the
+   * sum over its shards and its oldest job of any shard. For scrapes: two round trips per BullMQ queue.
    */
   async queueStats(queues: readonly string[]): Promise<QueueStats[]> {
     if (this.closed) return [];
@@ -168,15 +194,14 @@ export class BullMqMessageBox implements MessageBox {
     return withTimeout(
       Promise.all(
         queues.map(async (queue) => {
-          const q = this.queue(queue);
-          const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
-          const at = oldest[0]?.timestamp;
+          const parts = await Promise.all(shardNames(queue, this.shards(queue)).map((name) => this.shardStats(name)));
+          const oldest = Math.min(...parts.map((p) => p.oldestAt));
           const stats: QueueStats = {
             queue,
-            waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
-            active: counts.active ?? 0,
-            delayed: counts.delayed ?? 0,
-            oldestWaitingMs: at === undefined ? 0 : Math.max(0, now - at),
+            waiting: sum(parts.map((p) => p.waiting)),
+            active: sum(parts.map((p) => p.active)),
+            delayed: sum(parts.map((p) => p.delayed)),
+            oldestWaitingMs: oldest === Infinity ? 0 : Math.max(0, now - oldest),
           };
           return stats;
         }),
@@ -186,6 +211,11 @@ export class BullMqMessageBox implements MessageBox {
     );
   }
 
+  /** The BullMQ queues behind a logical queue (one, unless `queueShards` splits it). */
+  shardsOf(queue: string): string[] {
+    return shardNames(queue, this.shards(queue));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -193,6 +223,34 @@ export class BullMqMessageBox implements MessageBox {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
     await Promise.all([this.redis, this.workerRedis].map((r) => r && quit(r)));
+  }
+
+  private shards(queue: string): number {
+    return this.opts.queueShards?.[queue] ?? 1;
+  }
+
+  private async shardStats(name: string): Promise<{ waiting: number; active: number; delayed: number; oldestAt: number }> {
+    const q = this.queue(name);
+    const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
+    return {
+      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      oldestAt: oldest[0]?.timestamp ?? Infinity,
+    };
+  }
+
+  /**
+   * The readiness probe's keys: one in the bus's slot, and on a cluster one in each
+   * shard's slot, so a master that refuses writes to any shard makes the box not ready.
+   */
+  private readyKeys(): string[] {
+    const keys = [this.keys.key('ready')];
+    if (!this.keys.spread) return keys;
+    for (const [queue, n] of Object.entries(this.opts.queueShards ?? {})) {
+      for (const name of shardNames(queue, n)) keys.push(this.keys.key(this.keys.tag(name), 'ready'));
+    }
+    return keys;
   }
 
   private queue(name: string): Queue {
@@ -232,6 +290,10 @@ export class BullMqMessageBox implements MessageBox {
     }
     return this.workerRedis;
   }
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
 
 async function quit(redis: RedisClient): Promise<void> {

@@ -21,6 +21,8 @@ export interface ConsumerContext {
   connection: RedisClient;
   /** BullMQ's key prefix of a queue (one hash tag per queue on a cluster). */
   prefixOf(queue: string): string;
+  /** The BullMQ queue this consumer reads: one shard of the logical queue (default: the logical name). */
+  shard?: string;
   tuning: WorkerTuning;
   logger: Logger;
   onClosed(consumer: BullMqConsumer): void;
@@ -37,6 +39,8 @@ export class BullMqConsumer implements Consumer {
   private readonly jobs: Queue;
   private readonly lines: KeyedLines;
   private readonly attempts: number;
+  /** The BullMQ queue's name; `queue` stays the logical name jobs and logs show. */
+  private readonly shard: string;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -46,9 +50,10 @@ export class BullMqConsumer implements Consumer {
     private readonly opts: ConsumeOptions,
   ) {
     this.attempts = opts.attempts ?? 1;
+    this.shard = ctx.shard ?? queue;
     // For promotes, job states and released timers; on the worker connection, which waits out outages.
-    this.jobs = new Queue(queue, { connection: ctx.connection, prefix: ctx.prefixOf(queue) });
-    logErrors(this.jobs, ctx.logger, `queue ${queue}`, 'debug');
+    this.jobs = new Queue(this.shard, { connection: ctx.connection, prefix: ctx.prefixOf(this.shard) });
+    logErrors(this.jobs, ctx.logger, `queue ${this.shard}`, 'debug');
     this.lines = new KeyedLines(ctx.connection, ctx.tuning, ctx.logger);
   }
 
@@ -65,9 +70,9 @@ export class BullMqConsumer implements Consumer {
 
   private async init(): Promise<void> {
     const { tuning } = this.ctx;
-    const worker = new Worker<WireJob>(this.queue, (job, token) => this.process(job, token), {
+    const worker = new Worker<WireJob>(this.shard, (job, token) => this.process(job, token), {
       connection: this.ctx.connection,
-      prefix: this.ctx.prefixOf(this.queue),
+      prefix: this.ctx.prefixOf(this.shard),
       concurrency: this.opts.concurrency,
       lockDuration: tuning.lockDurationMs ?? 30_000,
       stalledInterval: tuning.stalledIntervalMs ?? 30_000,
@@ -76,14 +81,15 @@ export class BullMqConsumer implements Consumer {
         backoffStrategy: (attemptsMade: number, type?: string) => (type === BACKOFF_TYPE ? backoffDelay(this.opts.backoffMs, attemptsMade) : 0),
       },
     });
-    logErrors(worker, this.ctx.logger, `worker ${this.queue}`);
+    logErrors(worker, this.ctx.logger, `worker ${this.shard}`);
     // A job that stalled too often (its workers kept dying) fails without reaching a processor.
     worker.on('failed', (job, err) => {
       if (job?.deferredFailure) void this.failedByStalls(job, err);
     });
     this.worker = worker;
     await worker.waitUntilReady();
-    void warnLegacyPartitions(this.ctx.connection, this.ctx.prefixOf, this.queue, this.ctx.logger);
+    // Once per logical queue: shard 0 carries its name.
+    if (this.shard === this.queue) void warnLegacyPartitions(this.ctx.connection, this.ctx.prefixOf, this.queue, this.ctx.logger);
   }
 
   private async process(job: Job<WireJob>, token?: string): Promise<void> {

@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
 import type { Logger, RedisClient } from '@itinera/core';
+import { unfinishedJobs } from './queue-jobs';
 
 /** Versions before the shared queue hashed ordering keys into this many `<queue>.p<i>` queues. */
 const LEGACY_PARTITIONS = 16;
@@ -11,18 +11,8 @@ const LEGACY_PARTITIONS = 16;
  */
 export async function warnLegacyPartitions(connection: RedisClient, prefixOf: (queue: string) => string, queue: string, logger: Logger): Promise<void> {
   try {
-    const counts = await Promise.all(
-      Array.from({ length: LEGACY_PARTITIONS }, async (_, i) => {
-        const name = `${queue}.p${i}`;
-        const q = new Queue(name, { connection, prefix: prefixOf(name) });
-        try {
-          const c = await q.getJobCounts('wait', 'delayed', 'prioritized', 'active');
-          return Object.values(c).reduce((a, b) => a + b, 0);
-        } finally {
-          await q.close();
-        }
-      }),
-    );
+    const names = Array.from({ length: LEGACY_PARTITIONS }, (_, i) => `${queue}.p${i}`);
+    const counts = await unfinishedJobs(connection, prefixOf, names);
     const left = counts.reduce((a, b) => a + b, 0);
     if (left > 0) {
       logger.warn(
