@@ -6,6 +6,7 @@ import { JOB_OPTIONS, TIMER_SUFFIX, type WireJob } from './bullmq.wire';
 import { assertConsumeOptions } from './consume-options';
 import { encodeJobId } from './job-id';
 import { KeyedLines } from './keyed-lines';
+import { queueCounts } from './queue-jobs';
 import { assertQueueName } from './queue-names';
 import { assertQueueShards, perShardConcurrency, shardName, shardNames, shardOf } from './queue-shards';
 import { ShardedConsumer } from './sharded.consumer';
@@ -194,7 +195,7 @@ export class BullMqMessageBox implements MessageBox {
     return withTimeout(
       Promise.all(
         queues.map(async (queue) => {
-          const parts = await Promise.all(shardNames(queue, this.shards(queue)).map((name) => this.shardStats(name)));
+          const parts = await Promise.all(shardNames(queue, this.shards(queue)).map((name) => queueCounts(this.queue(name))));
           const oldest = Math.min(...parts.map((p) => p.oldestAt));
           const stats: QueueStats = {
             queue,
@@ -227,17 +228,6 @@ export class BullMqMessageBox implements MessageBox {
 
   private shards(queue: string): number {
     return this.opts.queueShards?.[queue] ?? 1;
-  }
-
-  private async shardStats(name: string): Promise<{ waiting: number; active: number; delayed: number; oldestAt: number }> {
-    const q = this.queue(name);
-    const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
-    return {
-      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
-      active: counts.active ?? 0,
-      delayed: counts.delayed ?? 0,
-      oldestAt: oldest[0]?.timestamp ?? Infinity,
-    };
   }
 
   /**

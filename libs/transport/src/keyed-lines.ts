@@ -50,7 +50,14 @@ export class KeyedLines {
     const place = await this.seq.enlist(keys, queue.toKey(jobId), jobId);
     if (place === 'duplicate') return;
     await queue.add(name, wire, { ...opts, jobId, delay: place === 'behind' ? this.parkMs : undefined });
-    if (place === 'behind' && (await this.seq.isHead(keys, jobId))) await this.promote(queue, jobId);
+    if (place !== 'behind') return;
+    // The box holds the job now: a failed look must not tell the publisher "not accepted"
+    // (its retry would run the job twice). Unpromoted, the job looks by itself after parkMs.
+    try {
+      if (await this.seq.isHead(keys, jobId)) await this.promote(queue, jobId);
+    } catch (err) {
+      this.logger.debug({ queue: queue.name, jobId, err: (err as Error).message }, 'accepted; the job looks at its line by itself after parkMs');
+    }
   }
 
   /**

@@ -15,3 +15,14 @@ export async function unfinishedJobs(connection: RedisClient, prefixOf: (queue: 
     }),
   );
 }
+
+/** One BullMQ queue's counts for queueStats; `oldestAt` is Infinity when none waits. */
+export async function queueCounts(q: Queue): Promise<{ waiting: number; active: number; delayed: number; oldestAt: number }> {
+  const [counts, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'prioritized'), q.getJobs(['wait'], 0, 0, true)]);
+  return {
+    waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    oldestAt: oldest[0]?.timestamp ?? Infinity,
+  };
+}
