@@ -40,3 +40,20 @@ describe('where Redis is', () => {
     expect(bad.message).toMatch(/REDIS_CLUSTER_NODES: "h" is not host:port/);
   });
 });
+
+describe('work queue shards', () => {
+  it('defaults to 1 on one Redis and Sentinel, 8 on a cluster; a set value wins', () => {
+    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_URL: 'redis://h:6379' }).workQueueShards).toBe(1);
+    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_SENTINELS: 's1:26379' }).workQueueShards).toBe(1);
+    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_CLUSTER_NODES: 'h:7000' }).workQueueShards).toBe(8);
+    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_CLUSTER_NODES: 'h:7000', ITINERA_WORK_QUEUE_SHARDS: '12' }).workQueueShards).toBe(12);
+  });
+
+  it('refuses a count out of 1..64 with CONFIG_INVALID', () => {
+    for (const n of ['0', '65', 'x']) {
+      const err = refusal({ ITINERA_TRANSPORT: 'bullmq', REDIS_URL: 'redis://h:6379', ITINERA_WORK_QUEUE_SHARDS: n });
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toMatch(/ITINERA_WORK_QUEUE_SHARDS/);
+    }
+  });
+});
