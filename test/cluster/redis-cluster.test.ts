@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClusterEndpoint } from '@itinera/core';
 import { createRecordStores } from '@itinera/observability';
+import { BullMqMessageBox } from '@itinera/transport';
 import { RedisSessionStore } from '@itinera/sessions';
 import { RawDuplex, http, sleep, startCluster, startRedisCluster, waitFor, type Cluster, type LocalRedisCluster } from '@itinera/testing';
 // The conformance suites are test code, not part of the libs' public indexes.
@@ -106,15 +107,27 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
       expect(m.sessions, `sessions on ${m.port}`).toBeGreaterThan(0);
       expect(m.records, `records on ${m.port}`).toBeGreaterThan(0);
     }
-    // Every key of a queue shares its tag; each shard of the work queue lives on one master, whole.
+    // Every key of a queue shares its tag; the work queue lives on one master, whole.
     const work = await redis.masterOf('itinera:{itinera.work}:id');
     expect(await countKeys(work, 'itinera:{itinera.work}:*')).toBeGreaterThan(0);
     for (const m of per.filter((p) => p.port !== work)) expect(await countKeys(m.port, 'itinera:{itinera.work}:*')).toBe(0);
-    // The work queue's 8 shards (the cluster default) spread over all three masters, each holding jobs of some.
-    for (const m of per) expect(await countKeys(m.port, 'itinera:{itinera.work*}:itinera.work*:id'), `work queue shards on ${m.port}`).toBeGreaterThan(0);
     // Nothing under the single-slot layout: no key kept the {itinera} tag.
     for (const m of per) expect(await countKeys(m.port, '{itinera}*')).toBe(0);
     await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('spreads the shards of a sharded queue over all three masters', async () => {
+    const box = new BullMqMessageBox({ connection: endpoint(), publishTimeoutMs: 5000, queueShards: { 'spread.work': 8 } });
+    try {
+      for (let i = 0; i < 24; i++) await box.publish('spread.work', { i }, { orderingKey: `s${i % 12}` });
+      const [stats] = await box.queueStats(['spread.work']);
+      expect(stats!.waiting + (stats!.delayed ?? 0)).toBe(24);
+      for (const port of await redis.masters()) {
+        expect(await countKeys(port, 'itinera:{spread.work*}:spread.work*:id'), `shards on ${port}`).toBeGreaterThan(0);
+      }
+    } finally {
+      await box.close();
+    }
   });
 
   it('fails the work queue master over mid-stream: every accepted message completes, each exactly once', async () => {

@@ -300,7 +300,8 @@ export const CONFIG_SPEC = {
   ITINERA_WORK_QUEUE_SHARDS: {
     type: 'integer',
     description:
-      'BullMQ: the work queue is split into this many BullMQ queues (`itinera.work`, `itinera.work.s1`, …), a message going to the shard of its session (else of its id), so a session stays in one shard and in order. On Redis Cluster each shard has its own hash tag: use 2–4× the masters so adding masters adds queue capacity. Default 1 (single Redis, Sentinel), 8 with REDIS_CLUSTER_NODES. Drain the queue before changing it: jobs in shards beyond it are read by no worker (warned as QUEUE_SHARD_JOBS at start).',
+      'BullMQ: the work queue is split into this many BullMQ queues (`itinera.work`, `itinera.work.s1`, …), a message going to the shard of its session (else of its id), so a session stays in one shard and in order. On Redis Cluster each shard has its own hash tag: use 2–4× the masters so adding masters adds queue capacity. Drain the queue before changing it: jobs in shards beyond it are read by no worker (warned as QUEUE_SHARD_JOBS at start).',
+    default: 1,
     minimum: 1,
     maximum: 64,
   },
@@ -460,7 +461,7 @@ export interface BusConfig {
   allowEviction: boolean;
   redisPrefix: string;
   orderParkMs: number;
-  /** ITINERA_WORK_QUEUE_SHARDS, or its default for the Redis layout (1; 8 on a cluster). */
+  /** ITINERA_WORK_QUEUE_SHARDS: BullMQ queues the work queue is split into. */
   workQueueShards: number;
   bullmqLockMs: number;
   bullmqStalledIntervalMs: number;
@@ -614,8 +615,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     allowEviction: v.ITINERA_ALLOW_EVICTION as boolean,
     redisPrefix: v.ITINERA_REDIS_PREFIX as string,
     orderParkMs: v.ITINERA_ORDER_PARK_MS as number,
-    // A cluster: 8 spreads over up to 8 masters, 2–3× over the usual 3–4.
-    workQueueShards: (v.ITINERA_WORK_QUEUE_SHARDS as number | undefined) ?? (redisClusterNodes?.length || overrides.redisClusterNodes?.length ? 8 : 1),
+    workQueueShards: v.ITINERA_WORK_QUEUE_SHARDS as number,
     bullmqLockMs: v.ITINERA_BULLMQ_LOCK_MS as number,
     bullmqStalledIntervalMs: v.ITINERA_BULLMQ_STALLED_INTERVAL_MS as number,
     node: (v.ITINERA_NODE as string | undefined) ?? `${hostname()}-${process.pid}`,

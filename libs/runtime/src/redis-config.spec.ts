@@ -42,10 +42,10 @@ describe('where Redis is', () => {
 });
 
 describe('work queue shards', () => {
-  it('defaults to 1 on one Redis and Sentinel, 8 on a cluster; a set value wins', () => {
+  it('defaults to 1 on every layout (a cluster opts in); a set value wins', () => {
     expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_URL: 'redis://h:6379' }).workQueueShards).toBe(1);
     expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_SENTINELS: 's1:26379' }).workQueueShards).toBe(1);
-    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_CLUSTER_NODES: 'h:7000' }).workQueueShards).toBe(8);
+    expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_CLUSTER_NODES: 'h:7000' }).workQueueShards).toBe(1);
     expect(loadConfig({ ITINERA_TRANSPORT: 'bullmq', REDIS_CLUSTER_NODES: 'h:7000', ITINERA_WORK_QUEUE_SHARDS: '12' }).workQueueShards).toBe(12);
   });
 
