@@ -1,4 +1,4 @@
-import { REDACTED, isSecretName, redactSecrets, type BoundedBody, type Facts, type PolicyDefinition, type RuleTrace } from '@itinera/core';
+import { REDACTED, isSecretName, redactSecrets, redactText, type BoundedBody, type Facts, type PolicyDefinition, type RuleTrace } from '@itinera/core';
 
 /** Bytes of a body kept whole in a trace entry; past it, the first this many of its JSON. */
 export const TRACE_BODY_MAX_BYTES = 16 * 1024;
@@ -36,8 +36,9 @@ function read(facts: Facts, fact: string, path: string | undefined): { name: str
 /** A fact value as a rule trace shows it: masked, a marker past a size a rule is unlikely to compare, `null` when absent. */
 function shown(value: unknown, key: string): unknown {
   if (value === undefined) return null;
-  // Scalars (what conditions mostly compare) need no copy: masked by their name alone.
-  if (value === null || typeof value !== 'object') return isSecretName(key) ? REDACTED : value;
+  // Scalars (what conditions mostly compare) need no copy: masked by their name, and a
+  // string by its text too (a URL's credentials, a `token=…` pair), as bodies are.
+  if (value === null || typeof value !== 'object') return isSecretName(key) ? REDACTED : typeof value === 'string' ? redactText(value) : value;
   const masked = redactSecrets(value);
   const text = JSON.stringify(masked);
   return text !== undefined && text.length > FACT_MAX_CHARS ? { truncated: true, bytes: Buffer.byteLength(text) } : masked;
