@@ -135,6 +135,7 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
     let accepted = 0;
     let refused = 0;
     let acceptedAfter = 0;
+    let unconfirmed = 0;
     const httpAccepted: string[] = [];
     // Messages flow until 3 s after the replica took over.
     let stopAt = Infinity;
@@ -145,7 +146,11 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
         if (f?.type === 'accepted') {
           accepted++;
           if (Date.now() > promotedAt) acceptedAfter++;
-        } else refused++;
+        } else {
+          refused++;
+          // A publish the box did not confirm in time may still run (the bus says so): at most once.
+          if (/may still run/.test(String((f as { error?: { message?: string } } | undefined)?.error?.message ?? ''))) unconfirmed++;
+        }
         await sleep(20);
       }
     })();
@@ -185,7 +190,8 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
       .filter((f) => f.action === 'Result')
       .map((f) => f.body.result as number);
     expect(results).toEqual(results.map((_, i) => i + 1));
-    expect(results.length).toBe(accepted);
+    expect(results.length).toBeGreaterThanOrEqual(accepted);
+    expect(results.length).toBeLessThanOrEqual(accepted + unconfirmed);
     for (const id of httpAccepted) {
       await waitFor(
         async () => (await http(`${gw(0)}/messages/${id}`).catch(() => undefined))?.body?.status === 'completed',
@@ -194,7 +200,7 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
       );
     }
     console.info(
-      `failover ${victim} -> ${promoted}: duplex ${accepted} accepted (${acceptedAfter} after), ${refused} refused; HTTP ${httpAccepted.length} accepted`,
+      `failover ${victim} -> ${promoted}: duplex ${accepted} accepted (${acceptedAfter} after), ${refused} refused (${unconfirmed} unconfirmed); HTTP ${httpAccepted.length} accepted`,
     );
     await c.close();
   });
