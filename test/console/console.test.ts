@@ -1,12 +1,16 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { http, launchChromium, startTestBus, waitFor } from '@itinera/testing';
 import { ADMIN_TOKEN, SEEDED_CODE, SEEDED_FAULTS, itinerariesWithPayments, overLimit, placeOrder, seedStores, type TestBus } from './console-fixtures';
 
-/** The README shows these: every run of this file takes them again. */
-const SHOTS = join(__dirname, '..', '..', 'docs', 'console');
+// README's screenshots come from this run: `ITINERA_SCREENSHOTS=docs npm test` writes
+// them into docs/console; an ordinary run writes them beside the other temp files, so a
+// test run leaves the working tree as it was.
+const SHOTS =
+  process.env.ITINERA_SCREENSHOTS === 'docs' ? join(__dirname, '..', '..', 'docs', 'console') : join(tmpdir(), 'itinera-console-screenshots');
 const PAGE_SIZE = 100;
 
 let bus: TestBus;
