@@ -1,21 +1,15 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, query } from './api';
+import type { FaultSummary } from './faults.view';
 import type { ItineraryGraph } from './graph-model';
 import { go, href, useApi } from './hooks';
 import { splitItinerary } from './message.view';
 import { checkJson, pickSchema, type SchemaProblem } from './schema-check';
 import { Json, Loading, Problem, time } from './widgets';
 
-interface FaultRecord {
-  id: string;
-  messageId: string;
-  correlationId: string;
-  itinerary: string;
-  step?: string;
-  attempts: number;
-  error: { code: string; message: string };
-  at: string;
+/** GET /faults/{id}: the list's summary plus the envelope to repair. */
+interface FaultRecord extends FaultSummary {
   truncated?: string[];
   envelope: { action?: string; body: unknown; context: Record<string, unknown>; trace: unknown[] };
 }
