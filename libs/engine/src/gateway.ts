@@ -320,17 +320,9 @@ export class BusGateway implements OnRampGateway {
         await deps.messages
           .update(id, { status: 'faulted', error: { code: 'TRANSPORT_UNAVAILABLE', message: 'not accepted: the message box is unreachable' } })
           .catch(() => undefined);
-        if (err instanceof ItineraError) throw err;
-        // A publish that timed out may still land (ioredis resends it after a failover):
-        // its outcome is unknown, and only a resend under the same Idempotency-Key is safe.
-        const unconfirmed = err instanceof Error && /timed out/.test(err.message);
-        throw new ItineraError(
-          'TRANSPORT_UNAVAILABLE',
-          unconfirmed
-            ? 'the message box did not confirm the message in time, so it may still run; resend it with the same Idempotency-Key so it runs at most once'
-            : 'the message box is unreachable; nothing was accepted, retry later',
-          { transient: true, cause: err },
-        );
+        throw err instanceof ItineraError
+          ? err
+          : new ItineraError('TRANSPORT_UNAVAILABLE', 'the message box is unreachable; nothing was accepted, retry later', { transient: true, cause: err });
       }
     }
     const accepted: Accepted = { messageId: id, correlationId: envelope.correlationId, itinerary, status: record.status };

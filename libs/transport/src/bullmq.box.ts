@@ -13,7 +13,7 @@ import { ShardedConsumer } from './sharded.consumer';
 import { SharedSlots } from './shared-slots';
 import { warnStrayShards } from './stray-shards';
 import { createRedis, eachMaster, logErrors, whenReady, withTimeout, type RedisConnectionOptions } from './redis-connections';
-import { boxClosed, invalidOption, transportUnavailable } from './transport-errors';
+import { boxClosed, invalidOption, publishFailed, transportUnavailable } from './transport-errors';
 import { DEFAULT_READY_MIN_FREE_BYTES, checkFreeMemory } from './redis-memory';
 
 export type KeepFinished = boolean | number | KeepJobs;
@@ -78,7 +78,8 @@ export class BullMqMessageBox implements MessageBox {
     this.redis = createRedis(opts.connection, {
       // Fail at once while disconnected instead of queueing: a 503 now beats a request hanging.
       enableOfflineQueue: false,
-      // Never resend after a reconnect: the caller was already told the publish failed.
+      // Never resend after a reconnect: the caller was already told the publish failed. (A
+      // Cluster client still retries through a failover, hence `publishUnconfirmed`.)
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       commandTimeout: this.publishTimeoutMs,
@@ -112,7 +113,7 @@ export class BullMqMessageBox implements MessageBox {
     } catch (err) {
       // A Queue whose set-up failed during an outage stays broken: drop it, a fresh one is cheap.
       this.dropQueue(shardName(queue, shardOf(key, id, this.shards(queue))));
-      throw transportUnavailable(err);
+      throw publishFailed(err);
     }
   }
 

@@ -11,6 +11,26 @@ export function transportUnavailable(cause: unknown, what = 'Redis'): ItineraErr
   );
 }
 
+/**
+ * A publish that timed out may still land: on a Redis Cluster ioredis resends a command
+ * through a failover after the caller stopped waiting. Its outcome is unknown, and only
+ * a resend under the same Idempotency-Key (the same job id) is safe.
+ */
+export function publishUnconfirmed(cause: unknown): ItineraError {
+  return new ItineraError(
+    'TRANSPORT_UNAVAILABLE',
+    'The message box did not confirm the message in time, so it may still run: resend it with the same Idempotency-Key so it runs at most once.',
+    { transient: true, cause },
+  );
+}
+
+/** A publish error that says nothing reached Redis, or `publishUnconfirmed` when it timed out (it may have). */
+export function publishFailed(cause: unknown): ItineraError {
+  if (cause instanceof ItineraError) return cause;
+  const reason = cause instanceof Error ? cause.message : '';
+  return /timed out/i.test(reason) ? publishUnconfirmed(cause) : transportUnavailable(cause);
+}
+
 /** Redis's answer to a write past `maxmemory` under `noeviction` (also inside a script error). */
 const OUT_OF_MEMORY = /\bOOM command not allowed\b/;
 
