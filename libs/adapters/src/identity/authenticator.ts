@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ANONYMOUS, ItineraError, OPERATOR_PERMISSION, type Principal } from '@itinera/core';
 import { sha256, type ApiKeyStore } from './api-keys';
 import { looksLikeJwt, type JwtVerifier } from './jwt';
-import { operatorTokenPrincipal, type OperatorToken } from './operator-tokens';
+import { ADMIN_OPERATOR_NAME, operatorTokenPrincipal, type OperatorToken } from './operator-tokens';
 
 /** `none`: anonymous callers are let in (the embedded demo). `required`: every on-ramp needs a credential. */
 export type AuthMode = 'none' | 'required';
@@ -30,7 +30,7 @@ export interface Credentials {
 }
 
 /** The principal of ITINERA_ADMIN_TOKEN: the operator named `admin`. */
-export const ADMIN_TOKEN_PRINCIPAL: Principal = operatorTokenPrincipal('admin');
+export const ADMIN_TOKEN_PRINCIPAL: Principal = operatorTokenPrincipal(ADMIN_OPERATOR_NAME, 'trusted');
 
 /** Principal of jobs on a queue on-ramp whose producers are trusted (ITINERA_QUEUE_TRUSTED). */
 export function trustedQueuePrincipal(queue: string): Principal {

@@ -26,6 +26,17 @@ describe('named operator tokens', () => {
     expect(new Authenticator({ mode: 'none' }).operatorEndpointsOpen).toBe(true);
   });
 
+  it('leave itinerary access rules to apply to named tokens; only the admin token is trusted', async () => {
+    const tokens = parseOperatorTokens(`alice=${ALICE}`, { variable: 'ITINERA_OPERATOR_TOKENS' });
+    const auth = new Authenticator({ mode: 'none', adminToken: 'admin-token-0123456789', operatorTokens: tokens });
+    expect((await auth.authenticate({ bearer: ALICE })).kind).not.toBe('trusted');
+    expect((await auth.authenticate({ bearer: 'admin-token-0123456789' })).kind).toBe('trusted');
+  });
+
+  it('refuses an operator named admin: that name is the admin token in the audit trail', () => {
+    expect(() => parseOperatorTokens(`admin=${ALICE}`, { variable: 'ITINERA_OPERATOR_TOKENS' })).toThrow(/another name/);
+  });
+
   it('refuses bad entries with CONFIG_INVALID naming each one', () => {
     const bad = () => parseOperatorTokens('alice=short,alice=another-long-token-0000,=x,bob=sha256:abc', { variable: 'ITINERA_OPERATOR_TOKENS' });
     expect(bad).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));

@@ -11,10 +11,17 @@ export interface OperatorToken {
 const NAME = /^[A-Za-z0-9_.@-]{1,100}$/;
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-/** The principal of an operator token: audit entries name it. */
-export function operatorTokenPrincipal(name: string): Principal {
-  return Object.freeze({ id: `operator:${name}`, kind: 'trusted', name, permissions: [OPERATOR_PERMISSION] }) as Principal;
+/**
+ * The principal of an operator token: audit entries name it. A named token carries the
+ * operator permission only, so itinerary access rules still apply to what it publishes;
+ * `trusted` (past every access rule) stays the admin token's alone.
+ */
+export function operatorTokenPrincipal(name: string, kind: 'api-key' | 'trusted' = 'api-key'): Principal {
+  return Object.freeze({ id: `operator:${name}`, kind, name, permissions: [OPERATOR_PERMISSION] }) as Principal;
 }
+
+/** The admin token's operator name: a named token may not take it, or the audit trail could not tell them apart. */
+export const ADMIN_OPERATOR_NAME = 'admin';
 
 /**
  * `alice=<token>,bob=sha256:<hex>` (ITINERA_OPERATOR_TOKENS), or the same one per line in
@@ -36,6 +43,7 @@ export function parseOperatorTokens(text: string, source: { variable: string; fi
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';
     const token = eq > 0 ? entry.slice(eq + 1).trim() : '';
     if (!NAME.test(name)) return add('must be name=token, the name of letters, digits, _ . @ - (1 to 100)');
+    if (name === ADMIN_OPERATOR_NAME) return add(`"${ADMIN_OPERATOR_NAME}" names ITINERA_ADMIN_TOKEN in the audit trail: give this operator another name`);
     if (seen.has(name)) return add(`duplicate operator name "${name}": names identify operators in the audit trail`);
     seen.add(name);
     if (token.startsWith('sha256:')) {
