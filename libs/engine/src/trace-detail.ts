@@ -38,7 +38,11 @@ function shown(value: unknown, key: string): unknown {
   if (value === undefined) return null;
   // Scalars (what conditions mostly compare) need no copy: masked by their name, and a
   // string by its text too (a URL's credentials, a `token=…` pair), as bodies are.
-  if (value === null || typeof value !== 'object') return isSecretName(key) ? REDACTED : typeof value === 'string' ? redactText(value) : value;
+  if (value === null || typeof value !== 'object') {
+    if (isSecretName(key)) return REDACTED;
+    if (typeof value !== 'string') return value;
+    return value.length > FACT_MAX_CHARS ? { truncated: true, bytes: Buffer.byteLength(value) } : redactText(value);
+  }
   const masked = redactSecrets(value);
   const text = JSON.stringify(masked);
   return text !== undefined && text.length > FACT_MAX_CHARS ? { truncated: true, bytes: Buffer.byteLength(text) } : masked;

@@ -60,27 +60,37 @@ export function registerFaultBulkRoutes(app: FastifyInstance, deps: FaultRoutesD
 
   app.post('/faults/bulk', { ...BULK_FAULTS_SCHEMA, preValidation: guard }, async (req) => {
     const { action, ids } = checkBulk(req.body);
-    const results = await pooled(ids, BULK_CONCURRENCY, async (id) => {
-      try {
-        if (action === 'resubmit') {
-          const r = await deps.resubmit(id);
-          return { id, ok: true, messageId: r.messageId };
+    // What was done is audited even when a store or transport failure ends the request:
+    // the other lanes may already have resubmitted or deleted faults by then.
+    const done: string[] = [];
+    const failed: { id: string; code: string }[] = [];
+    const audit = (extra: Record<string, unknown> = {}) =>
+      audited(deps, req, `fault.bulk-${action}`, `${ids.length} faults`, { ids: done, ...(failed.length ? { failed } : {}), ...extra });
+    let results;
+    try {
+      results = await pooled(ids, BULK_CONCURRENCY, async (id) => {
+        try {
+          let messageId: string | undefined;
+          if (action === 'resubmit') messageId = (await deps.resubmit(id)).messageId;
+          else {
+            await required(deps.faults, id);
+            await deps.faults.remove(id);
+          }
+          done.push(id);
+          return messageId === undefined ? { id, ok: true } : { id, ok: true, messageId };
+        } catch (err) {
+          const e = toItineraError(err);
+          // A store or transport failure is the request's, not one fault's: the caller retries the lot.
+          if (e.status >= 500) throw e;
+          failed.push({ id, code: e.code });
+          return { id, ok: false, code: e.code, message: e.message };
         }
-        await required(deps.faults, id);
-        await deps.faults.remove(id);
-        return { id, ok: true };
-      } catch (err) {
-        const e = toItineraError(err);
-        // A store or transport failure is the request's, not one fault's: the caller retries the lot.
-        if (e.status >= 500) throw e;
-        return { id, ok: false, code: e.code, message: e.message };
-      }
-    });
-    const done = results.filter((r) => r.ok).map((r) => r.id);
-    await audited(deps, req, `fault.bulk-${action}`, `${ids.length} faults`, {
-      ids: done,
-      ...(done.length < ids.length ? { failed: results.filter((r) => !r.ok).map((r) => ({ id: r.id, code: r.code })) } : {}),
-    });
+      });
+    } catch (err) {
+      await audit({ interrupted: toItineraError(err).code }).catch(() => undefined);
+      throw err;
+    }
+    await audit();
     return { results };
   });
 }

@@ -76,26 +76,25 @@ export class RedisMessageIndex {
     const batch = Math.min(500, Math.max(50, q.limit * 2));
     for await (const entries of walkNewestFirst(client, key, { from: decodePlace(q.cursor), since: q.since, until: q.until, batch })) {
       const raws = await this.o.mget(client, entries.map((e) => this.o.recordKey(e.member)));
-      const gone: string[] = [];
+      // An id whose record expired is skipped, not removed here: removing it mid-walk would
+      // shift the places cursors count within a score. Trims and the index's expiry drop it.
       for (let i = 0; i < entries.length; i++) {
         const r = this.o.parse(raws[i] ?? null);
-        if (!r) {
-          gone.push(entries[i]!.member);
-          continue;
-        }
-        if (!recordMatches(r, q)) continue;
+        if (!r || !recordMatches(r, q)) continue;
         if (items.length === q.limit) return { items, nextCursor: encodePlace(entries[i]!.at) };
         items.push(summarizeMessage(r));
       }
-      // Ids whose record expired or was dropped leave the index they were found in.
-      if (gone.length) await client.zrem(key, ...gone);
       scanned += entries.length;
       if (scanned >= SCAN_BUDGET && entries.length) {
         const last = entries[entries.length - 1]!.at;
         return { items, nextCursor: encodePlace({ score: last.score, skip: last.skip + 1 }) };
       }
     }
-    if (opener && recordMatches(opener, q) && !items.some((i) => i.id === opener.messageId)) items.push(summarizeMessage(opener));
+    if (opener && recordMatches(opener, q) && !items.some((i) => i.id === opener.messageId)) {
+      // A full page leaves the opener to the next one: a cursor below every entry's score.
+      if (items.length === q.limit) return { items, nextCursor: encodePlace({ score: 0, skip: 0 }) };
+      items.push(summarizeMessage(opener));
+    }
     return { items };
   }
 

@@ -78,6 +78,11 @@ export function describeSearchStores(name: string, factory: () => Promise<Search
       const found = await s.messages.search!({ correlationId: opener.messageId, limit: 10 });
       expect(found.items.map((m) => m.id)).toEqual([2, 1, 0].map((i) => records[i]!.messageId));
       await s.messages.update(opener.messageId, { status: 'faulted' });
+      const first = await s.messages.search!({ correlationId: opener.messageId, limit: 2 });
+      expect(first.items.map((m) => m.id)).toEqual([2, 1].map((i) => records[i]!.messageId));
+      const second = await s.messages.search!({ correlationId: opener.messageId, limit: 2, cursor: first.nextCursor! });
+      expect(second.items.map((m) => m.id)).toEqual([opener.messageId]);
+      expect(second.nextCursor).toBeUndefined();
       const faulted = await s.messages.search!({ correlationId: opener.messageId, status: 'faulted', limit: 10 });
       expect(faulted.items.map((m) => m.id)).toEqual([opener.messageId]);
     });
