@@ -1,7 +1,9 @@
 // Send adapters (off-ramps) and the adapter provider.
 export * from './send-adapters';
-// Duplex on-ramps: WebSocket and HTTP long polling.
+// What duplex transports share, then the WebSocket and long-polling on-ramps.
 export * from './duplex';
+export { attachWebSocketDuplex, hardFrameCap, type WebSocketDuplexDeps, type WebSocketDuplex, type DuplexCloseOptions } from './ws/ws.on-ramp';
+export { registerPollingDuplex, type PollingDuplex, type PollAnswer } from './http/poll.receive';
 // Duplex over dual HTTP (webhooks to the client's callbackUrl).
 export * from './dual-http';
 // The HTTP on-ramp.

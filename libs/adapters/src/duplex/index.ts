@@ -1,8 +1,6 @@
-// Duplex on-ramps: WebSocket (`GET /duplex`, subprotocol itinera.v1) and HTTP long polling
-// (`/duplex/sessions`), the session sweeper, and RFC 9457 problem answers.
+// What every duplex transport shares (frames, options, registry, outbox pump, sweeper);
+// the transports themselves (ws/, http/poll, tcp/, dual-http/) build on it, never the reverse.
 export type { DuplexDeps } from './duplex-deps';
-export { attachWebSocketDuplex, hardFrameCap, type WebSocketDuplexDeps, type WebSocketDuplex, type DuplexCloseOptions } from '../ws/ws.on-ramp';
-export { registerPollingDuplex, type PollingDuplex, type PollAnswer } from '../http/poll.receive';
 export { startSessionSweeper, expiredFrameFault, SESSION_OUTBOX_ITINERARY, type SessionSweeper, type SessionSweeperDeps } from './duplex-sweeper';
 export {
   DEFAULT_DUPLEX_OPTIONS,
