@@ -6,6 +6,9 @@ import { DEFAULT_FAULT_TTL_MS, DEFAULT_MAX_RECORDS } from './record-patch';
 import { StoreConnection, type RedisStoreBase } from './redis-client';
 import { DEFAULT_FAULT_MAX_BYTES, capFault, overBudget } from './record-budget';
 
+/** Index entries a filtered fault list reads per request at most. */
+const FAULT_SCAN_BUDGET = 5000;
+
 export interface RedisFaultStoreOptions extends RedisStoreBase {
   /** How long a fault is kept (default 30 days; 0 keeps it until removed). */
   ttlMs?: number;
@@ -86,7 +89,15 @@ export class RedisFaultStore implements FaultStore {
       // Faults written before facets were kept have none: they show only in an unfiltered list.
       const filtered = q.itinerary !== undefined || q.step !== undefined || q.code !== undefined;
       let nextCursor: string | undefined;
+      let scanned = 0;
       walk: for await (const entries of walkNewestFirst(client, this.index, { from: decodePlace(q.cursor), batch: Math.max(100, q.limit * 2) })) {
+        // A filter that matches little must not read the whole index in one request: past
+        // the budget the page ends short, with a cursor to go on (as message search does).
+        if (scanned >= FAULT_SCAN_BUDGET) {
+          nextCursor = encodePlace(entries[0]!.at);
+          break;
+        }
+        scanned += entries.length;
         const facets = await client.hmget(this.facets, ...entries.map((e) => e.member));
         for (let i = 0; i < entries.length; i++) {
           const f = this.facetsAt(facets[i], entries[i]!.at.score);
