@@ -59,7 +59,11 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleRouteOptions)
   }
   let assets: Promise<ConsoleAssets> | undefined;
   const send = async (name: string, reply: FastifyReply) => {
-    assets ??= bundleConsole();
+    // A failed bundle is not kept: the next request tries again (a source fixed while running).
+    assets ??= bundleConsole().catch((err: unknown) => {
+      assets = undefined;
+      throw err;
+    });
     const text = (await assets).get(name);
     if (text === undefined) throw new ItineraError('NOT_FOUND', `no console file ${name}; the console is at /console/`);
     return secure(reply)
