@@ -1,3 +1,4 @@
+import type { FaultRecord } from '@itinera/core';
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api, query } from './api';
@@ -6,16 +7,8 @@ import { go, href, useApi, type Route } from './hooks';
 import { PAGE_SIZE } from './messages.view';
 import { Loading, Pager, Problem, time } from './widgets';
 
-export interface FaultSummary {
-  id: string;
-  messageId: string;
-  correlationId: string;
-  itinerary: string;
-  step?: string;
-  attempts: number;
-  error: { code: string; message: string };
-  at: string;
-}
+/** A row of GET /faults: the fault without the envelope to repair. */
+export type FaultSummary = Omit<FaultRecord, 'envelope' | 'truncated'>;
 
 const GROUPS = ['itinerary', 'step', 'code'] as const;
 const FILTERS = ['itinerary', 'step', 'code'] as const;
