@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawDuplex, SAMPLES_DIR, http, sleep, startCluster, waitFor, type Cluster } from '@itinera/testing';
+import { RawDuplex, SAMPLES_DIR, chatAcross, http, sleep, startCluster, waitFor, type Cluster } from '@itinera/testing';
 
 /** The samples plus a slow itinerary (callback, 2.5 s delay, callback) to kill a worker in the middle of. */
 function itinerariesWithSlow(): string {
@@ -61,16 +61,9 @@ describe('microservices on BullMQ: two gateways, two workers, real processes', {
   });
 
   it('a chat message reaches sessions on both gateways', async () => {
-    const alice = await RawDuplex.open(gw(0));
-    const bob = await RawDuplex.open(gw(1));
-    await alice.call('r', 'chat', 'RegisterClient', { name: 'alice' });
-    await bob.call('r', 'chat', 'RegisterClient', { name: 'bob' });
-    await alice.next((f) => f.type === 'callback');
-    await bob.next((f) => f.type === 'callback');
-    await bob.call('m', 'chat', 'SendMessage', { text: 'across nodes' });
-    expect(await alice.next((f) => f.body?.text === 'bob: across nodes')).toMatchObject({ action: 'NotifyClient' });
-    expect(await bob.next((f) => f.body?.text === 'bob: across nodes')).toMatchObject({ action: 'NotifyClient' });
-    await Promise.all([alice.close(), bob.close()]);
+    const { alice, bob } = await chatAcross(gw(0), gw(1), 'across nodes');
+    expect(alice).toMatchObject({ action: 'NotifyClient' });
+    expect(bob).toMatchObject({ action: 'NotifyClient' });
   });
 
   it('a client that drops from A and resumes on B gets every callback it missed, in order, once', async () => {

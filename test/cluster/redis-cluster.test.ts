@@ -5,7 +5,7 @@ import type { RedisClusterEndpoint } from '@itinera/core';
 import { createRecordStores } from '@itinera/observability';
 import { BullMqMessageBox } from '@itinera/transport';
 import { RedisSessionStore } from '@itinera/sessions';
-import { RawDuplex, http, sleep, startCluster, startRedisCluster, waitFor, type Cluster, type LocalRedisCluster } from '@itinera/testing';
+import { RawDuplex, chatAcross, http, sleep, startCluster, startRedisCluster, waitFor, type Cluster, type LocalRedisCluster } from '@itinera/testing';
 // The conformance suites are test code, not part of the libs' public indexes.
 import { describeSessionStore } from '../../libs/sessions/test/session-store.conformance';
 import { describeRecordStores } from '../../libs/observability/src/stores/stores.conformance';
@@ -67,16 +67,10 @@ describe('Redis Cluster: three masters and three replicas, gateways and workers 
     await waitFor(() => c.callbacks().length >= 6, 'six callbacks');
     expect(c.callbacks().map((f) => [f.seq, f.body.result])).toEqual([1, 2, 3, 4, 5, 6].map((k) => [k, k]));
 
-    const alice = await RawDuplex.open(gw(0));
-    const bob = await RawDuplex.open(gw(1));
-    await alice.call('r', 'chat', 'RegisterClient', { name: 'alice' });
-    await bob.call('r', 'chat', 'RegisterClient', { name: 'bob' });
-    await alice.next((f) => f.type === 'callback');
-    await bob.next((f) => f.type === 'callback');
-    await bob.call('m', 'chat', 'SendMessage', { text: 'over the cluster' });
-    expect(await alice.next((f) => f.body?.text === 'bob: over the cluster')).toMatchObject({ action: 'NotifyClient' });
-    expect(await bob.next((f) => f.body?.text === 'bob: over the cluster')).toMatchObject({ action: 'NotifyClient' });
-    await Promise.all([c.close(), alice.close(), bob.close()]);
+    await c.close();
+    const { alice, bob } = await chatAcross(gw(0), gw(1), 'over the cluster');
+    expect(alice).toMatchObject({ action: 'NotifyClient' });
+    expect(bob).toMatchObject({ action: 'NotifyClient' });
   });
 
   it('spreads sessions, records and queues over all three masters', async () => {

@@ -92,3 +92,23 @@ export class RawDuplex extends FrameProbe {
     });
   }
 }
+
+/**
+ * The chat sample across two gateways: alice registers on `urlA`, bob on `urlB`, bob
+ * sends `text`; resolves with the NotifyClient frame each of them got.
+ */
+export async function chatAcross(urlA: string, urlB: string, text: string): Promise<{ alice: any; bob: any }> {
+  const alice = await RawDuplex.open(urlA);
+  const bob = await RawDuplex.open(urlB);
+  try {
+    await alice.call('r', 'chat', 'RegisterClient', { name: 'alice' });
+    await bob.call('r', 'chat', 'RegisterClient', { name: 'bob' });
+    await alice.next((f) => f.type === 'callback');
+    await bob.next((f) => f.type === 'callback');
+    await bob.call('m', 'chat', 'SendMessage', { text });
+    const said = `bob: ${text}`;
+    return { alice: await alice.next((f) => f.body?.text === said), bob: await bob.next((f) => f.body?.text === said) };
+  } finally {
+    await Promise.all([alice.close(), bob.close()]);
+  }
+}
